@@ -1,0 +1,34 @@
+// Chooses the backend: the native addon when it loads, else the TS ring; forced by the
+// `backend` option or the RINGTRACE_BACKEND environment variable.
+
+import type { NativeBinding } from '../../binding.js'
+import { loadNative } from '../binding.js'
+import { TracerError } from '../errors.js'
+import { JsBackend } from './js-backend.js'
+
+export type BackendName = 'native' | 'js'
+export type BackendRequest = 'auto' | BackendName
+
+let jsBackend: JsBackend | undefined
+let warned = false
+
+export function selectBackend(requested: BackendRequest | undefined): { name: BackendName; binding: NativeBinding } {
+  const fromEnv = process.env.RINGTRACE_BACKEND
+  const request = requested ?? (fromEnv === undefined || fromEnv === '' ? 'auto' : fromEnv)
+  if (request !== 'auto' && request !== 'native' && request !== 'js') {
+    throw new TracerError('INVALID_OPTION', `ringtrace: backend must be 'auto', 'native' or 'js' (option or RINGTRACE_BACKEND), got ${JSON.stringify(request)}`)
+  }
+  if (request !== 'js') {
+    const native = loadNative()
+    if (native.binding !== undefined) return { name: 'native', binding: native.binding }
+    if (request === 'native') {
+      throw new TracerError('NATIVE_UNAVAILABLE', `ringtrace: the native backend did not load (${native.error.message}); rebuild it with 'npx cmake-js compile' or use backend 'js'`, { cause: native.error })
+    }
+    if (!warned) {
+      warned = true
+      process.emitWarning(`ringtrace: native backend unavailable (${native.error.message.split('\n')[0]}); tracing on the TS ring. Rebuild with 'npx cmake-js compile' to get it back.`, { code: 'RINGTRACE_TS_BACKEND' })
+    }
+  }
+  jsBackend ??= new JsBackend()
+  return { name: 'js', binding: jsBackend }
+}

@@ -1,0 +1,38 @@
+// GUID values: a canonical string (8-4-4-4-12 hex, braces allowed) written in Windows memory
+// order (the first three groups little-endian, as ETW expects), or 16 raw bytes taken as they are.
+
+function hexNibble(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48
+  const lower = code | 0x20
+  if (lower >= 97 && lower <= 102) return lower - 87
+  throw new TypeError('Expected a GUID string of hex digits')
+}
+
+function hexByte(s: string, at: number): number {
+  return (hexNibble(s.charCodeAt(at)) << 4) | hexNibble(s.charCodeAt(at + 1))
+}
+
+// Source position of each output byte inside "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx".
+const STRING_POSITIONS = [6, 4, 2, 0, 11, 9, 16, 14, 19, 21, 24, 26, 28, 30, 32, 34]
+
+/** Throws a TypeError on a malformed value; the writer turns that into a counted drop. */
+export function writeGuid(u8: Uint8Array, at: number, value: unknown): void {
+  if (value instanceof Uint8Array) {
+    if (value.length !== 16) throw new TypeError('Expected 16 GUID bytes')
+    u8.set(value, at)
+    return
+  }
+  if (typeof value !== 'string') throw new TypeError('Expected a GUID string or 16 bytes')
+  const s = value.length === 38 && value[0] === '{' && value[37] === '}' ? value.slice(1, 37) : value
+  if (s.length !== 36 || s[8] !== '-' || s[13] !== '-' || s[18] !== '-' || s[23] !== '-') {
+    throw new TypeError('Expected a GUID string like 01234567-89ab-cdef-0123-456789abcdef')
+  }
+  for (let i = 0; i < 16; i++) u8[at + i] = hexByte(s, STRING_POSITIONS[i]!)
+}
+
+/** The canonical string of 16 GUID bytes in Windows memory order. */
+export function formatGuid(bytes: Uint8Array, at = 0): string {
+  const hex = (i: number) => bytes[at + i]!.toString(16).padStart(2, '0')
+  return hex(3) + hex(2) + hex(1) + hex(0) + '-' + hex(5) + hex(4) + '-' + hex(7) + hex(6) + '-' +
+    hex(8) + hex(9) + '-' + hex(10) + hex(11) + hex(12) + hex(13) + hex(14) + hex(15)
+}

@@ -1,0 +1,165 @@
+// Builds the function that writes one event's record, specialised to its schema: constant
+// offsets, one typed-array store per scalar, no loop over fields, no argument array. The source
+// is generated from the field *types* and numeric constants only; no user string (event or field
+// name) ever reaches the generated code.
+
+import type { FieldTypeName, NumericTypeName } from '../format/field-types.js'
+import { FIELD_TYPES } from '../format/field-types.js'
+import { computeLayout, type RecordLayout } from '../format/layout.js'
+import { COARSE_CLOCK_OFFSET, CURSOR_OFFSET, DATA_OFFSET, EVENT_GATE_OFFSET, GATE_ALWAYS,
+  LAST_TIME_OFFSET, LIMIT_OFFSET, SEQ_STATE_OFFSET } from '../format/ring-layout.js'
+import { recordWord0, VAR_HEADER_BYTES } from '../format/record-layout.js'
+import { writeGuid } from './guid.js'
+import type { RingProducer } from './ring-producer.js'
+import { utf8Length, writeUtf8 } from './utf8.js'
+
+export type Clock = 'precise' | 'coarse'
+
+export interface WriterSpec {
+  eventId: number
+  types: readonly FieldTypeName[]
+  clock: Clock
+  /** Cap for str and binary bytes, and for array bytes. */
+  maxStringBytes: number
+}
+
+export type RecordWriter = (...args: unknown[]) => void
+
+const TYPED_VIEW: Record<NumericTypeName, { view: string; shift: number }> = {
+  i8: { view: 'i8', shift: 0 }, u8: { view: 'u8', shift: 0 },
+  i16: { view: 'i16', shift: 1 }, u16: { view: 'u16', shift: 1 },
+  i32: { view: 'i32', shift: 2 }, u32: { view: 'u32', shift: 2 },
+  f32: { view: 'f32', shift: 2 }, f64: { view: 'f64', shift: 3 },
+  i64: { view: 'i64', shift: 3 }, u64: { view: 'i64', shift: 3 },
+}
+
+function index(byteExpr: string, shift: number): string {
+  return shift === 0 ? byteExpr : `(${byteExpr}) >> ${shift}`
+}
+
+/**
+ * Stores a 64-bit value at byte offset `at`. A number is split into 32-bit halves (the high half
+ * computed from the truncated low half, so fractions truncate toward zero and non-finite values
+ * become 0); anything else goes through BigInt64Array assignment (bigint, wrapped to 64 bits).
+ */
+function store64(at: string, value: string): string {
+  return `if (typeof ${value} === 'number') { u32[(${at}) >> 2] = ${value}; ` +
+    `u32[((${at}) >> 2) + 1] = (${value} - (${value} >>> 0)) / 4294967296; } else i64[(${at}) >> 3] = ${value};`
+}
+
+function scalarStore(type: FieldTypeName, at: string, value: string): string {
+  switch (type) {
+    case 'bool': return `u8[${at}] = ${value} ? 1 : 0;`
+    case 'guid': return `writeGuid(u8, ${at}, ${value});`
+    case 'i64': case 'u64': return store64(at, value)
+    default: {
+      const { view, shift } = TYPED_VIEW[type as NumericTypeName]
+      return `${view}[${index(at, shift)}] = ${value};`
+    }
+  }
+}
+
+interface VarPlan {
+  /** Statements run before space is reserved: coerce the value, add its bytes to `size`. */
+  measure: string
+  /** Statements that write the field at byte offset `q` and advance `q`. */
+  write: string
+}
+
+function varPlan(type: FieldTypeName, arg: string, k: number): VarPlan {
+  const n = `n${k}`, tr = `t${k}`, v = `v${k}`
+  const header = `u32[q >> 2] = ${n} | (${tr} << 16); u32[(q >> 2) + 1] = 0;`
+  if (type === 'str') {
+    return {
+      measure: `${v} = ${arg}; if (typeof ${v} !== 'string') ${v} = String(${v});
+        ${n} = utf8Length(${v}, CAP); ${tr} = ${n} >>> 16; ${n} &= 0xffff;
+        size += ${VAR_HEADER_BYTES} + ((${n} + 7) & ~7);`,
+      write: `${header} writeUtf8(u8, q + ${VAR_HEADER_BYTES}, ${v}, ${n}); q += ${VAR_HEADER_BYTES} + ((${n} + 7) & ~7);`,
+    }
+  }
+  if (type === 'binary') {
+    return {
+      measure: `${v} = toBytes(${arg}); ${n} = ${v}.length; ${tr} = 0;
+        if (${n} > CAP) { ${n} = CAP; ${tr} = 1; }
+        size += ${VAR_HEADER_BYTES} + ((${n} + 7) & ~7);`,
+      write: `${header} u8.set(${tr} ? ${v}.subarray(0, ${n}) : ${v}, q + ${VAR_HEADER_BYTES}); q += ${VAR_HEADER_BYTES} + ((${n} + 7) & ~7);`,
+    }
+  }
+  const element = FIELD_TYPES.get(type)!.element!
+  const es = FIELD_TYPES.get(element)!.size
+  const elementAt = `q + ${VAR_HEADER_BYTES} + i * ${es}`
+  return {
+    measure: `${v} = ${arg}; ${n} = arrayLength(${v}); ${tr} = 0;
+      if (${n} * ${es} > CAP) { ${n} = Math.floor(CAP / ${es}); ${tr} = 1; }
+      size += ${VAR_HEADER_BYTES} + ((${n} * ${es} + 7) & ~7);`,
+    write: `${header} for (let i = 0; i < ${n}; i++) { const e = ${v}[i]; ${scalarStore(element, elementAt, 'e')} } q += ${VAR_HEADER_BYTES} + ((${n} * ${es} + 7) & ~7);`,
+  }
+}
+
+function toBytes(value: unknown): Uint8Array {
+  if (value instanceof Uint8Array) return value
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
+  if (value instanceof ArrayBuffer) return new Uint8Array(value)
+  throw new TypeError('Expected a Uint8Array, an ArrayBuffer view or an ArrayBuffer')
+}
+
+function arrayLength(value: unknown): number {
+  const length = (value as { length?: unknown } | null | undefined)?.length
+  if (typeof length !== 'number' || !(length >= 0)) throw new TypeError('Expected an array-like value')
+  return Math.floor(length)
+}
+
+function generateSource(spec: WriterSpec, layout: RecordLayout, mask: number): string {
+  const args = spec.types.map((_, i) => `a${i}`)
+  const fixedStores = layout.fixed.map((slot) => scalarStore(slot.type, `o + ${slot.offset}`, `a${slot.index}`))
+  const plans = layout.variable.map((slot, k) => varPlan(slot.type, `a${slot.index}`, k))
+  const variable = plans.length > 0
+  const clock = spec.clock === 'precise'
+    ? `const ts = performance.now(); f64[${LAST_TIME_OFFSET >> 3}] = ts;`
+    : `let ts = f64[${COARSE_CLOCK_OFFSET >> 3}]; const last = f64[${LAST_TIME_OFFSET >> 3}]; if (ts < last) ts = last;`
+  const sizeDecl = variable
+    ? `let size = ${layout.fixedEnd}; let ${plans.map((_, k) => `v${k}, n${k}, t${k}`).join(', ')};
+  try { ${plans.map((p) => p.measure).join('\n')} } catch { ring.dropInvalid(ID); return; }`
+    : `const size = ${layout.fixedEnd};`
+  return `'use strict';
+const ID = ${spec.eventId};
+const CAP = ${spec.maxStringBytes};
+const write = function (${args.join(', ')}) {
+  ${sizeDecl}
+  let p = u32[${CURSOR_OFFSET >> 2}];
+  if (((u32[${LIMIT_OFFSET >> 2}] - p) >>> 0) < size) { p = ring.reserve(size, ID); if (p < 0) return; }
+  const o = ${DATA_OFFSET} + (p & ${mask});
+  try {
+    ${fixedStores.join('\n    ')}
+    ${variable ? `let q = o + ${layout.fixedEnd};\n    ${plans.map((p) => p.write).join('\n    ')}` : ''}
+  } catch { ring.dropInvalid(ID); return; }
+  ${clock}
+  u32[o >> 2] = ${variable ? `((size >>> 3) | ${spec.eventId << 16}) >>> 0` : recordWord0(layout.fixedEnd, spec.eventId)};
+  const seq = u32[${SEQ_STATE_OFFSET >> 2}];
+  u32[(o >> 2) + 1] = seq;
+  u32[${SEQ_STATE_OFFSET >> 2}] = seq + 1;
+  f64[(o >> 3) + 1] = ts;
+  u32[${CURSOR_OFFSET >> 2}] = p + size;
+  ring.afterRecord();
+};
+// The gate check stays in a function small enough for TurboFan to inline into the caller, so a
+// disabled event costs a typed-array load and a branch; the writer is the out-of-line call.
+return function trace(${args.join(', ')}) {
+  const gate = u32[${(EVENT_GATE_OFFSET >> 2) + spec.eventId}];
+  if (gate === 0) return;
+  if (gate !== ${GATE_ALWAYS} && !ring.sample(gate)) return;
+  write(${args.join(', ')});
+};`
+}
+
+/** The record writer for one event of one ring. */
+export function createRecordWriter(ring: RingProducer, spec: WriterSpec): RecordWriter {
+  const layout = computeLayout(spec.types)
+  const source = generateSource(spec, layout, ring.mask)
+  const { u8, i8, u16, i16, u32, i32, f32, f64, i64 } = ring.views
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- types-only code generation, see file comment
+  const factory = new Function('ring', 'u8', 'i8', 'u16', 'i16', 'u32', 'i32', 'f32', 'f64', 'i64',
+    'utf8Length', 'writeUtf8', 'writeGuid', 'toBytes', 'arrayLength', 'performance', source)
+  return factory(ring, u8, i8, u16, i16, u32, i32, f32, f64, i64,
+    utf8Length, writeUtf8, writeGuid, toBytes, arrayLength, performance) as RecordWriter
+}

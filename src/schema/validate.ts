@@ -1,0 +1,111 @@
+// Setup-time checks of event schemas and their options: every mistake is a TracerError with a
+// code, thrown by tracer.event(), never a surprise on the hot path.
+
+import { FIELD_TYPES, type FieldTypeName } from '../format/field-types.js'
+import { MAX_FIELDS } from '../format/record-layout.js'
+import { TracerError } from '../errors.js'
+import type { Clock } from '../ring/writer-codegen.js'
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/
+const MAX_NAME_LENGTH = 255
+const U64_MAX = (1n << 64n) - 1n
+
+export interface EventOptions {
+  /** 0 LogAlways .. 5 Verbose (default 4 Info). */
+  level?: number
+  /** 64-bit keyword bits (default 0: passes every keyword mask). */
+  keyword?: bigint | number
+  /** ETW opcode (default 0 Info; 1 Start, 2 Stop). */
+  opcode?: number
+  /** 'precise' (performance.now(), default) or 'coarse' (a clock word the collector refreshes). */
+  clock?: Clock
+  /** Fraction of calls recorded, decided before any argument work (default 1). */
+  sampleRate?: number
+  /** Whether the event starts enabled (default true). */
+  enabled?: boolean
+}
+
+export interface ValidEvent {
+  name: string
+  fields: { name: string; type: FieldTypeName }[]
+  level: number
+  keyword: bigint
+  opcode: number
+  clock: Clock
+  sampleRate: number
+  enabled: boolean
+}
+
+export function checkName(kind: 'event' | 'field', name: unknown): string {
+  if (typeof name !== 'string' || name.length === 0 || name.length > MAX_NAME_LENGTH || !IDENTIFIER.test(name)) {
+    throw new TracerError(kind === 'event' ? 'INVALID_EVENT_NAME' : 'INVALID_FIELDS',
+      `ringtrace: ${kind} name ${JSON.stringify(name)} must be an identifier (letters, digits, _; not starting with a digit; at most ${MAX_NAME_LENGTH} characters)`)
+  }
+  return name
+}
+
+export function checkLevel(level: unknown, what: string): number {
+  if (typeof level !== 'number' || !Number.isInteger(level) || level < 0 || level > 5) {
+    throw new TracerError('INVALID_OPTION', `ringtrace: ${what} must be an integer level from 0 (LogAlways) to 5 (Verbose), got ${String(level)}`)
+  }
+  return level
+}
+
+export function checkKeyword(keyword: unknown, what: string): bigint {
+  const value = typeof keyword === 'number' && Number.isInteger(keyword) ? BigInt(keyword) : keyword
+  if (typeof value !== 'bigint' || value < 0n || value > U64_MAX) {
+    throw new TracerError('INVALID_OPTION', `ringtrace: ${what} must be a 64-bit unsigned keyword (bigint or integer), got ${String(keyword)}`)
+  }
+  return value
+}
+
+export function checkSampleRate(rate: unknown): number {
+  if (typeof rate !== 'number' || !(rate >= 0 && rate <= 1)) {
+    throw new TracerError('INVALID_OPTION', `ringtrace: sampleRate must be a number from 0 to 1, got ${String(rate)}`)
+  }
+  return rate
+}
+
+export function validateEvent(name: unknown, fields: unknown, options: EventOptions = {}): ValidEvent {
+  checkName('event', name)
+  if (!Array.isArray(fields)) {
+    throw new TracerError('INVALID_FIELDS', `ringtrace: fields of event ${String(name)} must be an array of [name, type] pairs`)
+  }
+  if (fields.length > MAX_FIELDS) {
+    throw new TracerError('TOO_MANY_FIELDS', `ringtrace: event ${String(name)} has ${fields.length} fields; the limit is ${MAX_FIELDS} (as in ETW)`)
+  }
+  const seen = new Set<string>()
+  const checked = fields.map((field: unknown, i) => {
+    if (!Array.isArray(field) || field.length !== 2) {
+      throw new TracerError('INVALID_FIELDS', `ringtrace: field ${i} of event ${String(name)} must be a [name, type] pair, e.g. ['count', t.u32]`)
+    }
+    const fieldName = checkName('field', field[0])
+    if (seen.has(fieldName)) {
+      throw new TracerError('INVALID_FIELDS', `ringtrace: event ${String(name)} declares field ${fieldName} twice`)
+    }
+    seen.add(fieldName)
+    const type = (field[1] as { type?: unknown } | undefined)?.type ?? field[1]
+    if (typeof type !== 'string' || !FIELD_TYPES.has(type)) {
+      throw new TracerError('UNKNOWN_FIELD_TYPE', `ringtrace: field ${fieldName} of event ${String(name)} has unknown type ${String(type)}; use one of t.${[...FIELD_TYPES.keys()].join(', t.')}`)
+    }
+    return { name: fieldName, type: type as FieldTypeName }
+  })
+  const clock = options.clock ?? 'precise'
+  if (clock !== 'precise' && clock !== 'coarse') {
+    throw new TracerError('INVALID_OPTION', `ringtrace: clock must be 'precise' or 'coarse', got ${String(clock)}`)
+  }
+  const opcode = options.opcode ?? 0
+  if (!Number.isInteger(opcode) || opcode < 0 || opcode > 255) {
+    throw new TracerError('INVALID_OPTION', `ringtrace: opcode must be an integer from 0 to 255, got ${String(opcode)}`)
+  }
+  return {
+    name: name as string,
+    fields: checked,
+    level: checkLevel(options.level ?? 4, 'level'),
+    keyword: checkKeyword(options.keyword ?? 0n, 'keyword'),
+    opcode,
+    clock,
+    sampleRate: checkSampleRate(options.sampleRate ?? 1),
+    enabled: options.enabled ?? true,
+  }
+}

@@ -1,0 +1,315 @@
+// The user-facing tracer: one ring on the calling thread, typed trace functions, configuration
+// that reaches the hot path through the ring's eventGate words, and flush/close/stats.
+
+import { hostname } from 'node:os'
+import { isMainThread, threadId } from 'node:worker_threads'
+import type { NativeBinding } from '../binding.js'
+import { encodeFileChunk, encodeJsonChunk, type SchemaInfo } from './format/chunk.js'
+import { ChunkType } from './format/file-layout.js'
+import { DEFAULT_RING_BYTES, EVENT_GATE_OFFSET, GATE_ALWAYS, GATE_OFF, INVALID_OFFSET, MAX_EVENTS,
+  MAX_RING_BYTES, MIN_RING_BYTES, RING_FULL_OFFSET, SEQ_STATE_OFFSET } from './format/ring-layout.js'
+import { DEFAULT_MAX_STRING_BYTES, FIRST_EVENT_ID, MAX_STRING_BYTES } from './format/record-layout.js'
+import { TracerError } from './errors.js'
+import { clockMapping, streamOriginNs } from './clock.js'
+import { selectBackend, type BackendName, type BackendRequest } from './backend/select-backend.js'
+import { RingProducer } from './ring/ring-producer.js'
+import { createRecordWriter } from './ring/writer-codegen.js'
+import type { ArgsOf, FieldSpec } from './schema/field-type-tokens.js'
+import { checkKeyword, checkLevel, checkSampleRate, validateEvent, type EventOptions, type ValidEvent } from './schema/validate.js'
+import { trackTracer, untrackTracer } from './exit-flush.js'
+
+export type OnFull = 'discard' | 'overwrite'
+
+export interface TracerOptions {
+  /** Provider name, as in ETW (e.g. 'MyCompany.MyComponent'). */
+  provider: string
+  /** 'auto' (default; also RINGTRACE_BACKEND): native when its binary loads, else the TS ring. */
+  backend?: BackendRequest
+  /** Ring capacity in bytes: a power of two from 4 KiB to 1 GiB (default 4 MiB). */
+  ringBytes?: number
+  /** Full-ring policy (default 'discard'; 'overwrite' keeps the newest data, a flight recorder). */
+  onFull?: OnFull
+  /** Trace file (.rtrc) to write. Without it events are drained and counted only. */
+  file?: string
+  /** 'truncate' starts a new file, 'append' joins one (default: truncate on the main thread, append in workers). */
+  fileMode?: 'truncate' | 'append'
+  /** Highest level recorded (default 5, Verbose). */
+  level?: number
+  /** Keyword mask: an event with keyword k is recorded when k is 0 or k & mask is not 0 (default all bits). */
+  keywords?: bigint | number
+  /** Cap for string and binary values in bytes (default 1024, at most 65535). */
+  maxStringBytes?: number
+  /** Name for this thread's stream in the trace (default 'main' or 'worker <id>'). */
+  threadName?: string
+  /** Flush and close on process exit, uncaught exceptions, SIGINT and SIGTERM (default true). */
+  flushOnExit?: boolean
+}
+
+/** A typed trace function: call it to record the event. */
+export type TraceFunction<Args extends readonly unknown[]> = ((...args: Args) => void) & {
+  /** Whether a call records anything now (level, keywords, enable state and the tracer). */
+  readonly enabled: boolean
+  readonly eventName: string
+  readonly eventId: number
+  enable(): void
+  disable(): void
+  /** Fraction of calls to record, 0 to 1; the decision costs a few ns and precedes argument work. */
+  setSampleRate(rate: number): void
+}
+
+export interface TracerStats {
+  backend: BackendName
+  stream: number
+  /** Events that passed enable and sampling: delivered + lost + still in the ring. */
+  written: number
+  delivered: number
+  lost: number
+  lostRingFull: number
+  lostInvalid: number
+  lostOverwritten: number
+  /** Written but not yet taken by the collector (0 after flush()). */
+  inRing: number
+}
+
+interface EventEntry extends ValidEvent {
+  id: number
+}
+
+const ALL_KEYWORDS = (1n << 64n) - 1n
+
+function checkOptions(options: TracerOptions): Required<Pick<TracerOptions, 'ringBytes' | 'onFull' | 'maxStringBytes'>> {
+  if (typeof options !== 'object' || options === null) {
+    throw new TracerError('INVALID_OPTION', 'ringtrace: createTracer() expects an options object with at least { provider }')
+  }
+  const { provider } = options
+  if (typeof provider !== 'string' || provider.length === 0 || provider.length > 255 || provider.includes('\0')) {
+    throw new TracerError('INVALID_OPTION', `ringtrace: provider must be a non-empty string of at most 255 characters without NUL, got ${JSON.stringify(provider)}`)
+  }
+  const ringBytes = options.ringBytes ?? DEFAULT_RING_BYTES
+  if (!Number.isInteger(ringBytes) || ringBytes < MIN_RING_BYTES || ringBytes > MAX_RING_BYTES || (ringBytes & (ringBytes - 1)) !== 0) {
+    throw new TracerError('INVALID_OPTION', `ringtrace: ringBytes must be a power of two from ${MIN_RING_BYTES} (4 KiB) to ${MAX_RING_BYTES} (1 GiB), got ${String(ringBytes)}`)
+  }
+  const onFull = options.onFull ?? 'discard'
+  if (onFull !== 'discard' && onFull !== 'overwrite') {
+    throw new TracerError('INVALID_OPTION', `ringtrace: onFull must be 'discard' or 'overwrite', got ${String(onFull)}`)
+  }
+  const maxStringBytes = options.maxStringBytes ?? DEFAULT_MAX_STRING_BYTES
+  if (!Number.isInteger(maxStringBytes) || maxStringBytes < 0 || maxStringBytes > MAX_STRING_BYTES) {
+    throw new TracerError('INVALID_OPTION', `ringtrace: maxStringBytes must be an integer from 0 to ${MAX_STRING_BYTES}, got ${String(maxStringBytes)}`)
+  }
+  if (options.file !== undefined && (typeof options.file !== 'string' || options.file.length === 0)) {
+    throw new TracerError('INVALID_OPTION', `ringtrace: file must be a path string, got ${String(options.file)}`)
+  }
+  if (options.fileMode !== undefined && options.fileMode !== 'truncate' && options.fileMode !== 'append') {
+    throw new TracerError('INVALID_OPTION', `ringtrace: fileMode must be 'truncate' or 'append', got ${String(options.fileMode)}`)
+  }
+  return { ringBytes, onFull, maxStringBytes }
+}
+
+export class Tracer {
+  readonly provider: string
+  readonly backend: BackendName
+  readonly stream: number
+  private readonly binding: NativeBinding
+  private readonly ring: RingProducer
+  private readonly events = new Map<string, EventEntry>()
+  private readonly byId: EventEntry[] = []
+  private readonly maxStringBytes: number
+  private level: number
+  private keywords: bigint
+  private closed = false
+  private finalStats: TracerStats | null = null
+
+  constructor(options: TracerOptions) {
+    const { ringBytes, onFull, maxStringBytes } = checkOptions(options)
+    this.provider = options.provider
+    this.level = checkLevel(options.level ?? 5, 'level')
+    this.keywords = checkKeyword(options.keywords ?? ALL_KEYWORDS, 'keywords')
+    this.maxStringBytes = maxStringBytes
+    const { name, binding } = selectBackend(options.backend)
+    this.backend = name
+    this.binding = binding
+    const native = binding.createRing(ringBytes, onFull === 'overwrite')
+    this.stream = native.id
+    this.ring = new RingProducer(native.buffer, ringBytes, onFull === 'overwrite')
+    const steady = () => binding.monotonicNs()
+    let sinkId = 0
+    if (options.file !== undefined) {
+      const mapping = clockMapping(steady)
+      const truncate = (options.fileMode ?? (isMainThread ? 'truncate' : 'append')) === 'truncate'
+      sinkId = binding.openFileSink(options.file, truncate, encodeFileChunk({
+        provider: this.provider,
+        pid: process.pid,
+        hostname: hostname(),
+        monoNs: mapping.monoNs.toString(),
+        wallNs: mapping.wallNs.toString(),
+        createdBy: 'ringtrace',
+      }))
+    }
+    const originMonoNs = streamOriginNs(steady)
+    binding.attachRing(this.stream, sinkId, originMonoNs, encodeJsonChunk(ChunkType.Stream, {
+      stream: this.stream,
+      threadId,
+      threadName: options.threadName ?? (isMainThread ? 'main' : `worker ${threadId}`),
+      isMainThread,
+      originMonoNs: originMonoNs.toString(),
+      ringBytes,
+      onFull,
+      backend: name,
+    }))
+    if (options.flushOnExit ?? true) trackTracer(this)
+  }
+
+  /**
+   * Registers an event and returns its trace function, typed from `fields`:
+   * `const tracePriming = tracer.event('Priming', [['kind', t.u8], ['strength', t.f32]])`.
+   */
+  event<const Fields extends readonly FieldSpec[]>(name: string, fields: Fields, options?: EventOptions): TraceFunction<ArgsOf<Fields>> {
+    this.assertOpen()
+    const valid = validateEvent(name, fields, options)
+    if (this.events.has(valid.name)) {
+      throw new TracerError('DUPLICATE_EVENT', `ringtrace: event ${valid.name} is already registered on this tracer; keep the function tracer.event() returned`)
+    }
+    const id = FIRST_EVENT_ID + this.byId.length
+    if (id >= MAX_EVENTS) {
+      throw new TracerError('TOO_MANY_EVENTS', `ringtrace: a tracer holds at most ${MAX_EVENTS - 1} events`)
+    }
+    const entry: EventEntry = { ...valid, id }
+    const schema: SchemaInfo = {
+      stream: this.stream,
+      id,
+      name: entry.name,
+      level: entry.level,
+      keyword: `0x${entry.keyword.toString(16)}`,
+      opcode: entry.opcode,
+      clock: entry.clock,
+      fields: entry.fields,
+    }
+    // The schema reaches the file before any record of this id can be published.
+    this.binding.writeChunk(this.stream, encodeJsonChunk(ChunkType.Schema, schema))
+    this.events.set(entry.name, entry)
+    this.byId.push(entry)
+    const writer = createRecordWriter(this.ring, {
+      eventId: id,
+      types: entry.fields.map((f) => f.type),
+      clock: entry.clock,
+      maxStringBytes: this.maxStringBytes,
+    })
+    this.updateGate(entry)
+    return this.decorate(writer, entry) as TraceFunction<ArgsOf<Fields>>
+  }
+
+  /** Highest level recorded from now on (0 LogAlways .. 5 Verbose). */
+  setLevel(level: number): void {
+    this.level = checkLevel(level, 'level')
+    this.updateAllGates()
+  }
+
+  /** Keyword mask: an event is recorded when its keyword is 0 or shares a bit with the mask. */
+  setKeywords(mask: bigint | number): void {
+    this.keywords = checkKeyword(mask, 'keywords')
+    this.updateAllGates()
+  }
+
+  /** Makes everything traced so far reach the sink (the file, in the OS), synchronously. */
+  flush(): void {
+    if (this.closed) return
+    this.ring.publish()
+    this.binding.flush(this.stream)
+    if (!this.ring.writePendingLost()) return
+    this.ring.publish()
+    this.binding.flush(this.stream)
+  }
+
+  /** Flushes, writes the stream's final counters and releases the ring. Later calls record nothing. */
+  close(): Promise<void> {
+    try {
+      this.closeSync()
+      return Promise.resolve()
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  /** close(), synchronously: what the exit handlers use. */
+  closeSync(): void {
+    if (this.closed) return
+    for (const entry of this.byId) this.setGate(entry.id, GATE_OFF)
+    this.flush()
+    this.finalStats = this.stats()
+    this.closed = true
+    untrackTracer(this)
+    this.binding.closeRing(this.stream)
+  }
+
+  get isClosed(): boolean {
+    return this.closed
+  }
+
+  stats(): TracerStats {
+    if (this.finalStats !== null) return { ...this.finalStats }
+    const s = this.binding.ringStats(this.stream)
+    const { u32, f64 } = this.ring.views
+    const consumed = s.delivered + s.lostOverwritten
+    const recorded = consumed + ((u32[SEQ_STATE_OFFSET >> 2]! - consumed) >>> 0)
+    const ringFull = f64[RING_FULL_OFFSET >> 3]!
+    const invalid = f64[INVALID_OFFSET >> 3]!
+    const lost = ringFull + invalid + s.lostOverwritten
+    return {
+      backend: this.backend,
+      stream: this.stream,
+      written: recorded + ringFull + invalid,
+      delivered: s.delivered,
+      lost,
+      lostRingFull: ringFull,
+      lostInvalid: invalid,
+      lostOverwritten: s.lostOverwritten,
+      inRing: recorded - consumed,
+    }
+  }
+
+  private decorate(writer: (...args: unknown[]) => void, entry: EventEntry): TraceFunction<unknown[]> {
+    const tracer = this
+    Object.defineProperties(writer, {
+      name: { value: entry.name },
+      enabled: { get: () => tracer.gate(entry.id) !== GATE_OFF },
+      eventName: { value: entry.name },
+      eventId: { value: entry.id },
+      enable: { value: () => { entry.enabled = true; tracer.updateGate(entry) } },
+      disable: { value: () => { entry.enabled = false; tracer.updateGate(entry) } },
+      setSampleRate: { value: (rate: number) => { entry.sampleRate = checkSampleRate(rate); tracer.updateGate(entry) } },
+    })
+    return writer as TraceFunction<unknown[]>
+  }
+
+  private updateAllGates(): void {
+    for (const entry of this.byId) this.updateGate(entry)
+  }
+
+  private updateGate(entry: EventEntry): void {
+    if (this.closed) return
+    const levelPasses = entry.level === 0 || entry.level <= this.level
+    const keywordPasses = entry.keyword === 0n || (entry.keyword & this.keywords) !== 0n
+    let gate = GATE_OFF
+    if (entry.enabled && levelPasses && keywordPasses && entry.sampleRate > 0) {
+      gate = entry.sampleRate >= 1 ? GATE_ALWAYS : Math.max(1, Math.floor(entry.sampleRate * 2 ** 32))
+    }
+    this.setGate(entry.id, gate)
+  }
+
+  private gate(id: number): number {
+    return this.ring.views.u32[(EVENT_GATE_OFFSET >> 2) + id]!
+  }
+
+  private setGate(id: number, gate: number): void {
+    this.ring.views.u32[(EVENT_GATE_OFFSET >> 2) + id] = gate
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new TracerError('TRACER_CLOSED', 'ringtrace: this tracer is closed; create a new one')
+  }
+}
+
+export function createTracer(options: TracerOptions): Tracer {
+  return new Tracer(options)
+}

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest'
+import { createTracer, type TracerOptions } from '../src/tracer.js'
+import { t } from '../src/schema/field-type-tokens.js'
+import { TracerError } from '../src/errors.js'
+import { BACKENDS } from './helpers/backends.js'
+import { readAll, tracePath } from './helpers/trace-files.js'
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn()
+  } catch (error) {
+    expect(error).toBeInstanceOf(TracerError)
+    return (error as TracerError).code
+  }
+  return undefined
+}
+
+describe('createTracer() options', () => {
+  const bad: [string, Partial<TracerOptions> | undefined][] = [
+    ['no options', undefined],
+    ['empty provider', { provider: '' }],
+    ['provider with NUL', { provider: 'a\0b' }],
+    ['ring not a power of two', { provider: 'P', ringBytes: 5000 }],
+    ['ring too small', { provider: 'P', ringBytes: 2048 }],
+    ['ring too large', { provider: 'P', ringBytes: 2 ** 31 }],
+    ['ring not an integer', { provider: 'P', ringBytes: 4096.5 }],
+    ['unknown full policy', { provider: 'P', onFull: 'block' as never }],
+    ['unknown backend', { provider: 'P', backend: 'wasm' as never }],
+    ['level out of range', { provider: 'P', level: 6 }],
+    ['negative keywords', { provider: 'P', keywords: -1n }],
+    ['string cap too large', { provider: 'P', maxStringBytes: 70000 }],
+  ]
+  it.each(bad)('rejects %s with INVALID_OPTION', (_, options) => {
+    expect(codeOf(() => createTracer(options as TracerOptions))).toBe('INVALID_OPTION')
+  })
+
+  it('rejects a bad RINGTRACE_BACKEND value', () => {
+    process.env.RINGTRACE_BACKEND = 'fast'
+    try {
+      expect(codeOf(() => createTracer({ provider: 'P' }))).toBe('INVALID_OPTION')
+    } finally {
+      delete process.env.RINGTRACE_BACKEND
+    }
+  })
+})
+
+describe.each(BACKENDS)('bad input (%s backend)', (backend) => {
+  it('rejects invalid schemas at tracer.event() with a code', async () => {
+    const tracer = createTracer({ provider: 'Test.Bad', backend })
+    tracer.event('Taken', [])
+    expect(codeOf(() => tracer.event('Taken', []))).toBe('DUPLICATE_EVENT')
+    expect(codeOf(() => tracer.event('', []))).toBe('INVALID_EVENT_NAME')
+    expect(codeOf(() => tracer.event('has space', []))).toBe('INVALID_EVENT_NAME')
+    expect(codeOf(() => tracer.event('9lives', []))).toBe('INVALID_EVENT_NAME')
+    expect(codeOf(() => tracer.event('E1', [['x', { type: 'u128' }]] as never))).toBe('UNKNOWN_FIELD_TYPE')
+    expect(codeOf(() => tracer.event('E2', [['x', t.u8], ['x', t.u8]]))).toBe('INVALID_FIELDS')
+    expect(codeOf(() => tracer.event('E3', [['bad-name', t.u8]]))).toBe('INVALID_FIELDS')
+    expect(codeOf(() => tracer.event('E4', 'u8' as never))).toBe('INVALID_FIELDS')
+    const many = Array.from({ length: 129 }, (_, i) => [`f${i}`, t.u8] as const)
+    expect(codeOf(() => tracer.event('E5', many))).toBe('TOO_MANY_FIELDS')
+    expect(codeOf(() => tracer.event('E6', Array.from({ length: 128 }, (_, i) => [`f${i}`, t.u8] as const)))).toBeUndefined()
+    expect(codeOf(() => tracer.event('E7', [], { level: 9 }))).toBe('INVALID_OPTION')
+    expect(codeOf(() => tracer.event('E8', [], { sampleRate: 2 }))).toBe('INVALID_OPTION')
+    expect(codeOf(() => tracer.event('E9', [], { clock: 'slow' as never }))).toBe('INVALID_OPTION')
+    await tracer.close()
+    expect(codeOf(() => tracer.event('Late', []))).toBe('TRACER_CLOSED')
+  })
+
+  it('coerces or drops values of the wrong type from untyped callers, never corrupting the ring', async () => {
+    const file = tracePath('coerce')
+    const tracer = createTracer({ provider: 'Test.Bad', backend, file })
+    const numbers = tracer.event('Numbers', [['n', t.u32], ['f', t.f64], ['b', t.bool], ['w', t.u64]])
+    const text = tracer.event('Text', [['s', t.str], ['bytes', t.binary], ['xs', t.f64Array], ['id', t.guid]])
+    const call = numbers as unknown as (...args: unknown[]) => void
+    const callText = text as unknown as (...args: unknown[]) => void
+    call('12', '2.5', 'yes', '7')                          // coerced: ToNumber, truthiness, BigInt('7')
+    call(undefined, null, 0, 3.9)                          // coerced: 0, 0, false, 3
+    call(Symbol('x'), 1, true, 1)                          // dropped: a Symbol has no number
+    call({ valueOf() { throw new Error('boom') } }, 1, 1, 1) // dropped: valueOf throws
+    call(1n, 1, true, 1)                                   // dropped: bigint for a 32-bit field
+    call(1, 1, true, 'not a number')                       // dropped: BigInt('not a number') throws
+    callText(42, new Uint8Array([1]), [1], '00000000-0000-0000-0000-000000000000') // coerced: String(42)
+    callText('s', 'not bytes', [1], '00000000-0000-0000-0000-000000000000')        // dropped
+    callText('s', new Uint8Array(1), 5, '00000000-0000-0000-0000-000000000000')    // dropped: not array-like
+    callText('s', new Uint8Array(1), [1], 'not-a-guid')                            // dropped
+    callText('s', new ArrayBuffer(2), { length: 2, 0: 1, 1: 2 }, new Uint8Array(16)) // coerced
+    numbers(5, 5, true, 5)
+    await tracer.close()
+    expect(tracer.stats()).toMatchObject({ written: 12, delivered: 5, lostInvalid: 7, lost: 7 })
+    const items = await readAll(file)
+    const events = items.filter((i) => i.kind === 'event').map((e) => (e.kind === 'event' ? e.fields : {}))
+    const zeroGuid = '00000000-0000-0000-0000-000000000000'
+    expect(events).toEqual([
+      { n: 12, f: 2.5, b: true, w: 7n },
+      { n: 0, f: 0, b: false, w: 3n },
+      { s: '42', bytes: new Uint8Array([1]), xs: new Float64Array([1]), id: zeroGuid },
+      { s: 's', bytes: new Uint8Array(2), xs: new Float64Array([1, 2]), id: zeroGuid },
+      { n: 5, f: 5, b: true, w: 5n },
+    ])
+    const lost = items.filter((i) => i.kind === 'lost')
+    expect(lost.reduce((sum, l) => sum + (l.kind === 'lost' ? l.invalid : 0), 0)).toBe(7)
+  })
+})

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest'
+import { createTracer } from '../src/tracer.js'
+import { t } from '../src/schema/field-type-tokens.js'
+import { Level } from '../src/schema/levels.js'
+import { BACKENDS } from './helpers/backends.js'
+import { readEvents, tracePath } from './helpers/trace-files.js'
+
+describe.each(BACKENDS)('event control (%s backend)', (backend) => {
+  it('records events up to the tracer level; LogAlways passes any level', async () => {
+    const file = tracePath('levels')
+    const tracer = createTracer({ provider: 'Test.Control', backend, file, level: Level.Warning })
+    const always = tracer.event('Always', [['n', t.u32]], { level: Level.LogAlways })
+    const error = tracer.event('Err', [['n', t.u32]], { level: Level.Error })
+    const verbose = tracer.event('Chatty', [['n', t.u32]], { level: Level.Verbose })
+    expect([always.enabled, error.enabled, verbose.enabled]).toEqual([true, true, false])
+    always(1); error(2); verbose(3)
+    tracer.setLevel(Level.Verbose)
+    expect(verbose.enabled).toBe(true)
+    verbose(4)
+    tracer.setLevel(Level.LogAlways)
+    expect([always.enabled, error.enabled, verbose.enabled]).toEqual([true, false, false])
+    always(5); error(6); verbose(7)
+    await tracer.close()
+    expect((await readEvents(file)).map((e) => [e.name, e.fields.n, e.level])).toEqual([
+      ['Always', 1, 0], ['Err', 2, 2], ['Chatty', 4, 5], ['Always', 5, 0],
+    ])
+  })
+
+  it('filters by 64-bit keyword mask; keyword 0 always passes', async () => {
+    const file = tracePath('keywords')
+    const tracer = createTracer({ provider: 'Test.Control', backend, file, keywords: 0x1n })
+    const none = tracer.event('NoKeyword', [])
+    const low = tracer.event('Low', [], { keyword: 0x1n })
+    const high = tracer.event('High', [], { keyword: 1n << 63n })
+    none(); low(); high()
+    tracer.setKeywords((1n << 63n) | 0x4n)
+    none(); low(); high()
+    await tracer.close()
+    const events = await readEvents(file)
+    expect(events.map((e) => e.name)).toEqual(['NoKeyword', 'Low', 'NoKeyword', 'High'])
+    expect(events[3]!.keyword).toBe(1n << 63n)
+  })
+
+  it('enables and disables single events at run time', async () => {
+    const file = tracePath('toggle')
+    const tracer = createTracer({ provider: 'Test.Control', backend, file })
+    const trace = tracer.event('Toggled', [['n', t.u8]], { enabled: false })
+    expect(trace.enabled).toBe(false)
+    trace(1)
+    trace.enable()
+    trace(2)
+    trace.disable()
+    trace(3)
+    trace.enable()
+    trace(4)
+    await tracer.close()
+    expect(trace.enabled).toBe(false)
+    trace(5)
+    expect((await readEvents(file)).map((e) => e.fields.n)).toEqual([2, 4])
+  })
+
+  it('samples a fraction of calls before touching the arguments', async () => {
+    const file = tracePath('sampling')
+    const tracer = createTracer({ provider: 'Test.Control', backend, file })
+    const trace = tracer.event('Sampled', [['n', t.u32]], { sampleRate: 0.25 })
+    let touched = 0
+    const arg = { valueOf: () => { touched++; return 7 } }
+    const calls = 40_000
+    for (let i = 0; i < calls; i++) trace(arg as unknown as number)
+    trace.setSampleRate(0)
+    expect(trace.enabled).toBe(false)
+    trace(1)
+    await tracer.close()
+    const recorded = (await readEvents(file)).length
+    expect(touched).toBe(recorded)
+    // Binomial(40000, 0.25): mean 10000, sd ~87; 6 sd either side.
+    expect(recorded).toBeGreaterThan(10_000 - 520)
+    expect(recorded).toBeLessThan(10_000 + 520)
+    expect(tracer.stats()).toMatchObject({ written: recorded, delivered: recorded, lost: 0 })
+  })
+
+  it('reports stats per ring: written = delivered + lost + inRing', async () => {
+    const tracer = createTracer({ provider: 'Test.Control', backend })
+    const trace = tracer.event('Counted', [['n', t.f64]])
+    for (let i = 0; i < 1000; i++) trace(i)
+    const before = tracer.stats()
+    expect(before.written).toBe(1000)
+    expect(before.delivered + before.lost + before.inRing).toBe(1000)
+    tracer.flush()
+    expect(tracer.stats()).toMatchObject({ backend, written: 1000, delivered: 1000, lost: 0, inRing: 0 })
+    await tracer.close()
+    expect(tracer.stats()).toMatchObject({ written: 1000, delivered: 1000 })
+  })
+})

@@ -1,0 +1,43 @@
+// Compile-time contract of traceX: these fail the typecheck run when the typing breaks.
+import { describe, expectTypeOf, it } from 'vitest'
+import { createTracer } from '../src/tracer.js'
+import { t } from '../src/schema/field-type-tokens.js'
+
+const tracer = createTracer({ provider: 'Types.Test', backend: 'js' })
+
+describe('tracer.event() typing', () => {
+  it('types each argument from its field', () => {
+    const tracePriming = tracer.event('Priming', [['primingType', t.u8], ['strength', t.f32], ['source', t.u64], ['target', t.u64]])
+    expectTypeOf(tracePriming).parameters.toEqualTypeOf<[number, number, number | bigint, number | bigint]>()
+    tracePriming(1, 0.75, 42, 43n)
+    // @ts-expect-error a string where a u8 is declared
+    tracePriming('1', 0.75, 42, 43)
+    // @ts-expect-error too few arguments
+    tracePriming(1, 0.75, 42)
+    // @ts-expect-error too many arguments
+    tracePriming(1, 0.75, 42, 43, 44)
+    // @ts-expect-error a bigint where an f32 is declared
+    tracePriming(1, 1n, 42, 43)
+  })
+
+  it('types strings, binary, guids, bools and arrays', () => {
+    const trace = tracer.event('Mixed', [['name', t.str], ['blob', t.binary], ['id', t.guid], ['ok', t.bool], ['xs', t.f64Array], ['ids', t.u64Array]] as const)
+    expectTypeOf(trace).parameters.toEqualTypeOf<[string, Uint8Array, string | Uint8Array, boolean, ArrayLike<number>, ArrayLike<number> | ArrayLike<bigint>]>()
+    trace('a', new Uint8Array(2), '01234567-89ab-cdef-0123-456789abcdef', true, new Float64Array(3), [1n, 2n])
+    // @ts-expect-error a number where a string is declared
+    trace(1, new Uint8Array(2), 'g', true, [], [])
+    // @ts-expect-error a string where a bool is declared
+    trace('a', new Uint8Array(2), 'g', 'yes', [], [])
+    // @ts-expect-error strings in a numeric array
+    trace('a', new Uint8Array(2), 'g', true, ['x'], [])
+  })
+
+  it('exposes enabled as a read-only boolean and the control methods', () => {
+    const trace = tracer.event('Empty', [])
+    expectTypeOf(trace.enabled).toEqualTypeOf<boolean>()
+    expectTypeOf(trace).parameters.toEqualTypeOf<[]>()
+    // @ts-expect-error enabled is read-only
+    trace.enabled = false
+    expectTypeOf(trace.setSampleRate).parameters.toEqualTypeOf<[rate: number]>()
+  })
+})
