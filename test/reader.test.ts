@@ -211,7 +211,41 @@ describe('readTrace()', () => {
   })
 })
 
+describe('readTrace() iteration', () => {
+  it('closes the file when the caller stops early', async () => {
+    const iterator = readTrace(ticks(3, 3).write(dir, fileName()))
+    const first = await iterator.next()
+    expect(first.done).toBe(false)
+    expect(await iterator.return?.()).toEqual({ value: undefined, done: true })
+    expect((await iterator.next()).done).toBe(true)
+  })
+
+  it('keeps a field named __proto__ as a plain field', async () => {
+    const b = new TraceBuilder().stream(1).schema(1, 1, 'odd', [['__proto__', 'u8'], ['a', 'u8']])
+      .events(1, eventRecord(1, ['u8', 'u8'], { seq: 0, timestamp: 0, values: [5, 6] }))
+    const [event] = events((await collect(b.write(dir, fileName()))).items)
+    expect(Object.getPrototypeOf(event.fields)).toBe(Object.prototype)
+    expect(Object.keys(event.fields)).toEqual(['__proto__', 'a'])
+    expect(Object.getOwnPropertyDescriptor(event.fields, '__proto__')?.value).toBe(5)
+  })
+})
+
 describe('readTraceBatches()', () => {
+  it('splits a large EVENTS chunk into batches of at most 1024 items, and a gap still stops it', async () => {
+    const records = Array.from({ length: 2500 }, (_, i) => tick(i))
+    records.push(tick(2501))
+    const b = new TraceBuilder().stream(1).schema(1, 1, 'tick', TICK).events(1, ...records)
+    const sizes: number[] = []
+    let error: unknown
+    try {
+      for await (const batch of readTraceBatches(b.write(dir, fileName()))) sizes.push(batch.length)
+    } catch (caught) {
+      error = caught
+    }
+    expect(sizes).toEqual([1024, 1024, 452])
+    expect(error).toMatchObject({ code: 'SEQUENCE_GAP', offset: b.offsets[3], eventsRead: 2500 })
+  })
+
   it('yields one array per EVENTS or LOSS chunk', async () => {
     const b = ticks(3, 4).loss(1, 1).events(1, tick(13))
     const sizes: number[] = []

@@ -22,7 +22,7 @@ describe('tracer.event() typing', () => {
 
   it('types strings, binary, guids, bools and arrays', () => {
     const trace = tracer.event('Mixed', [['name', t.str], ['blob', t.binary], ['id', t.guid], ['ok', t.bool], ['xs', t.f64Array], ['ids', t.u64Array]] as const)
-    expectTypeOf(trace).parameters.toEqualTypeOf<[string, Uint8Array, string | Uint8Array, boolean, ArrayLike<number>, ArrayLike<number> | ArrayLike<bigint>]>()
+    expectTypeOf(trace).parameters.toEqualTypeOf<[string, ArrayBufferView | ArrayBuffer, string | Uint8Array, boolean, ArrayLike<number>, ArrayLike<number | bigint>]>()
     trace('a', new Uint8Array(2), '01234567-89ab-cdef-0123-456789abcdef', true, new Float64Array(3), [1n, 2n])
     // @ts-expect-error a number where a string is declared
     trace(1, new Uint8Array(2), 'g', true, [], [])

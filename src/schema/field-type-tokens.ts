@@ -15,7 +15,7 @@ function token<Name extends FieldTypeName, Value>(type: Name): FieldToken<Name, 
 
 type Int64 = number | bigint
 type NumArray = ArrayLike<number>
-type Int64Array = ArrayLike<number> | ArrayLike<bigint>
+type Int64Array = ArrayLike<number | bigint>
 
 export const t = Object.freeze({
   bool: token<'bool', boolean>('bool'),
@@ -33,7 +33,8 @@ export const t = Object.freeze({
   guid: token<'guid', string | Uint8Array>('guid'),
   /** UTF-8 in the ring, capped at the tracer's maxStringBytes. */
   str: token<'str', string>('str'),
-  binary: token<'binary', Uint8Array>('binary'),
+  /** Bytes: a Uint8Array, any ArrayBuffer view (its bytes) or an ArrayBuffer. */
+  binary: token<'binary', ArrayBufferView | ArrayBuffer>('binary'),
   i8Array: token<'i8[]', NumArray>('i8[]'),
   u8Array: token<'u8[]', NumArray>('u8[]'),
   i16Array: token<'i16[]', NumArray>('i16[]'),

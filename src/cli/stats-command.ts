@@ -1,0 +1,66 @@
+// `ringtrace stats <file> [--json]`
+
+import { summarizeTracePrefix, type TraceSummary } from '../reader/summarize-trace.js'
+import { traceFileArgument, type Command } from './command.js'
+import { TextOutput } from './text-output.js'
+import { textTable } from './text-table.js'
+
+export const statsCommand: Command = {
+  name: 'stats',
+  synopsis: 'stats <file> [--json]                              counts, losses, threads and time span',
+  help: `Usage: ringtrace stats <file> [--json]
+
+Summarizes a trace file: events per type, lost events by reason (ring full, invalid value,
+overwritten), threads, time span, and whether each thread's accounting balances (the events
+its tracer wrote = delivered + lost, checked against the END record written on close).
+
+Options:
+  --json       print the summary as JSON (64-bit values as decimal strings)
+  -h, --help   show this help
+
+A damaged file: the summary covers what precedes the damage, the error goes to stderr (exit 1).
+`,
+  options: {
+    json: { type: 'boolean' },
+  },
+
+  async run(args, io) {
+    const file = traceFileArgument(args)
+    const { summary, error } = await summarizeTracePrefix(file)
+    const out = new TextOutput(io.stdout)
+    out.add(args.values.json === true ? summaryJson(summary) : summaryText(file, summary))
+    await out.flush()
+    if (error === undefined) return 0
+    io.stderr.write(`${error.message}\n`)
+    return 1
+  },
+}
+
+function summaryJson(summary: TraceSummary): string {
+  return `${JSON.stringify(summary, (_key, value: unknown) => (typeof value === 'bigint' ? String(value) : value), 2)}\n`
+}
+
+const yesNo = (value: boolean): string => (value ? 'yes' : 'no')
+
+function span(summary: TraceSummary): string {
+  if (summary.firstNs === undefined || summary.lastNs === undefined) return 'no events'
+  const iso = (ns: bigint): string => new Date(Number(ns / 1_000_000n)).toISOString()
+  return `${iso(summary.firstNs)} .. ${iso(summary.lastNs)} (${summary.durationMs.toFixed(3)} ms)`
+}
+
+function summaryText(file: string, s: TraceSummary): string {
+  const overview = textTable(null, [
+    ['trace', file],
+    ['provider', `${s.provider} (pid ${s.pid}, host ${s.hostname})`],
+    ['time span', span(s)],
+    ['events', `${s.events} delivered, ${s.lost} lost, ${s.written} written (${s.balanced ? 'balanced' : 'NOT BALANCED'})`],
+    ['lost', `${s.lostRingFull} ring full, ${s.lostInvalid} invalid, ${s.lostOverwritten} overwritten`],
+  ])
+  const names = [...new Set([...Object.keys(s.byEvent), ...Object.keys(s.lostByEvent)])].sort()
+  const byEvent = textTable(['event', 'delivered', 'lost'],
+    names.map((name) => [name, s.byEvent[name] ?? 0, s.lostByEvent[name] ?? 0]))
+  const threads = textTable(['stream', 'thread', 'name', 'main', 'events', 'lost', 'written', 'closed', 'balanced'],
+    s.threads.map((t) => [t.stream, t.threadId, t.name, yesNo(t.isMainThread), t.events, t.lost,
+      t.written === undefined ? '-' : String(t.written), yesNo(t.closed), yesNo(t.balanced)]))
+  return `${overview}\n${byEvent}\n${threads}`
+}

@@ -1,0 +1,39 @@
+// What the reader knows about one stream (one ring, one thread's tracer): its thread, its
+// schemas, where its clock starts, and the counters that check its sequence and accounting.
+
+import { MAX_EVENTS } from '../format/ring-layout.js'
+import type { EventSchema } from './event-schema.js'
+import type { TraceThread } from './trace-items.js'
+
+/** The producer's final counters, from the stream's END chunk. */
+export interface StreamEnd {
+  readonly written: number
+  readonly ringFull: number
+  readonly invalid: number
+}
+
+export class StreamState {
+  /** Indexed by event id. */
+  readonly schemas: (EventSchema | undefined)[] = new Array(MAX_EVENTS)
+  /** Epoch time of the stream's timestamp 0, in ns and in ms. */
+  readonly originNs: bigint
+  readonly originMs: number
+  /** Sequence number the next event record must carry (mod 2^32). */
+  nextSeq = 0
+  /** Overwritten events announced by LOSS chunks that no sequence gap has accounted for yet. */
+  unmatchedOverwritten = 0
+  delivered = 0
+  lostRingFull = 0
+  lostInvalid = 0
+  lostOverwritten = 0
+  end: StreamEnd | undefined = undefined
+
+  constructor(
+    readonly stream: number,
+    readonly thread: TraceThread,
+    originNs: bigint,
+  ) {
+    this.originNs = originNs
+    this.originMs = Number(originNs) / 1e6
+  }
+}

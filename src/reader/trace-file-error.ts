@@ -1,0 +1,62 @@
+// The one error a trace reader throws for a file it cannot read on: it names the chunk where
+// reading stopped and how much was read before it, because everything before that point has
+// already been handed to the caller.
+
+export type TraceFileErrorCode =
+  | 'BAD_MAGIC'
+  | 'BAD_VERSION'
+  | 'BAD_TAG'
+  | 'BAD_LENGTH'
+  | 'BAD_CRC'
+  | 'TRUNCATED'
+  | 'BAD_METADATA'
+  | 'BAD_SCHEMA'
+  | 'BAD_RECORD'
+  | 'UNKNOWN_STREAM'
+  | 'UNKNOWN_EVENT'
+  | 'SEQUENCE_GAP'
+
+const PROBLEMS: Record<TraceFileErrorCode, string> = {
+  BAD_MAGIC: 'not a ringtrace file',
+  BAD_VERSION: 'unsupported format version',
+  BAD_TAG: 'damaged chunk',
+  BAD_LENGTH: 'damaged chunk',
+  BAD_CRC: 'damaged chunk',
+  TRUNCATED: 'file ends inside the chunk',
+  BAD_METADATA: 'damaged chunk',
+  BAD_SCHEMA: 'unreadable schema',
+  BAD_RECORD: 'damaged record in the chunk',
+  UNKNOWN_STREAM: 'chunk for an unannounced stream',
+  UNKNOWN_EVENT: 'record of an undeclared event',
+  SEQUENCE_GAP: 'events missing (sequence gap) in the chunk',
+}
+
+export class TraceFileError extends Error {
+  override readonly name = 'TraceFileError'
+
+  constructor(
+    readonly code: TraceFileErrorCode,
+    /** File offset of the chunk where reading stopped. */
+    readonly offset: number,
+    readonly detail: string,
+    /** Events yielded before the damage. */
+    readonly eventsRead: number,
+  ) {
+    super(
+      `ringtrace: ${PROBLEMS[code]} at offset ${offset} (${detail}); ` +
+        `${eventsRead} event${eventsRead === 1 ? ' was' : 's were'} read before it`,
+    )
+  }
+}
+
+/**
+ * What the chunk and record decoders throw: they know where and why, only the reader knows how
+ * many events were yielded, so it turns this into a TraceFileError.
+ */
+export class TraceDamage {
+  constructor(
+    readonly code: TraceFileErrorCode,
+    readonly offset: number,
+    readonly detail: string,
+  ) {}
+}
