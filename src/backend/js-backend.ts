@@ -27,6 +27,7 @@ export class JsBackend implements NativeBinding {
   private nextSink = 1
   private timer: NodeJS.Timeout | null = null
   private drainDelayMs = 0
+  private lastDrain = 0
 
   createRing(capacity: number, overwrite: boolean): NativeRing {
     // Stream ids must be unique in a file that several threads share: the thread id in the high
@@ -70,7 +71,7 @@ export class JsBackend implements NativeBinding {
     ring.closed = true
     if (ring.consumer !== null) {
       ring.consumer.drain(true)
-      ring.sink?.write(ring.consumer.endChunk())
+      for (const chunk of ring.consumer.closingChunks()) ring.sink?.write(chunk)
     }
     ring.sink?.release()
     this.rings.delete(ringId)
@@ -95,8 +96,6 @@ export class JsBackend implements NativeBinding {
   monotonicNs(): bigint {
     return process.hrtime.bigint()
   }
-
-  private lastDrain = 0
 
   private startTimer(): void {
     if (this.timer !== null) return

@@ -4,9 +4,9 @@
 
 import { ChunkType, LOSS_REASON_OVERWRITTEN } from '../format/file-layout.js'
 import { encodeChunk } from '../format/chunk.js'
-import { COARSE_CLOCK_OFFSET, CURSOR_OFFSET, DATA_OFFSET, INVALID_OFFSET, READ_POS_OFFSET,
+import { COARSE_CLOCK_OFFSET, CURSOR_OFFSET, DATA_OFFSET, INVALID_OFFSET, LAST_TIME_OFFSET, READ_POS_OFFSET,
   RING_FULL_OFFSET, SEQ_STATE_OFFSET, TAIL_POS_OFFSET, WRITE_POS_OFFSET } from '../format/ring-layout.js'
-import { LOST_ID, LOST_INVALID_OFFSET, LOST_RING_FULL_OFFSET, PADDING_ID } from '../format/record-layout.js'
+import { LOST_ID, LOST_INVALID_OFFSET, LOST_PAIRS_OFFSET, LOST_RING_FULL_OFFSET, PADDING_ID, recordWord0 } from '../format/record-layout.js'
 import type { NativeRingStats } from '../../binding.js'
 import { createRingViews, type RingViews } from './ring-views.js'
 
@@ -55,8 +55,33 @@ export class RingConsumer {
     Atomics.store(i32, READ_POS_OFFSET >> 2, this.read | 0)
   }
 
+  /**
+   * The chunks that close a stream once its producer has stopped and the ring is drained: a LOST
+   * record for drops no delivered LOST record reported (after the last one, or overwritten),
+   * so in-band sums match END, then END with the producer's totals.
+   */
+  closingChunks(): Uint8Array[] {
+    const { f64 } = this.views
+    const ringFull = f64[RING_FULL_OFFSET >> 3]! - this.stats.lostRingFull
+    const invalid = f64[INVALID_OFFSET >> 3]! - this.stats.lostInvalid
+    const chunks: Uint8Array[] = []
+    if (ringFull > 0 || invalid > 0) {
+      const record = new Uint8Array(LOST_PAIRS_OFFSET)
+      const view = new DataView(record.buffer)
+      view.setUint32(0, recordWord0(LOST_PAIRS_OFFSET, LOST_ID), true)
+      view.setFloat64(8, f64[LAST_TIME_OFFSET >> 3]!, true)
+      view.setFloat64(LOST_RING_FULL_OFFSET, ringFull, true)
+      view.setFloat64(LOST_INVALID_OFFSET, invalid, true)
+      this.stats.lostRingFull += ringFull
+      this.stats.lostInvalid += invalid
+      chunks.push(this.eventsChunk(record, 0, record.length))
+    }
+    chunks.push(this.endChunk())
+    return chunks
+  }
+
   /** The END chunk: the producer's totals, once it has stopped and the ring is drained. */
-  endChunk(): Uint8Array {
+  private endChunk(): Uint8Array {
     const { u32, f64 } = this.views
     const seq = this.seqNext + ((u32[SEQ_STATE_OFFSET >> 2]! - this.seqNext) >>> 0)
     const payload = new Uint8Array(32)
@@ -115,9 +140,13 @@ export class RingConsumer {
 
   private emitEvents(bytes: Uint8Array, from: number, to: number): void {
     if (to <= from || this.write === null) return
+    this.write(this.eventsChunk(bytes, from, to))
+  }
+
+  private eventsChunk(bytes: Uint8Array, from: number, to: number): Uint8Array {
     const payload = new Uint8Array(8 + to - from)
     new DataView(payload.buffer).setUint32(0, this.stream, true)
     payload.set(bytes.subarray(from, to), 8)
-    this.write(encodeChunk(ChunkType.Events, payload))
+    return encodeChunk(ChunkType.Events, payload)
   }
 }

@@ -205,7 +205,11 @@ export class RingProducer {
       tail = (tail + size) >>> 0
     }
     // Release: published before any byte below the new tail is overwritten, so a consumer that
-    // loads tailPos (acquire) after copying knows which of its bytes may have changed.
+    // loads tailPos (acquire) after copying knows which of its bytes may have changed. A release
+    // store alone does not keep the *later* plain stores behind it on ARM64; the Atomics.load
+    // right after it does (a load-acquire is not reordered with a preceding store-release, and
+    // later stores cannot pass it). x64 keeps store order anyway.
     Atomics.store(i32, TAIL, tail | 0)
+    Atomics.load(i32, TAIL)
   }
 }

@@ -1,0 +1,257 @@
+// The N-API surface of ringtrace: exactly binding.d.ts, and nothing else. Every function checks
+// its arguments, then calls the native core (native/collector) and maps its Status onto a JS
+// error. The addon is context aware: each environment (main thread, every worker) gets its own
+// instance, which remembers the rings it created and closes them when the environment goes away.
+#include <napi.h>
+
+#include <cmath>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "collector/collector.h"
+#include "ring/ring_layout.h"
+
+namespace ringtrace {
+namespace {
+
+constexpr const char* kOrdinals[] = {"first", "second", "third", "fourth"};
+constexpr std::uint32_t kMaxDrainDelayMicros = 10'000'000;
+
+Napi::Value throw_error(Napi::Error error, const char* code) {
+  error.Set("code", Napi::String::New(error.Env(), code));
+  error.ThrowAsJavaScriptException();
+  return error.Env().Undefined();
+}
+
+Napi::Value throw_type_error(Napi::Env env, std::size_t index, const char* expected) {
+  return throw_error(Napi::TypeError::New(env, std::string("Expected ") + kOrdinals[index] +
+                                                   " argument to be " + expected),
+                     "ERR_INVALID_ARG_TYPE");
+}
+
+Napi::Value throw_range_error(Napi::Env env, const std::string& message) {
+  return throw_error(Napi::RangeError::New(env, message), "ERR_OUT_OF_RANGE");
+}
+
+// Throws the JS error a failed Status stands for; returns undefined either way.
+Napi::Value throw_status(Napi::Env env, const Status& status) {
+  switch (status.code) {
+    case StatusCode::kOk:
+      break;
+    case StatusCode::kRangeError:
+      return throw_range_error(env, status.message);
+    case StatusCode::kStateError:
+      return throw_error(Napi::Error::New(env, status.message), "ERR_RINGTRACE_STATE");
+    case StatusCode::kIoError:
+      return throw_error(Napi::Error::New(env, status.message), "ERR_RINGTRACE_IO");
+  }
+  return env.Undefined();
+}
+
+// Argument readers: false means a JS exception is pending and the caller returns at once.
+bool read_u32(const Napi::CallbackInfo& info, std::size_t index, const char* what,
+              std::uint32_t& out) {
+  if (!info[index].IsNumber()) {
+    throw_type_error(info.Env(), index, (std::string("a ") + what + " (number)").c_str());
+    return false;
+  }
+  const double value = info[index].As<Napi::Number>().DoubleValue();
+  if (!(value >= 0 && value <= 4294967295.0) || std::trunc(value) != value) {
+    throw_range_error(info.Env(), std::string("Expected ") + kOrdinals[index] +
+                                      " argument to be a " + what +
+                                      " (an integer from 0 to 2^32 - 1)");
+    return false;
+  }
+  out = static_cast<std::uint32_t>(value);
+  return true;
+}
+
+bool read_bool(const Napi::CallbackInfo& info, std::size_t index, const char* what, bool& out) {
+  if (!info[index].IsBoolean()) {
+    throw_type_error(info.Env(), index, (std::string("a boolean (") + what + ")").c_str());
+    return false;
+  }
+  out = info[index].As<Napi::Boolean>().Value();
+  return true;
+}
+
+bool read_bytes(const Napi::CallbackInfo& info, std::size_t index, const char* what,
+                std::span<const std::uint8_t>& out) {
+  if (!info[index].IsTypedArray() ||
+      info[index].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    throw_type_error(info.Env(), index, (std::string("a Uint8Array (") + what + ")").c_str());
+    return false;
+  }
+  auto bytes = info[index].As<Napi::Uint8Array>();
+  out = std::span<const std::uint8_t>(bytes.Data(), bytes.ByteLength());
+  return true;
+}
+
+class RingtraceAddon : public Napi::Addon<RingtraceAddon> {
+ public:
+  RingtraceAddon(Napi::Env env, Napi::Object exports)
+      : env_rings_(std::make_shared<std::vector<std::uint32_t>>()) {
+    DefineAddon(exports, {
+        InstanceMethod("createRing", &RingtraceAddon::JS_createRing, napi_enumerable),
+        InstanceMethod("openFileSink", &RingtraceAddon::JS_openFileSink, napi_enumerable),
+        InstanceMethod("attachRing", &RingtraceAddon::JS_attachRing, napi_enumerable),
+        InstanceMethod("writeChunk", &RingtraceAddon::JS_writeChunk, napi_enumerable),
+        InstanceMethod("flush", &RingtraceAddon::JS_flush, napi_enumerable),
+        InstanceMethod("closeRing", &RingtraceAddon::JS_closeRing, napi_enumerable),
+        InstanceMethod("ringStats", &RingtraceAddon::JS_ringStats, napi_enumerable),
+        InstanceMethod("setDrainDelay", &RingtraceAddon::JS_setDrainDelay, napi_enumerable),
+        InstanceMethod("monotonicNs", &RingtraceAddon::JS_monotonicNs, napi_enumerable),
+    });
+    // Runs when the environment is torn down (worker exit or termination, main thread exit),
+    // on its own thread once JS has stopped: the producer's plain stores (cursor, counters) are
+    // visible, so every ring this environment made is drained to its cursor, ends with END and
+    // leaves the registry. The list is shared with the hook so the hook does not depend on the
+    // order in which Node frees the addon instance.
+    env.AddCleanupHook([rings = env_rings_] {
+      for (std::uint32_t id : *rings) Collector::instance().forget_ring(id);
+      rings->clear();
+    });
+  }
+
+ private:
+  Napi::Value JS_createRing(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!info[0].IsNumber()) return throw_type_error(env, 0, "a ring capacity (number)");
+    const double capacity = info[0].As<Napi::Number>().DoubleValue();
+    if (!is_valid_capacity(capacity)) {
+      return throw_range_error(env, "Expected first argument to be a ring capacity: a power of "
+                                    "two from 4096 to 1073741824");
+    }
+    bool overwrite = false;
+    if (!read_bool(info, 1, "overwrite", overwrite)) return env.Undefined();
+
+    std::uint32_t id = 0;
+    std::shared_ptr<RingMemory> memory =
+        Collector::instance().create_ring(static_cast<std::uint32_t>(capacity), overwrite, id);
+    if (!memory) {
+      return throw_error(Napi::Error::New(env, "Cannot allocate " +
+                                                   std::to_string(static_cast<std::uint64_t>(capacity) + kControlBlockBytes) +
+                                                   " bytes for a ring"),
+                         "ERR_RINGTRACE_NO_MEMORY");
+    }
+    env_rings_->push_back(id);
+    // The ArrayBuffer's share of the memory: released by its finalizer.
+    auto* hint = new std::shared_ptr<RingMemory>(memory);
+    Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(
+        env, memory->block(), memory->size(),
+        [](Napi::Env, void*, std::shared_ptr<RingMemory>* share) { delete share; }, hint);
+    if (env.IsExceptionPending()) {
+      delete hint;
+      return env.Undefined();
+    }
+    Napi::Object ring = Napi::Object::New(env);
+    ring.Set("id", Napi::Number::New(env, id));
+    ring.Set("buffer", buffer);
+    return ring;
+  }
+
+  Napi::Value JS_openFileSink(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!info[0].IsString()) return throw_type_error(env, 0, "a file path (string)");
+    const std::string path = info[0].As<Napi::String>().Utf8Value();
+    if (path.empty() || path.find('\0') != std::string::npos) {
+      return throw_range_error(env, "Expected first argument to be a non-empty file path");
+    }
+    bool truncate = false;
+    std::span<const std::uint8_t> file_chunk;
+    if (!read_bool(info, 1, "truncate", truncate) ||
+        !read_bytes(info, 2, "the FILE chunk", file_chunk)) {
+      return env.Undefined();
+    }
+    std::uint32_t sink_id = 0;
+    const Status status = Collector::instance().open_file_sink(path, truncate, file_chunk, sink_id);
+    if (!status.ok()) return throw_status(env, status);
+    return Napi::Number::New(env, sink_id);
+  }
+
+  Napi::Value JS_attachRing(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    std::uint32_t ring_id = 0;
+    std::uint32_t sink_id = 0;
+    if (!read_u32(info, 0, "ring id", ring_id) || !read_u32(info, 1, "sink id", sink_id)) {
+      return env.Undefined();
+    }
+    if (!info[2].IsBigInt()) return throw_type_error(env, 2, "a bigint (originMonoNs)");
+    bool lossless = false;
+    const std::int64_t origin = info[2].As<Napi::BigInt>().Int64Value(&lossless);
+    if (!lossless) {
+      return throw_range_error(env, "Expected third argument to be a steady clock time in ns "
+                                    "(a signed 64-bit bigint)");
+    }
+    std::span<const std::uint8_t> stream_chunk;
+    if (!read_bytes(info, 3, "the STREAM chunk", stream_chunk)) return env.Undefined();
+    return throw_status(
+        env, Collector::instance().attach_ring(ring_id, sink_id, origin, stream_chunk));
+  }
+
+  Napi::Value JS_writeChunk(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    std::uint32_t ring_id = 0;
+    std::span<const std::uint8_t> chunk;
+    if (!read_u32(info, 0, "ring id", ring_id) || !read_bytes(info, 1, "a chunk", chunk)) {
+      return env.Undefined();
+    }
+    return throw_status(env, Collector::instance().write_chunk(ring_id, chunk));
+  }
+
+  Napi::Value JS_flush(const Napi::CallbackInfo& info) {
+    std::uint32_t ring_id = 0;
+    if (!read_u32(info, 0, "ring id", ring_id)) return info.Env().Undefined();
+    return throw_status(info.Env(), Collector::instance().flush(ring_id));
+  }
+
+  Napi::Value JS_closeRing(const Napi::CallbackInfo& info) {
+    std::uint32_t ring_id = 0;
+    if (!read_u32(info, 0, "ring id", ring_id)) return info.Env().Undefined();
+    return throw_status(info.Env(), Collector::instance().close_ring(ring_id));
+  }
+
+  Napi::Value JS_ringStats(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    std::uint32_t ring_id = 0;
+    if (!read_u32(info, 0, "ring id", ring_id)) return env.Undefined();
+    RingStats stats;
+    if (Status status = Collector::instance().ring_stats(ring_id, stats); !status.ok()) {
+      return throw_status(env, status);
+    }
+    Napi::Object result = Napi::Object::New(env);
+    result.Set("delivered", Napi::Number::New(env, static_cast<double>(stats.delivered)));
+    result.Set("lostRingFull", Napi::Number::New(env, stats.lost_ring_full));
+    result.Set("lostInvalid", Napi::Number::New(env, stats.lost_invalid));
+    result.Set("lostOverwritten",
+               Napi::Number::New(env, static_cast<double>(stats.lost_overwritten)));
+    result.Set("bytes", Napi::Number::New(env, static_cast<double>(stats.bytes)));
+    return result;
+  }
+
+  Napi::Value JS_setDrainDelay(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    std::uint32_t micros = 0;
+    if (!read_u32(info, 0, "delay in microseconds", micros)) return env.Undefined();
+    if (micros > kMaxDrainDelayMicros) {
+      return throw_range_error(env, "Expected first argument to be at most 10000000 (10 s)");
+    }
+    Collector::instance().set_drain_delay(micros);
+    return env.Undefined();
+  }
+
+  Napi::Value JS_monotonicNs(const Napi::CallbackInfo& info) {
+    return Napi::BigInt::New(info.Env(), Collector::monotonic_ns());
+  }
+
+  // Ids of the rings this environment created; only touched on the environment's thread.
+  std::shared_ptr<std::vector<std::uint32_t>> env_rings_;
+};
+
+}  // namespace
+}  // namespace ringtrace
+
+using ringtrace::RingtraceAddon;
+NODE_API_ADDON(RingtraceAddon)

@@ -1,0 +1,323 @@
+#include "collector.h"
+
+#include <algorithm>
+#include <atomic>
+#include <bit>
+#include <cstdlib>
+#include <filesystem>
+
+#include "../sinks/chunk_format.h"
+
+namespace ringtrace {
+namespace {
+
+// Ring ids are unique across the process: every isolate's addon instance shares this counter.
+// Relaxed: the id only needs to be unique, it publishes nothing.
+std::atomic<std::uint32_t> g_next_ring_id{1};
+
+// Paths are compared after resolving them, so "./t.rtrc" and "/cwd/t.rtrc" share one sink.
+std::string sink_key(const std::string& path) {
+  std::error_code error;
+  const std::filesystem::path resolved = std::filesystem::weakly_canonical(path, error);
+  return error ? path : resolved.string();
+}
+
+std::string ring_name(std::uint32_t ring_id) { return "ring " + std::to_string(ring_id); }
+
+}  // namespace
+
+Collector& Collector::instance() {
+  // Leaked on purpose: worker threads and the atexit handler may use it while static
+  // destructors run, and a destroyed joinable std::thread would terminate the process.
+  static Collector* const collector = new Collector();
+  return *collector;
+}
+
+Collector::Collector() { std::atexit(&Collector::close_all_at_exit); }
+
+std::int64_t Collector::monotonic_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+std::shared_ptr<RingMemory> Collector::create_ring(std::uint32_t capacity, bool overwrite,
+                                                   std::uint32_t& id) {
+  auto memory = std::make_shared<RingMemory>(capacity, overwrite);
+  if (!memory->allocated()) return nullptr;
+  id = g_next_ring_id.fetch_add(1, std::memory_order_relaxed);
+  auto entry = std::make_unique<RingEntry>();
+  entry->id = id;
+  entry->memory = memory;
+  std::lock_guard lock(mutex_);
+  rings_.emplace(id, std::move(entry));
+  return memory;
+}
+
+Status Collector::open_file_sink(const std::string& path, bool truncate,
+                                 std::span<const std::uint8_t> file_chunk,
+                                 std::uint32_t& sink_id) {
+  const std::string key = sink_key(path);
+  std::lock_guard lock(mutex_);
+  SinkEntry* sink = nullptr;
+  if (auto it = sinks_by_path_.find(key); it != sinks_by_path_.end()) {
+    sink = it->second;
+  } else {
+    std::string error;
+    std::unique_ptr<FileSink> file = FileSink::open(path, truncate, file_chunk, error);
+    if (!file) return Status::error(StatusCode::kIoError, error);
+    auto entry = std::make_unique<SinkEntry>();
+    entry->id = next_sink_id_++;
+    entry->file = std::move(file);
+    sink = entry.get();
+    sinks_by_path_.emplace(key, sink);
+    sinks_.emplace(sink->id, std::move(entry));
+  }
+  // The reference this open takes is claimed by the attach that follows it, so another thread
+  // closing its last ring on this path in between does not close the file under us.
+  ++sink->refs;
+  ++sink->unclaimed;
+  sink_id = sink->id;
+  return {};
+}
+
+Status Collector::attach_ring(std::uint32_t ring_id, std::uint32_t sink_id,
+                              std::int64_t origin_mono_ns,
+                              std::span<const std::uint8_t> stream_chunk) {
+  std::lock_guard lifecycle(lifecycle_mutex_);
+  std::unique_lock lock(mutex_);
+  RingEntry* ring = find_ring(ring_id);
+  if (ring == nullptr) return Status::error(StatusCode::kRangeError, "Unknown " + ring_name(ring_id));
+  if (ring->state != RingState::kCreated) {
+    return Status::error(StatusCode::kStateError,
+                         ring_name(ring_id) + (ring->state == RingState::kAttached
+                                                   ? " is already attached"
+                                                   : " is closed"));
+  }
+  SinkEntry* sink = nullptr;
+  if (sink_id != 0) {
+    auto it = sinks_.find(sink_id);
+    if (it == sinks_.end()) {
+      return Status::error(StatusCode::kRangeError, "Unknown sink id " + std::to_string(sink_id));
+    }
+    sink = it->second.get();
+    if (sink->unclaimed > 0) {
+      --sink->unclaimed;
+    } else {
+      ++sink->refs;
+    }
+    sink->file->write_raw_chunk(stream_chunk);
+  }
+  const RingMemory& memory = *ring->memory;
+  ring->consumer.emplace(memory.block(), memory.capacity(), memory.overwrite());
+  ring->scratch.resize(RingConsumer::slice_bytes(memory.capacity()) / sizeof(std::uint64_t));
+  ring->sink = sink;
+  ring->origin_mono_ns = origin_mono_ns;
+  ring->state = RingState::kAttached;
+  attached_.push_back(ring);
+  if (!thread_.joinable()) {
+    stop_ = false;
+    thread_ = std::thread(&Collector::run, this);
+  }
+  return {};
+}
+
+Status Collector::write_chunk(std::uint32_t ring_id, std::span<const std::uint8_t> chunk) {
+  std::lock_guard lock(mutex_);
+  RingEntry* ring = nullptr;
+  if (Status status = find_attached(ring_id, ring); !status.ok()) return status;
+  drain(*ring, ring->consumer->published_end());
+  if (ring->sink != nullptr) ring->sink->file->write_raw_chunk(chunk);
+  return {};
+}
+
+Status Collector::flush(std::uint32_t ring_id) {
+  std::lock_guard lock(mutex_);
+  RingEntry* ring = find_ring(ring_id);
+  if (ring == nullptr) return Status::error(StatusCode::kRangeError, "Unknown " + ring_name(ring_id));
+  // Nothing to flush before attach or after close; flushing then is harmless, not an error.
+  if (ring->state != RingState::kAttached) return {};
+  drain(*ring, ring->consumer->published_end());
+  if (ring->sink != nullptr && !ring->sink->file->flush()) {
+    return Status::error(StatusCode::kIoError, ring->sink->file->error_message());
+  }
+  return {};
+}
+
+Status Collector::close_ring(std::uint32_t ring_id) {
+  std::lock_guard lifecycle(lifecycle_mutex_);
+  std::unique_lock lock(mutex_);
+  RingEntry* ring = find_ring(ring_id);
+  if (ring == nullptr) return Status::error(StatusCode::kRangeError, "Unknown " + ring_name(ring_id));
+  Status status = detach(*ring);
+  stop_thread_if_idle(lock);
+  return status;
+}
+
+Status Collector::forget_ring(std::uint32_t ring_id) {
+  std::lock_guard lifecycle(lifecycle_mutex_);
+  std::unique_lock lock(mutex_);
+  auto it = rings_.find(ring_id);
+  if (it == rings_.end()) return {};
+  Status status = detach(*it->second);
+  rings_.erase(it);
+  stop_thread_if_idle(lock);
+  return status;
+}
+
+Status Collector::ring_stats(std::uint32_t ring_id, RingStats& stats) {
+  std::lock_guard lock(mutex_);
+  RingEntry* ring = find_ring(ring_id);
+  if (ring == nullptr) return Status::error(StatusCode::kRangeError, "Unknown " + ring_name(ring_id));
+  stats = ring->stats;
+  return {};
+}
+
+void Collector::set_drain_delay(std::uint32_t micros) {
+  std::lock_guard lock(mutex_);
+  drain_delay_micros_ = micros;
+}
+
+void Collector::run() {
+  std::unique_lock lock(mutex_);
+  while (!stop_) {
+    for (RingEntry* ring : attached_) drain(*ring, ring->consumer->published_end());
+    if (drain_delay_micros_ != 0) {
+      // The test hook slows the consumer down, not the JS threads: sleep without the lock.
+      const auto delay = std::chrono::microseconds(drain_delay_micros_);
+      lock.unlock();
+      std::this_thread::sleep_for(delay);
+      lock.lock();
+    }
+    wake_.wait_for(lock, kDrainInterval, [this] { return stop_; });
+  }
+}
+
+// Process exit without environment teardown (process.exit() may skip cleanup hooks): close
+// what is still attached so that files end with their END chunks. By now the JS threads have
+// stopped (Node stops workers before it exits), so draining to the cursor is safe.
+void Collector::close_all_at_exit() {
+  Collector& self = instance();
+  std::lock_guard lifecycle(self.lifecycle_mutex_);
+  std::unique_lock lock(self.mutex_);
+  while (!self.attached_.empty()) self.detach(*self.attached_.front());
+  self.stop_thread_if_idle(lock);
+}
+
+Collector::RingEntry* Collector::find_ring(std::uint32_t ring_id) {
+  auto it = rings_.find(ring_id);
+  return it == rings_.end() ? nullptr : it->second.get();
+}
+
+Status Collector::find_attached(std::uint32_t ring_id, RingEntry*& ring) {
+  ring = find_ring(ring_id);
+  if (ring == nullptr) return Status::error(StatusCode::kRangeError, "Unknown " + ring_name(ring_id));
+  if (ring->state != RingState::kAttached) {
+    return Status::error(StatusCode::kStateError,
+                         ring_name(ring_id) + (ring->state == RingState::kCreated
+                                                   ? " is not attached"
+                                                   : " is closed"));
+  }
+  return {};
+}
+
+void Collector::drain(RingEntry& ring, std::uint64_t end) {
+  // coarseClock is consumer owned; JS reads it with a plain load, so relaxed is all it needs:
+  // a clock a moment old is the point of a coarse clock. The bits go in whole (one 8-byte store).
+  const double clock_ms = static_cast<double>(monotonic_ns() - ring.origin_mono_ns) / 1e6;
+  atomic_u64(ring.memory->block(), kCoarseClockOffset)
+      .store(std::bit_cast<std::uint64_t>(clock_ms), std::memory_order_relaxed);
+  DrainSlice slice;
+  while (ring.consumer->next_slice(end, ring.scratch, slice)) deliver(ring, slice);
+}
+
+void Collector::deliver(RingEntry& ring, const DrainSlice& slice) {
+  RingStats& stats = ring.stats;
+  stats.delivered += slice.events;
+  stats.lost_ring_full += slice.lost_ring_full;
+  stats.lost_invalid += slice.lost_invalid;
+  stats.lost_overwritten += slice.overwritten;
+  stats.bytes += slice.record_bytes;
+  if (ring.sink == nullptr) return;
+  // The LOSS chunk goes before the EVENTS chunk whose first record revealed the gap.
+  if (slice.overwritten != 0) {
+    ring.sink->file->write_loss(ring.id, kLossReasonOverwritten,
+                                static_cast<double>(slice.overwritten));
+  }
+  if (!slice.records.empty()) ring.sink->file->write_events(ring.id, slice.records);
+}
+
+// The producer's totals minus what delivered LOST records reported: drops after its last LOST
+// record (it writes one only before its next successful record) and, in overwrite mode, LOST
+// records that were themselves overwritten (they carry no seq, so no gap reveals them). At close
+// the collector writes one LOST record for that difference (no per-id pairs: those live in
+// producer memory), so that the in-band sums match END.
+void Collector::deliver_unreported_lost(RingEntry& ring, const ProducerTotals& totals) {
+  const double ring_full = totals.ring_full - ring.stats.lost_ring_full;
+  const double invalid = totals.invalid - ring.stats.lost_invalid;
+  if (ring_full <= 0 && invalid <= 0) return;
+  alignas(8) std::uint8_t record[kLostPairsOffset] = {};
+  store_plain<std::uint32_t>(record, 0, record_word0(kLostPairsOffset, kLostId));
+  store_plain<double>(record, kRecordTimestampOffset, totals.last_time);
+  store_plain<double>(record, kLostRingFullOffset, std::max(ring_full, 0.0));
+  store_plain<double>(record, kLostInvalidOffset, std::max(invalid, 0.0));
+  DrainSlice slice;
+  slice.records = std::span<const std::uint8_t>(record, sizeof record);
+  slice.lost_ring_full = std::max(ring_full, 0.0);
+  slice.lost_invalid = std::max(invalid, 0.0);
+  slice.record_bytes = sizeof record;
+  deliver(ring, slice);
+}
+
+Status Collector::detach(RingEntry& ring) {
+  if (ring.state == RingState::kClosed) return {};
+  Status status;
+  if (ring.state == RingState::kAttached) {
+    drain(ring, ring.consumer->cursor_end_at_teardown());
+    const ProducerTotals totals = ring.consumer->totals_at_teardown();
+    deliver_unreported_lost(ring, totals);
+    // Events overwritten after the last record that survived have no later seq to reveal them.
+    if (totals.events > ring.consumer->next_seq()) {
+      DrainSlice tail_loss;
+      tail_loss.overwritten = totals.events - ring.consumer->next_seq();
+      deliver(ring, tail_loss);
+    }
+    if (ring.sink != nullptr) {
+      ring.sink->file->write_end(ring.id,
+                                 static_cast<double>(totals.events) + totals.ring_full +
+                                     totals.invalid,
+                                 totals.ring_full, totals.invalid);
+      status = release_sink(ring.sink);
+      ring.sink = nullptr;
+    }
+    attached_.erase(std::find(attached_.begin(), attached_.end(), &ring));
+    ring.consumer.reset();
+    ring.scratch = {};
+  }
+  ring.state = RingState::kClosed;
+  ring.memory.reset();
+  return status;
+}
+
+Status Collector::release_sink(SinkEntry* sink) {
+  FileSink& file = *sink->file;
+  const bool ok = --sink->refs != 0 ? file.flush() : file.close();
+  Status status = ok ? Status{} : Status::error(StatusCode::kIoError, file.error_message());
+  if (sink->refs == 0) {
+    sinks_by_path_.erase(std::find_if(sinks_by_path_.begin(), sinks_by_path_.end(),
+                                      [sink](const auto& entry) { return entry.second == sink; }));
+    sinks_.erase(sink->id);
+  }
+  return status;
+}
+
+void Collector::stop_thread_if_idle(std::unique_lock<std::mutex>& lock) {
+  if (!attached_.empty() || !thread_.joinable()) return;
+  stop_ = true;
+  wake_.notify_all();
+  std::thread thread = std::move(thread_);
+  lock.unlock();
+  thread.join();
+}
+
+}  // namespace ringtrace

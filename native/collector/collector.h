@@ -1,0 +1,120 @@
+// The collector: one thread per process draining every attached ring into its sink.
+//
+// Design:
+// - One process-wide instance (every worker isolate's addon instance shares it). One mutex,
+//   mutex_, guards all of it: the ring and sink registries, every RingConsumer and every
+//   FileSink. The collector thread holds it while it drains; JS threads take it in flush(),
+//   write_chunk() and close_ring(), which drain synchronously, so chunks of one ring reach the
+//   file in call order. Producers never take it: they only write their ring.
+// - lifecycle_mutex_ serialises starting and joining the thread (held across the join, with
+//   mutex_ released): the thread starts with the first attached ring and is joined when the last
+//   one detaches. Lock order: lifecycle_mutex_, then mutex_.
+// - The thread drains every kDrainInterval (a condition variable wait with a timeout, so a stop
+//   request does not wait for the interval), refreshing each ring's coarseClock first.
+// - Ring memory is a shared RingMemory: the registry drops its reference when the ring closes.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "../ring/ring_consumer.h"
+#include "../ring/ring_memory.h"
+#include "../sinks/file_sink.h"
+#include "status.h"
+
+namespace ringtrace {
+
+struct RingStats {
+  std::uint64_t delivered = 0;  // event records taken out of the ring
+  double lost_ring_full = 0;    // sum of the LOST records' ringFull
+  double lost_invalid = 0;      // sum of the LOST records' invalid
+  std::uint64_t lost_overwritten = 0;
+  std::uint64_t bytes = 0;  // non-padding record bytes
+};
+
+class Collector {
+ public:
+  static constexpr std::chrono::milliseconds kDrainInterval{1};
+
+  // The process-wide collector. Never destroyed (threads may call it during exit); an atexit
+  // handler closes what is still attached.
+  static Collector& instance();
+
+  // The steady clock the collector uses for coarseClock, in ns.
+  static std::int64_t monotonic_ns();
+
+  // Allocates and registers a ring; returns its id and the memory (the caller's reference),
+  // or null when the memory cannot be allocated.
+  std::shared_ptr<RingMemory> create_ring(std::uint32_t capacity, bool overwrite,
+                                          std::uint32_t& id);
+  Status open_file_sink(const std::string& path, bool truncate,
+                        std::span<const std::uint8_t> file_chunk, std::uint32_t& sink_id);
+  Status attach_ring(std::uint32_t ring_id, std::uint32_t sink_id, std::int64_t origin_mono_ns,
+                     std::span<const std::uint8_t> stream_chunk);
+  Status write_chunk(std::uint32_t ring_id, std::span<const std::uint8_t> chunk);
+  Status flush(std::uint32_t ring_id);
+  // Drains to the producer's cursor (the producer must have stopped), writes END, detaches and
+  // closes the sink with its last ring. Idempotent.
+  Status close_ring(std::uint32_t ring_id);
+  // Closes the ring if needed and removes it from the registry (environment teardown).
+  Status forget_ring(std::uint32_t ring_id);
+  Status ring_stats(std::uint32_t ring_id, RingStats& stats);
+  void set_drain_delay(std::uint32_t micros);
+
+ private:
+  enum class RingState { kCreated, kAttached, kClosed };
+
+  struct SinkEntry {
+    std::uint32_t id;
+    std::unique_ptr<FileSink> file;
+    std::uint32_t refs = 0;       // attached rings + opens not yet claimed by an attach
+    std::uint32_t unclaimed = 0;  // opens not yet claimed by an attach
+  };
+
+  struct RingEntry {
+    std::uint32_t id;
+    std::shared_ptr<RingMemory> memory;
+    RingState state = RingState::kCreated;
+    std::optional<RingConsumer> consumer;
+    std::vector<std::uint64_t> scratch;  // one slice, allocated at attach
+    SinkEntry* sink = nullptr;
+    std::int64_t origin_mono_ns = 0;
+    RingStats stats;
+  };
+
+  Collector();
+  void run();
+  static void close_all_at_exit();
+  RingEntry* find_ring(std::uint32_t ring_id);
+  Status find_attached(std::uint32_t ring_id, RingEntry*& ring);
+  void drain(RingEntry& ring, std::uint64_t end);
+  void deliver(RingEntry& ring, const DrainSlice& slice);
+  void deliver_unreported_lost(RingEntry& ring, const ProducerTotals& totals);
+  Status detach(RingEntry& ring);
+  Status release_sink(SinkEntry* sink);
+  // Called with both locks held; releases mutex_ (through `lock`) to join the thread.
+  void stop_thread_if_idle(std::unique_lock<std::mutex>& lock);
+
+  std::mutex lifecycle_mutex_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::thread thread_;
+  bool stop_ = false;
+  std::uint32_t drain_delay_micros_ = 0;
+  std::map<std::uint32_t, std::unique_ptr<RingEntry>> rings_;
+  std::vector<RingEntry*> attached_;
+  std::map<std::uint32_t, std::unique_ptr<SinkEntry>> sinks_;
+  std::map<std::string, SinkEntry*> sinks_by_path_;
+  std::uint32_t next_sink_id_ = 1;
+};
+
+}  // namespace ringtrace

@@ -1,0 +1,258 @@
+// The trace file sink and the collector end to end: chunks written, read back and checked
+// (tag, length, CRC-32, padding), EVENTS split at 4 MiB, LOSS before EVENTS, END counters that
+// balance, and a write error reported instead of a crash.
+#include <algorithm>
+#include <bit>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "check.h"
+#include "collector/collector.h"
+#include "record_pattern.h"
+#include "ring/ring_producer.h"
+#include "sinks/chunk_format.h"
+#include "sinks/crc32.h"
+#include "sinks/file_sink.h"
+
+using namespace ringtrace;
+using namespace ringtrace::test;
+
+namespace {
+
+struct Chunk {
+  std::uint16_t type;
+  std::vector<std::uint8_t> payload;
+};
+
+template <class T>
+T get(const std::uint8_t* p, std::size_t offset) {
+  T value;
+  std::memcpy(&value, p + offset, sizeof(T));
+  return value;
+}
+
+std::vector<Chunk> read_chunks(const std::string& path) {
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  CHECK(file != nullptr);
+  std::vector<std::uint8_t> bytes;
+  std::uint8_t buffer[65536];
+  for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, file)) > 0;) {
+    bytes.insert(bytes.end(), buffer, buffer + n);
+  }
+  std::fclose(file);
+  std::vector<Chunk> chunks;
+  std::size_t at = 0;
+  while (at < bytes.size()) {
+    CHECK(at + kChunkHeaderBytes <= bytes.size());
+    const std::uint8_t* h = bytes.data() + at;
+    CHECK_EQ(get<std::uint32_t>(h, 0), kChunkTag);
+    CHECK_EQ(get<std::uint16_t>(h, 6), 0);
+    const std::uint32_t length = get<std::uint32_t>(h, kChunkLengthOffset);
+    CHECK(at + kChunkHeaderBytes + length <= bytes.size());
+    std::uint32_t crc = crc32_update(0, h + 4, 8);
+    crc = crc32_update(crc, h + kChunkHeaderBytes, length);
+    CHECK_EQ(crc, get<std::uint32_t>(h, kChunkCrcOffset));
+    chunks.push_back(Chunk{get<std::uint16_t>(h, kChunkTypeOffset),
+                           std::vector<std::uint8_t>(h + kChunkHeaderBytes,
+                                                     h + kChunkHeaderBytes + length)});
+    at += kChunkHeaderBytes + (length + 7) / 8 * 8;
+  }
+  CHECK_EQ(at, bytes.size());
+  return chunks;
+}
+
+// A complete chunk as JS would build it.
+std::vector<std::uint8_t> make_chunk(ChunkType type, const std::string& payload) {
+  std::vector<std::uint8_t> chunk(kChunkHeaderBytes + (payload.size() + 7) / 8 * 8);
+  const auto tag = kChunkTag;
+  const auto type16 = static_cast<std::uint16_t>(type);
+  const auto length = static_cast<std::uint32_t>(payload.size());
+  std::memcpy(chunk.data(), &tag, 4);
+  std::memcpy(chunk.data() + 4, &type16, 2);
+  std::memcpy(chunk.data() + 8, &length, 4);
+  std::memcpy(chunk.data() + 16, payload.data(), payload.size());
+  std::uint32_t crc = crc32_update(0, chunk.data() + 4, 8);
+  crc = crc32_update(crc, payload.data(), payload.size());
+  std::memcpy(chunk.data() + 12, &crc, 4);
+  return chunk;
+}
+
+void computes_the_zlib_crc32() {
+  CHECK_EQ(crc32_update(0, "123456789", 9), 0xCBF43926u);
+  CHECK_EQ(crc32_update(crc32_update(0, "1234", 4), "56789", 5), 0xCBF43926u);
+  CHECK_EQ(crc32_update(0, "", 0), 0u);
+}
+
+void frames_every_chunk_type() {
+  const std::string path = "/tmp/ringtrace-file-sink-test.rtrc";
+  std::string error;
+  {
+    auto sink = FileSink::open(path, true, make_chunk(ChunkType::kFile, "RTRC\r\n\x1a\n{}"), error);
+    CHECK(sink != nullptr);
+    sink->write_raw_chunk(make_chunk(ChunkType::kStream, "{\"stream\":1}"));
+    const std::uint8_t records[24] = {3, 0, 1, 0};
+    sink->write_loss(1, kLossReasonOverwritten, 42);
+    sink->write_events(1, records);
+    sink->write_end(1, 100, 5, 2);
+    CHECK(sink->close());
+  }
+  std::vector<Chunk> chunks = read_chunks(path);
+  CHECK_EQ(chunks.size(), 5u);
+  CHECK_EQ(chunks[0].type, 1);
+  CHECK_EQ(chunks[1].type, 2);
+  CHECK_EQ(chunks[2].type, 5);
+  CHECK_EQ(get<std::uint32_t>(chunks[2].payload.data(), 4), kLossReasonOverwritten);
+  CHECK_EQ(get<double>(chunks[2].payload.data(), 8), 42.0);
+  CHECK_EQ(chunks[3].type, 4);
+  CHECK_EQ(chunks[3].payload.size(), 32u);
+  CHECK_EQ(chunks[4].type, 6);
+  CHECK_EQ(get<double>(chunks[4].payload.data(), 8), 100.0);
+  CHECK_EQ(get<double>(chunks[4].payload.data(), 16), 5.0);
+  CHECK_EQ(get<double>(chunks[4].payload.data(), 24), 2.0);
+
+  // Append to a non-empty file: no second FILE chunk.
+  auto again = FileSink::open(path, false, make_chunk(ChunkType::kFile, "x"), error);
+  CHECK(again != nullptr);
+  again->write_end(2, 0, 0, 0);
+  CHECK(again->close());
+  chunks = read_chunks(path);
+  CHECK_EQ(chunks.size(), 6u);
+  CHECK_EQ(chunks[5].type, 6);
+  std::remove(path.c_str());
+}
+
+void reports_write_errors_instead_of_crashing() {
+  std::string error;
+  CHECK(FileSink::open("/nonexistent-dir/x.rtrc", true, {}, error) == nullptr);
+  CHECK(error.find("No such file") != std::string::npos);
+  auto sink = FileSink::open("/dev/full", true, make_chunk(ChunkType::kFile, "x"), error);
+  CHECK(sink != nullptr);
+  CHECK(!sink->flush());
+  CHECK(sink->error_message().find("No space left") != std::string::npos);
+  sink->write_end(1, 0, 0, 0);
+  CHECK(!sink->close());
+}
+
+// Writes through the collector (its thread drains concurrently) and checks the file balances.
+void collects_a_ring_into_a_file(bool overwrite, std::uint32_t capacity, int records,
+                                 std::uint32_t drain_delay_micros) {
+  const std::string path = "/tmp/ringtrace-collector-test.rtrc";
+  Collector& collector = Collector::instance();
+  collector.set_drain_delay(drain_delay_micros);
+  std::uint32_t ring_id = 0;
+  std::shared_ptr<RingMemory> memory = collector.create_ring(capacity, overwrite, ring_id);
+  std::uint32_t sink_id = 0;
+  CHECK(collector.open_file_sink(path, true, make_chunk(ChunkType::kFile, "f"), sink_id).ok());
+  CHECK(collector.attach_ring(ring_id, sink_id, Collector::monotonic_ns(),
+                              make_chunk(ChunkType::kStream, "s")).ok());
+  RingProducer producer(memory->block(), capacity, overwrite);
+  const std::uint32_t max_size = max_record_bytes(capacity);
+  for (int i = 0; i < records; ++i) {
+    const std::uint32_t seq = producer.next_seq();
+    producer.write_event(pattern_id(seq), seq, pattern_size(seq, max_size), pattern_fill);
+    if (i % 1000 == 0) producer.publish();
+    if (i == records / 2) {
+      CHECK(collector.write_chunk(ring_id, make_chunk(ChunkType::kSchema, "mid")).ok());
+    }
+  }
+  producer.drop_invalid(9);  // pending at close: the collector writes its LOST record
+  // JS reads coarseClock with a plain load; C++ must say relaxed to be race free.
+  const auto clock_ms = std::bit_cast<double>(
+      atomic_u64(memory->block(), kCoarseClockOffset).load(std::memory_order_relaxed));
+  CHECK(clock_ms >= 0 && clock_ms < 60'000);
+  CHECK(collector.close_ring(ring_id).ok());
+  CHECK(collector.close_ring(ring_id).ok());  // idempotent
+  collector.set_drain_delay(0);
+  RingStats stats;
+  CHECK(collector.ring_stats(ring_id, stats).ok());
+  CHECK(collector.forget_ring(ring_id).ok());
+
+  std::vector<Chunk> chunks = read_chunks(path);
+  CHECK_EQ(chunks.front().type, 1);
+  CHECK_EQ(chunks[1].type, 2);
+  CHECK_EQ(chunks.back().type, 6);
+  Tally tally;
+  double loss_chunks = 0;
+  bool schema_seen = false;
+  std::size_t biggest_events = 0;
+  for (const Chunk& chunk : chunks) {
+    if (chunk.type == 3) schema_seen = true;
+    if (chunk.type == 5) loss_chunks += get<double>(chunk.payload.data(), 8);
+    if (chunk.type != 4) continue;
+    CHECK(chunk.payload.size() <= kMaxEventsPayload);
+    biggest_events = std::max(biggest_events, chunk.payload.size());
+    CHECK_EQ(get<std::uint32_t>(chunk.payload.data(), 0), ring_id);
+    DrainSlice slice;
+    slice.records = std::span<const std::uint8_t>(chunk.payload.data() + 8,
+                                                  chunk.payload.size() - 8);
+    // Recount the events and gaps of the chunk, then verify it record by record.
+    Tally probe = tally;
+    for (std::size_t at = 0; at < slice.records.size();) {
+      const auto word0 = get<std::uint32_t>(slice.records.data(), at);
+      const std::uint16_t id = record_event_id(word0);
+      if (id != kPaddingId && id != kLostId) {
+        const auto seq = get<std::uint32_t>(slice.records.data(), at + 4);
+        if (slice.events++ == 0) slice.overwritten = seq - probe.next_seq;
+      }
+      at += record_size(word0);
+    }
+    if (slice.records.size() == kLostPairsOffset &&
+        record_event_id(get<std::uint32_t>(slice.records.data(), 0)) == kLostId) {
+      // The LOST record the collector synthesized at close (no pairs, so check_slice objects).
+      tally.ring_full += get<double>(slice.records.data(), kLostRingFullOffset);
+      tally.invalid += get<double>(slice.records.data(), kLostInvalidOffset);
+      continue;
+    }
+    check_slice(slice, max_size, tally);
+  }
+  CHECK(schema_seen);
+  if (capacity > kMaxEventsPayload) CHECK(biggest_events >= kMaxEventsPayload - max_size);
+  const auto& end = chunks.back().payload;
+  const double written = get<double>(end.data(), 8);
+  CHECK_EQ(written, static_cast<double>(records + 1));
+  CHECK_EQ(get<double>(end.data(), 24), 1.0);
+  CHECK_EQ(static_cast<double>(tally.events) + tally.ring_full + tally.invalid + loss_chunks,
+           written);
+  CHECK_EQ(static_cast<double>(stats.delivered), static_cast<double>(tally.events));
+  CHECK_EQ(static_cast<double>(stats.lost_overwritten), loss_chunks);
+  std::printf("  %-9s cap %9u: %zu chunks, delivered %llu, ring full %.0f, overwritten %.0f\n",
+              overwrite ? "overwrite" : "discard", capacity, chunks.size(),
+              static_cast<unsigned long long>(tally.events), tally.ring_full, loss_chunks);
+  std::remove(path.c_str());
+}
+
+void surfaces_a_sink_write_error_on_flush_and_close() {
+  Collector& collector = Collector::instance();
+  std::uint32_t ring_id = 0;
+  auto memory = collector.create_ring(4096, false, ring_id);
+  std::uint32_t sink_id = 0;
+  CHECK(collector.open_file_sink("/dev/full", false, make_chunk(ChunkType::kFile, "f"), sink_id)
+            .ok());
+  CHECK(collector.attach_ring(ring_id, sink_id, 0, make_chunk(ChunkType::kStream, "s")).ok());
+  const Status flushed = collector.flush(ring_id);
+  CHECK(flushed.code == StatusCode::kIoError);
+  CHECK(flushed.message.find("No space left on device") != std::string::npos);
+  CHECK(collector.close_ring(ring_id).code == StatusCode::kIoError);
+  CHECK(collector.close_ring(ring_id).ok());
+}
+
+}  // namespace
+
+int main() {
+  computes_the_zlib_crc32();
+  frames_every_chunk_type();
+  reports_write_errors_instead_of_crashing();
+  collects_a_ring_into_a_file(false, 1 << 16, 200000, 0);
+  collects_a_ring_into_a_file(true, 1 << 16, 200000, 0);
+  // A slow collector on a big ring: drains of more than 4 MiB, split into several chunks.
+  collects_a_ring_into_a_file(false, 1 << 24, 200000, 20000);
+  collects_a_ring_into_a_file(true, 1 << 24, 200000, 20000);
+  // A slow collector on a small ring: drops (discard) and laps (overwrite).
+  collects_a_ring_into_a_file(false, 1 << 14, 200000, 2000);
+  collects_a_ring_into_a_file(true, 1 << 14, 200000, 2000);
+  surfaces_a_sink_write_error_on_flush_and_close();
+  std::puts("file_sink_test: ok");
+  return 0;
+}

@@ -1,0 +1,162 @@
+// Single-thread round trips through a ring: exact bytes, padding at the wrap, LOST records in
+// discard mode, seq gaps in overwrite mode, and a corrupt header that must not hang the consumer.
+#include <cstdio>
+#include <vector>
+
+#include "check.h"
+#include "record_pattern.h"
+#include "ring/ring_consumer.h"
+#include "ring/ring_memory.h"
+#include "ring/ring_producer.h"
+
+using namespace ringtrace;
+using namespace ringtrace::test;
+
+namespace {
+
+struct Ring {
+  Ring(std::uint32_t capacity, bool overwrite)
+      : memory(capacity, overwrite),
+        producer(memory.block(), capacity, overwrite),
+        consumer(memory.block(), capacity, overwrite),
+        scratch(RingConsumer::slice_bytes(capacity) / 8),
+        max_size(max_record_bytes(capacity)) {}
+
+  // Writes one pattern record; true when the producer took it.
+  bool write() {
+    const std::uint32_t seq = producer.next_seq();
+    return producer.write_event(pattern_id(seq), seq, pattern_size(seq, max_size),
+                                pattern_fill);
+  }
+
+  void drain() {
+    const std::uint64_t end = consumer.published_end();
+    DrainSlice slice;
+    while (consumer.next_slice(end, scratch, slice)) check_slice(slice, max_size, tally);
+  }
+
+  RingMemory memory;
+  RingProducer producer;
+  RingConsumer consumer;
+  std::vector<std::uint64_t> scratch;
+  std::uint32_t max_size;
+  Tally tally;
+};
+
+void round_trips_records_across_many_wraps() {
+  Ring ring(4096, false);
+  for (int i = 0; i < 20000; ++i) {
+    CHECK(ring.write());
+    if (i % 3 == 0) {
+      ring.producer.publish();
+      ring.drain();
+    }
+  }
+  ring.producer.publish();
+  ring.drain();
+  CHECK_EQ(ring.tally.events, 20000u);
+  CHECK_EQ(ring.tally.overwritten, 0u);
+  CHECK(ring.tally.padding > 0);
+  CHECK_EQ(ring.tally.lost_records, 0u);
+}
+
+void writes_a_lost_record_before_the_next_record_that_fits() {
+  Ring ring(4096, false);
+  int written = 0;
+  int dropped = 0;
+  for (int i = 0; i < 200; ++i) (ring.write() ? written : dropped)++;
+  CHECK(dropped > 0);
+  ring.producer.drop_invalid(7);
+  ring.producer.publish();
+  ring.drain();
+  CHECK_EQ(ring.tally.lost_records, 0u);  // reported only before the next record
+  CHECK(ring.write());
+  ring.producer.publish();
+  ring.drain();
+  CHECK_EQ(ring.tally.lost_records, 1u);
+  CHECK_EQ(ring.tally.ring_full, static_cast<double>(dropped));
+  CHECK_EQ(ring.tally.invalid, 1.0);
+  CHECK_EQ(ring.tally.events, static_cast<std::uint64_t>(written + 1));
+  const ProducerTotals totals = ring.consumer.totals_at_teardown();
+  CHECK_EQ(totals.ring_full, static_cast<double>(dropped));
+  CHECK_EQ(totals.pending_full + totals.pending_invalid, 0.0);
+}
+
+void drops_oversize_records_as_invalid() {
+  Ring ring(4096, false);
+  CHECK(!ring.producer.write_event(3, 0, 4096, pattern_fill));
+  CHECK(ring.write());
+  ring.producer.publish();
+  ring.drain();
+  CHECK_EQ(ring.tally.invalid, 1.0);
+  CHECK_EQ(ring.tally.events, 1u);
+}
+
+void counts_overwritten_events_from_the_seq_gap() {
+  Ring ring(4096, true);
+  const int total = 5000;
+  for (int i = 0; i < total; ++i) CHECK(ring.write());
+  ring.producer.publish();
+  ring.drain();
+  CHECK(ring.tally.overwritten > 0);
+  CHECK_EQ(ring.tally.events + ring.tally.overwritten, static_cast<std::uint64_t>(total));
+  // Lapping again between drains, with drains in between too.
+  for (int i = 0; i < total; ++i) {
+    CHECK(ring.write());
+    if (i % 500 == 0) {
+      ring.producer.publish();
+      ring.drain();
+    }
+  }
+  ring.producer.publish();
+  ring.drain();
+  CHECK_EQ(ring.tally.events + ring.tally.overwritten, static_cast<std::uint64_t>(2 * total));
+  CHECK_EQ(ring.consumer.totals_at_teardown().events, static_cast<std::uint64_t>(2 * total));
+}
+
+void drains_unpublished_records_up_to_the_cursor_at_teardown() {
+  Ring ring(4096, false);
+  for (int i = 0; i < 5; ++i) CHECK(ring.write());
+  ring.drain();
+  CHECK_EQ(ring.tally.events, 0u);
+  DrainSlice slice;
+  const std::uint64_t end = ring.consumer.cursor_end_at_teardown();
+  while (ring.consumer.next_slice(end, ring.scratch, slice)) {
+    check_slice(slice, ring.max_size, ring.tally);
+  }
+  CHECK_EQ(ring.tally.events, 5u);
+}
+
+void skips_a_corrupt_header_without_hanging() {
+  Ring ring(4096, false);
+  for (int i = 0; i < 4; ++i) CHECK(ring.write());
+  ring.producer.publish();
+  // Size 0 in the second record's header.
+  const std::uint32_t first = pattern_size(0, ring.max_size);
+  std::uint32_t bad = record_word0(0, 5);
+  std::memcpy(ring.memory.block() + kDataOffset + first, &bad, 4);
+  DrainSlice slice;
+  const std::uint64_t end = ring.consumer.published_end();
+  std::uint64_t corrupt = 0;
+  std::uint64_t events = 0;
+  while (ring.consumer.next_slice(end, ring.scratch, slice)) {
+    corrupt += slice.corrupt_bytes;
+    events += slice.events;
+  }
+  CHECK_EQ(events, 1u);
+  CHECK(corrupt > 0);
+  CHECK_EQ(ring.consumer.read_position(), end);
+}
+
+}  // namespace
+
+int main() {
+  round_trips_records_across_many_wraps();
+  writes_a_lost_record_before_the_next_record_that_fits();
+  drops_oversize_records_as_invalid();
+  counts_overwritten_events_from_the_seq_gap();
+  drains_unpublished_records_up_to_the_cursor_at_teardown();
+  skips_a_corrupt_header_without_hanging();
+  std::puts("ring_roundtrip_test: ok");
+  return 0;
+}
