@@ -16,3 +16,6 @@ export const ChunkType = {
 export type ChunkType = (typeof ChunkType)[keyof typeof ChunkType]
 
 export const LOSS_REASON_OVERWRITTEN = 1
+
+/** EVENTS chunks are cut at record boundaries once their payload passes this size. */
+export const MAX_EVENTS_PAYLOAD = 4 << 20

@@ -1,8 +1,8 @@
 // Record header constants (docs/FORMAT.md section 2).
 
 export const HEADER_BYTES = 16
-export const SEQ_OFFSET = 4
-export const TIMESTAMP_OFFSET = 8
+export const RECORD_SEQ_OFFSET = 4
+export const RECORD_TIMESTAMP_OFFSET = 8
 
 export const PADDING_ID = 0
 export const LOST_ID = 0xffff

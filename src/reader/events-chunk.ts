@@ -4,7 +4,7 @@
 
 import {
   HEADER_BYTES, LOST_ID, LOST_INVALID_OFFSET, LOST_MAX_PAIRS, LOST_PAIRS_COUNT_OFFSET, LOST_PAIRS_OFFSET,
-  LOST_RING_FULL_OFFSET, PADDING_ID, SEQ_OFFSET, TIMESTAMP_OFFSET,
+  LOST_RING_FULL_OFFSET, PADDING_ID, RECORD_SEQ_OFFSET, RECORD_TIMESTAMP_OFFSET,
 } from '../format/record-layout.js'
 import type { RawChunk } from './chunk-source.js'
 import type { RecordCursor } from './record-cursor.js'
@@ -45,7 +45,7 @@ export function decodeEvents(
       continue
     }
     if (size < HEADER_BYTES) throw damaged('BAD_RECORD', at, `size ${size} is shorter than a record header`)
-    const timestamp = view.getFloat64(at + TIMESTAMP_OFFSET, true)
+    const timestamp = view.getFloat64(at + RECORD_TIMESTAMP_OFFSET, true)
     if (!Number.isFinite(timestamp)) throw damaged('BAD_RECORD', at, `timestamp ${timestamp}`)
     if (eventId === LOST_ID) {
       out.push(lostRecord(chunk, state, at, size, timestamp, damaged))
@@ -55,7 +55,7 @@ export function decodeEvents(
 
     const schema = state.schemas[eventId]
     if (schema === undefined) throw damaged('UNKNOWN_EVENT', at, `no schema for event id ${eventId}`)
-    const seq = view.getUint32(at + SEQ_OFFSET, true)
+    const seq = view.getUint32(at + RECORD_SEQ_OFFSET, true)
     if (seq !== state.nextSeq) {
       // Overwrite mode: the collector announces the events it found overwritten in a LOSS chunk
       // before the records that follow them.

@@ -2,16 +2,13 @@
 // native/ring/ring_consumer.h, producing the same chunks. It runs on the producer's own thread
 // (a timer, flush and close), so the producer never runs while it copies.
 
-import { ChunkType, LOSS_REASON_OVERWRITTEN } from '../format/file-layout.js'
+import { ChunkType, LOSS_REASON_OVERWRITTEN, MAX_EVENTS_PAYLOAD } from '../format/file-layout.js'
 import { encodeChunk } from '../format/chunk.js'
 import { COARSE_CLOCK_OFFSET, CURSOR_OFFSET, DATA_OFFSET, INVALID_OFFSET, LAST_TIME_OFFSET, READ_POS_OFFSET,
   RING_FULL_OFFSET, SEQ_STATE_OFFSET, TAIL_POS_OFFSET, WRITE_POS_OFFSET } from '../format/ring-layout.js'
 import { LOST_ID, LOST_INVALID_OFFSET, LOST_PAIRS_OFFSET, LOST_RING_FULL_OFFSET, PADDING_ID, recordWord0 } from '../format/record-layout.js'
 import type { NativeRingStats } from '../../binding.js'
 import { createRingViews, type RingViews } from './ring-views.js'
-
-/** EVENTS chunks are cut at record boundaries once they pass this size. */
-const MAX_EVENTS_PAYLOAD = 4 << 20
 
 export type ChunkWriter = (chunk: Uint8Array) => void
 
