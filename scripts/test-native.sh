@@ -3,10 +3,12 @@
 #   scripts/test-native.sh               Release (-O2 -g) in build-native-test/
 #   scripts/test-native.sh --sanitizers  also ThreadSanitizer (build-native-test-tsan/) and
 #                                        AddressSanitizer + UBSan (build-native-test-asan/)
+# RINGTRACE_SANITIZERS=1 in the environment is the same as --sanitizers (CI sets it, so that
+# `npm test` there includes the sanitizer runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-sanitizers=0
+sanitizers="${RINGTRACE_SANITIZERS:-0}"
 for arg in "$@"; do
   case "$arg" in
     --sanitizers) sanitizers=1 ;;
