@@ -85,6 +85,29 @@ void computes_the_zlib_crc32() {
   CHECK_EQ(crc32_update(0, "", 0), 0u);
 }
 
+// The sliced loop must agree with the plain bitwise definition for every length and alignment.
+void slices_agree_with_the_bitwise_crc() {
+  const auto bitwise = [](const std::uint8_t* p, std::size_t n) {
+    std::uint32_t c = 0xFFFFFFFFu;
+    for (std::size_t i = 0; i < n; ++i) {
+      c ^= p[i];
+      for (int bit = 0; bit < 8; ++bit) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+    }
+    return ~c;
+  };
+  std::uint8_t data[300];
+  std::uint32_t x = 12345;
+  for (auto& b : data) {
+    x = x * 1103515245u + 12345u;
+    b = static_cast<std::uint8_t>(x >> 24);
+  }
+  for (std::size_t start = 0; start < 8; ++start) {
+    for (std::size_t n = 0; n + start <= sizeof data; n += 7) {
+      CHECK_EQ(crc32_update(0, data + start, n), bitwise(data + start, n));
+    }
+  }
+}
+
 void frames_every_chunk_type() {
   const std::string path = "/tmp/ringtrace-file-sink-test.rtrc";
   std::string error;
@@ -242,6 +265,7 @@ void surfaces_a_sink_write_error_on_flush_and_close() {
 
 int main() {
   computes_the_zlib_crc32();
+  slices_agree_with_the_bitwise_crc();
   frames_every_chunk_type();
   reports_write_errors_instead_of_crashing();
   collects_a_ring_into_a_file(false, 1 << 16, 200000, 0);

@@ -12,16 +12,27 @@ export function chunkCrc(header: Uint8Array, payload: Uint8Array): number {
   return crc32(payload, crc32(header.subarray(4, 12)))
 }
 
-/** A complete chunk (header, payload, zero padding to 8) around `payload`. */
-export function encodeChunk(type: ChunkType, payload: Uint8Array): Uint8Array {
-  const out = new Uint8Array(CHUNK_HEADER_BYTES + alignUp(payload.length, 8))
-  const view = new DataView(out.buffer)
+/**
+ * Frames a chunk whose payload is already in place at `chunk[16 .. 16 + payloadLength]`: writes
+ * the header (with the CRC) and zeroes the padding. Returns the chunk's total length.
+ */
+export function frameChunk(chunk: Uint8Array, type: ChunkType, payloadLength: number): number {
+  const total = CHUNK_HEADER_BYTES + alignUp(payloadLength, 8)
+  const view = new DataView(chunk.buffer, chunk.byteOffset, total)
   view.setUint32(0, CHUNK_TAG, true)
   view.setUint16(4, type, true)
   view.setUint16(6, 0, true)
-  view.setUint32(8, payload.length, true)
+  view.setUint32(8, payloadLength, true)
+  view.setUint32(12, chunkCrc(chunk, chunk.subarray(CHUNK_HEADER_BYTES, CHUNK_HEADER_BYTES + payloadLength)), true)
+  chunk.fill(0, CHUNK_HEADER_BYTES + payloadLength, total)
+  return total
+}
+
+/** A complete chunk (header, payload, zero padding to 8) around `payload`. */
+export function encodeChunk(type: ChunkType, payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(CHUNK_HEADER_BYTES + alignUp(payload.length, 8))
   out.set(payload, CHUNK_HEADER_BYTES)
-  view.setUint32(12, chunkCrc(out, payload), true)
+  frameChunk(out, type, payload.length)
   return out
 }
 

@@ -1,0 +1,113 @@
+// What every scenario shares: the benchmarked event's schema, backend probing (native is skipped,
+// with its load error, only while it cannot load), per-task call sites, and the one JSON line a
+// scenario prints for bench/run.js to collect.
+
+import { createTracer, t } from '../src/index.js'
+
+export type BackendName = 'native' | 'js'
+export const BACKENDS: readonly BackendName[] = ['native', 'js']
+
+/** The example event of DESIGN.md section 1: four numeric fields, a 40-byte record. */
+export const PRIMING_FIELDS = [['primingType', t.u8], ['strength', t.f32], ['source', t.u64], ['target', t.u64]] as const
+
+export interface BackendProbe {
+  name: BackendName
+  available: boolean
+  /** Why the backend did not load (first line of the error). */
+  reason?: string
+}
+
+/** Creates and closes a small tracer on each backend: what loads here is what the scenario runs. */
+export function probeBackends(): BackendProbe[] {
+  return BACKENDS.map((name) => {
+    try {
+      const tracer = createTracer({ provider: 'Ringtrace.Bench.Probe', backend: name, ringBytes: 4096, flushOnExit: false })
+      tracer.closeSync()
+      return { name, available: true }
+    } catch (error) {
+      return { name, available: false, reason: String((error as Error).message).split('\n')[0] }
+    }
+  })
+}
+
+let loopsCompiled = 0
+
+/**
+ * Compiles a loop running `body` `count` times (the index is `i`) into a function of its own, so
+ * each benchmarked call site has its own type feedback and V8 sees a monomorphic call, as an
+ * application's call site would. The source carries a serial number: V8 caches compiled code by
+ * source text, and two `new Function`s with the same text share one SharedFunctionInfo and their
+ * inner closures one feedback vector ("many closures"); measured, the disabled event then cost
+ * 6.7 ns instead of 0.6 ns because its call site had seen the enabled writers. `bindings` become
+ * closure variables; `prelude` declares state that lives across calls. The loop returns `result`
+ * (declare it in the prelude) so that V8 cannot drop work whose value is unused.
+ */
+export function compileLoop(count: number, body: string, bindings: Record<string, unknown> = {}, prelude = 'let result = 0;'): () => unknown {
+  const names = Object.keys(bindings)
+  const source = `'use strict'; // loop ${++loopsCompiled}
+${prelude}
+return function loop() {
+  for (let i = 0; i < ${count}; i++) {
+    ${body}
+  }
+  return result;
+};`
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- benchmark code built from constants in bench/
+  const factory = new Function(...names, source) as (...values: unknown[]) => () => unknown
+  return factory(...names.map((name) => bindings[name]))
+}
+
+/** The call every scenario benchmarks: the four fields of the Priming event, varying per call. */
+export const PRIMING_CALL_ARGS = '1, 0.75, i, i + 1'
+
+export type Cell = string | number | null
+
+export interface ResultTable {
+  title: string
+  columns: string[]
+  rows: Cell[][]
+}
+
+export type TargetStatus = 'PASS' | 'FAIL' | 'NOT RUN'
+
+export interface TargetResult {
+  target: string
+  backend: BackendName | 'all'
+  /** The measured value, with its unit or ratio, as displayed. */
+  measured: string
+  status: TargetStatus
+}
+
+export interface ScenarioResult {
+  scenario: string
+  title: string
+  /** How the scenario measures, in one paragraph of Markdown. */
+  method: string
+  backends: BackendProbe[]
+  tables: ResultTable[]
+  targets: TargetResult[]
+  notes: string[]
+  /** Raw figures for anyone post-processing the JSON. */
+  raw: unknown
+}
+
+/** Prints the scenario's single JSON line (bench/run.js takes the last line of stdout that parses). */
+export function emitResult(result: ScenarioResult): void {
+  process.stdout.write(`${JSON.stringify(result)}\n`)
+}
+
+/** A target row for a backend that did not load. */
+export function notRun(target: string, probe: BackendProbe): TargetResult {
+  return { target, backend: probe.name, measured: `not run: ${probe.reason ?? 'unavailable'}`, status: 'NOT RUN' }
+}
+
+export function check(target: string, backend: BackendName | 'all', measured: string, pass: boolean): TargetResult {
+  return { target, backend, measured, status: pass ? 'PASS' : 'FAIL' }
+}
+
+export function round(value: number, digits = 2): number {
+  const scale = 10 ** digits
+  return Math.round(value * scale) / scale
+}
+
+export const MiB = 1 << 20
