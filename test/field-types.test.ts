@@ -137,6 +137,32 @@ describe.each(BACKENDS)('field types (%s backend)', (backend) => {
     expect(c!.i64s).toEqual(new BigInt64Array([7n]))
   })
 
+  it('round-trips generated strings and arrays of random lengths and code units', async () => {
+    const file = tracePath('generated-var')
+    const tracer = createTracer({ provider: 'Test.Fields', backend, file, maxStringBytes: 65535 })
+    const trace = tracer.event('Generated', [['s', t.str], ['f', t.f64Array], ['u', t.u16Array], ['b', t.binary]])
+    const random = prng(7)
+    const pick = (n: number) => Math.floor(random() * n)
+    const rows = Array.from({ length: 500 }, () => {
+      // Code units from every range that matters: ASCII, 2- and 3-byte, surrogates (paired or not).
+      const ranges = [0x80, 0x800, 0xd800, 0x10000]
+      const s = Array.from({ length: pick(200) }, () => String.fromCharCode(pick(ranges[pick(4)]!))).join('')
+      const f = Float64Array.from({ length: pick(40) }, () => (random() - 0.5) * 2 ** pick(80))
+      const u = Uint16Array.from({ length: pick(40) }, () => pick(65536))
+      const b = Uint8Array.from({ length: pick(300) }, () => pick(256))
+      return { s, f, u, b }
+    })
+    for (const row of rows) trace(row.s, row.f, row.u, row.b)
+    await tracer.close()
+    const events = await readEvents(file)
+    expect(events).toHaveLength(rows.length)
+    events.forEach((event, n) => {
+      const row = rows[n]!
+      expect(event.fields).toEqual({ s: new TextDecoder().decode(new TextEncoder().encode(row.s)), f: row.f, u: row.u, b: row.b })
+      expect(event.truncated).toBeUndefined()
+    })
+  })
+
   it('records an event without fields', async () => {
     const file = tracePath('empty')
     const tracer = createTracer({ provider: 'Test.Fields', backend, file })
