@@ -4,18 +4,26 @@
 import { join } from 'node:path'
 import type { NativeBinding } from '../binding.js'
 
-export type NativeLoad = { binding: NativeBinding; error?: undefined } | { binding?: undefined; error: Error }
+export type NativeLoad =
+  | { binding: NativeBinding; path: string; error?: undefined }
+  | { binding?: undefined; path?: string; error: Error }
+
+/** The package root: the directory with package.json, prebuilds/ and build/. */
+export const PACKAGE_ROOT = join(__dirname, '..')
 
 let cached: NativeLoad | undefined
 
 export function loadNative(): NativeLoad {
   if (cached !== undefined) return cached
+  let path: string | undefined
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- node-gyp-build is CommonJS
-    const nodeGypBuild = require('node-gyp-build') as (dir: string) => NativeBinding
-    cached = { binding: nodeGypBuild(join(__dirname, '..')) }
+    const nodeGypBuild = require('node-gyp-build') as { path(dir: string): string }
+    path = nodeGypBuild.path(PACKAGE_ROOT)
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a native addon
+    cached = { binding: require(path) as NativeBinding, path }
   } catch (error) {
-    cached = { error: error as Error }
+    cached = { error: error as Error, path }
   }
   return cached
 }

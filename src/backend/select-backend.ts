@@ -22,11 +22,11 @@ export function selectBackend(requested: BackendRequest | undefined): { name: Ba
     const native = loadNative()
     if (native.binding !== undefined) return { name: 'native', binding: native.binding }
     if (request === 'native') {
-      throw new TracerError('NATIVE_UNAVAILABLE', `ringtrace: the native backend did not load (${native.error.message}); rebuild it with 'npx cmake-js compile' or use backend 'js'`, { cause: native.error })
+      throw new TracerError('NATIVE_UNAVAILABLE', `ringtrace: the native backend did not load (${native.error.message.split('\n')[0]}); 'npx ringtrace doctor' says why; 'npm rebuild ringtrace' builds it (cmake and a C++20 compiler needed), or use backend 'js'`, { cause: native.error })
     }
     if (!warned) {
       warned = true
-      process.emitWarning(`ringtrace: native backend unavailable (${native.error.message.split('\n')[0]}); tracing on the TS ring. Rebuild with 'npx cmake-js compile' to get it back.`, { code: 'RINGTRACE_TS_BACKEND' })
+      process.emitWarning(`ringtrace: the native backend did not load (${native.error.message.split('\n')[0]}), so tracing uses the TS ring. 'npx ringtrace doctor' says why; 'npm rebuild ringtrace' builds the native backend (cmake and a C++20 compiler needed). Set RINGTRACE_BACKEND=js to choose the TS ring without this warning.`, { code: 'RINGTRACE_TS_BACKEND' })
     }
   }
   jsBackend ??= new JsBackend()

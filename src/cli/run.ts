@@ -3,6 +3,7 @@
 
 import { parseArgs } from 'node:util'
 import type { Command } from './command.js'
+import { doctorCommand } from './doctor-command.js'
 import { exportCommand } from './export-command.js'
 import { statsCommand } from './stats-command.js'
 import type { CliIo } from './text-output.js'
@@ -10,7 +11,7 @@ import { UsageError } from './usage-error.js'
 
 export type { CliIo } from './text-output.js'
 
-const COMMANDS: readonly Command[] = [exportCommand, statsCommand]
+const COMMANDS: readonly Command[] = [exportCommand, statsCommand, doctorCommand]
 
 const HELP = `Usage: ringtrace <command> [options]
 
