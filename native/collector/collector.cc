@@ -16,10 +16,14 @@ namespace {
 std::atomic<std::uint32_t> g_next_ring_id{1};
 
 // Paths are compared after resolving them, so "./t.rtrc" and "/cwd/t.rtrc" share one sink.
+// The names are UTF-8 on every OS: a std::string would be read in the ANSI code page on Windows.
 std::string sink_key(const std::string& path) {
   std::error_code error;
-  const std::filesystem::path resolved = std::filesystem::weakly_canonical(path, error);
-  return error ? path : resolved.string();
+  const std::filesystem::path resolved = std::filesystem::weakly_canonical(
+      std::u8string(path.begin(), path.end()), error);
+  if (error) return path;
+  const std::u8string key = resolved.u8string();
+  return std::string(key.begin(), key.end());
 }
 
 std::string ring_name(std::uint32_t ring_id) { return "ring " + std::to_string(ring_id); }

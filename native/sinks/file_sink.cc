@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "crc32.h"
+#include "file_open.h"
 
 namespace ringtrace {
 namespace {
@@ -25,7 +26,7 @@ std::unique_ptr<FileSink> FileSink::open(const std::string& path, bool truncate,
                                          std::span<const std::uint8_t> file_chunk,
                                          std::string& error) {
   errno = 0;
-  std::FILE* file = std::fopen(path.c_str(), truncate ? "wb" : "ab");
+  std::FILE* file = open_utf8_file(path, truncate ? "wb" : "ab");
   if (file == nullptr) {
     error = "cannot open " + path + ": " + std::strerror(errno);
     return nullptr;
