@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the packed package the way users do, in fresh directories, and checks each path:
 #   1. npm install: nothing compiles, the prebuilt native backend loads; require, import and a
-#      TypeScript consumer (tsc) all work;
+#      TypeScript consumer (tsc) all work, and arethetypeswrong finds no problem in the exports;
 #   2. npm install --ignore-scripts: still the native backend (node-gyp-build finds the prebuild);
 #   3. no prebuild for this platform, cmake and a compiler present: it compiles from source;
 #   4. no prebuild and no compiler: the install succeeds and the TS ring runs, saying so once.
@@ -65,6 +65,12 @@ for resolution in node16 bundler; do
     --module "$module" --moduleResolution "$resolution" "$app/check.ts" || fail "tsc ($resolution) rejects the package's types"
   echo "   tsc --moduleResolution $resolution: ok"
 done
+
+step "1b. the exports map resolves to types in every module mode (arethetypeswrong)"
+npx --yes @arethetypeswrong/cli@0.18.5 --format table-flipped "$tarball" > "$work/attw.txt" 2>&1 ||
+  { cat "$work/attw.txt"; fail "arethetypeswrong found problems"; }
+grep -q "No problems found" "$work/attw.txt" || { cat "$work/attw.txt"; fail "arethetypeswrong output not understood"; }
+echo "   no problems found (node10, node16 from CJS and ESM, bundler)"
 
 step "2. npm install --ignore-scripts: still native"
 app="$work/ignore-scripts"; new_app "$app"
