@@ -17,6 +17,8 @@ import { createRecordWriter } from './ring/writer-codegen.js'
 import type { ArgsOf, FieldSpec } from './schema/field-type-tokens.js'
 import { checkKeyword, checkLevel, checkSampleRate, validateEvent, type EventOptions, type ValidEvent } from './schema/validate.js'
 import { trackTracer, untrackTracer } from './exit-flush.js'
+import type { Span } from './spans/span-kind.js'
+import { SpanRegistry, type AttributeValue, type SpanOptions } from './spans/span-registry.js'
 
 export type OnFull = 'discard' | 'overwrite'
 
@@ -57,6 +59,15 @@ export type TraceFunction<Args extends readonly unknown[]> = ((...args: Args) =>
   setSampleRate(rate: number): void
 }
 
+/** A typed span kind from tracer.defineSpan(): its attributes are checked at compile time. */
+export interface SpanFunction<Args extends readonly unknown[]> {
+  readonly spanName: string
+  /** Runs `fn` inside a new span (sync or async; the span ends when it returns or settles). */
+  run<R>(fn: () => R, ...attributes: Args): R
+  /** Starts a span to end by hand (`span.end()`, `span.fail(error)`). */
+  start(...attributes: Args): Span
+}
+
 export interface TracerStats {
   backend: BackendName
   stream: number
@@ -71,9 +82,12 @@ export interface TracerStats {
   inRing: number
 }
 
-interface EventEntry extends ValidEvent {
+export interface EventEntry extends ValidEvent {
   id: number
 }
+
+/** The tracer's internal registration, for spans (src/spans/). */
+export const registerEvent = Symbol('ringtrace.registerEvent')
 
 const ALL_KEYWORDS = (1n << 64n) - 1n
 
@@ -170,6 +184,18 @@ export class Tracer {
     if (this.events.has(valid.name)) {
       throw new TracerError('DUPLICATE_EVENT', `ringtrace: event ${valid.name} is already registered on this tracer; keep the function tracer.event() returned`)
     }
+    const entry = this[registerEvent](valid)
+    this.events.set(entry.name, entry)
+    return this.decorate(this.writerOf(entry), entry) as TraceFunction<ArgsOf<Fields>>
+  }
+
+  /**
+   * Registers a validated schema under a new id and writes its SCHEMA chunk. Spans use it for
+   * their Start/Stop pairs, which share a name (so they bypass the per-name registry).
+   * @internal
+   */
+  [registerEvent](valid: ValidEvent, span?: 'start' | 'stop'): EventEntry {
+    this.assertOpen()
     const id = FIRST_EVENT_ID + this.byId.length
     if (id >= MAX_EVENTS) {
       throw new TracerError('TOO_MANY_EVENTS', `ringtrace: a tracer holds at most ${MAX_EVENTS - 1} events`)
@@ -184,19 +210,66 @@ export class Tracer {
       opcode: entry.opcode,
       clock: entry.clock,
       fields: entry.fields,
+      ...(span === undefined ? {} : { span }),
     }
     // The schema reaches the file before any record of this id can be published.
     this.binding.writeChunk(this.stream, encodeJsonChunk(ChunkType.Schema, schema))
-    this.events.set(entry.name, entry)
     this.byId.push(entry)
-    const writer = createRecordWriter(this.ring, {
-      eventId: id,
+    this.updateGate(entry)
+    return entry
+  }
+
+  /** @internal */
+  writerOf(entry: EventEntry): (...args: unknown[]) => void {
+    return createRecordWriter(this.ring, {
+      eventId: entry.id,
       types: entry.fields.map((f) => f.type),
       clock: entry.clock,
       maxStringBytes: this.maxStringBytes,
     })
-    this.updateGate(entry)
-    return this.decorate(writer, entry) as TraceFunction<ArgsOf<Fields>>
+  }
+
+  /**
+   * A span kind with typed attributes: `const action = tracer.defineSpan('ProcessAction',
+   * [['actionId', t.u32]])`, then `await action.run(async () => { ... }, 7)`.
+   */
+  defineSpan<const Fields extends readonly FieldSpec[]>(name: string, fields: Fields, options?: SpanOptions): SpanFunction<ArgsOf<Fields>> {
+    const kind = this.spans.define(name, fields, options)
+    return {
+      spanName: kind.name,
+      run: (fn, ...attributes) => kind.run(fn, attributes),
+      start: (...attributes) => kind.start(attributes),
+    }
+  }
+
+  /**
+   * Runs `fn` inside a span named `name` (a child of the current span, if any), with attributes
+   * given as an object whose value types pick the field types (number f64, bigint i64, boolean,
+   * string, Uint8Array; anything else as a string). Sync or async: the result or the error
+   * passes through unchanged; an error is recorded on the span (status error, name, message).
+   */
+  span<R>(name: string, fn: () => R, attributes?: Record<string, AttributeValue>): R {
+    if (this.closed) return fn()
+    const [kind, values] = this.spans.forAttributes(name, attributes)
+    return kind.run(fn, values)
+  }
+
+  /** Starts a span to end by hand; run work inside it with `span.run(fn)`. */
+  startSpan(name: string, attributes?: Record<string, AttributeValue>): Span {
+    const [kind, values] = this.spans.forAttributes(name, attributes)
+    return kind.start(values)
+  }
+
+  private spanRegistry: SpanRegistry | undefined
+
+  private get spans(): SpanRegistry {
+    this.spanRegistry ??= new SpanRegistry({
+      registerSpanEvents: (start, stop) => [
+        this.writerOf(this[registerEvent](start, 'start')),
+        this.writerOf(this[registerEvent](stop, 'stop')),
+      ],
+    })
+    return this.spanRegistry
   }
 
   /** Highest level recorded from now on (0 LogAlways .. 5 Verbose). */

@@ -41,3 +41,16 @@ describe('tracer.event() typing', () => {
     expectTypeOf(trace.setSampleRate).parameters.toEqualTypeOf<[rate: number]>()
   })
 })
+
+describe('tracer.defineSpan() typing', () => {
+  it('types span attributes from their fields', () => {
+    const action = tracer.defineSpan('TypedSpan', [['actionId', t.u32], ['kind', t.str]])
+    expectTypeOf(action.run(() => 1, 7, 'fast')).toEqualTypeOf<number>()
+    expectTypeOf(action.run(async () => 'x', 7, 'fast')).toEqualTypeOf<Promise<string>>()
+    action.start(1, 'a').end()
+    // @ts-expect-error a string where a u32 attribute is declared
+    action.start('1', 'a')
+    // @ts-expect-error a missing attribute
+    action.run(() => 1, 7)
+  })
+})

@@ -82,4 +82,6 @@ export interface SchemaInfo {
   opcode: number
   clock: 'precise' | 'coarse'
   fields: { name: string; type: string }[]
+  /** Present on span events (docs/FORMAT.md section 4). */
+  span?: 'start' | 'stop'
 }

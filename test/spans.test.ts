@@ -1,0 +1,176 @@
+import { EventEmitter } from 'node:events'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { Worker } from 'node:worker_threads'
+import { describe, expect, it } from 'vitest'
+import { createTracer } from '../src/tracer.js'
+import { t } from '../src/schema/field-type-tokens.js'
+import { currentTraceparent, exportSpanContext, SpanStatus, withTraceparent } from '../src/spans/index.js'
+import type { TraceEvent } from '../src/reader/trace-items.js'
+import { BACKENDS } from './helpers/backends.js'
+import { readEvents, tracePath } from './helpers/trace-files.js'
+
+const ZERO = '00000000-0000-0000-0000-000000000000'
+
+/** Start and Stop events per activity id. */
+function spansOf(events: TraceEvent[]): Map<string, { start?: TraceEvent; stops: TraceEvent[] }> {
+  const spans = new Map<string, { start?: TraceEvent; stops: TraceEvent[] }>()
+  for (const e of events) {
+    if (e.opcode !== 1 && e.opcode !== 2) continue
+    const id = e.fields.activityId as string
+    const entry = spans.get(id) ?? { stops: [] }
+    if (e.opcode === 1) entry.start = e
+    else entry.stops.push(e)
+    spans.set(id, entry)
+  }
+  return spans
+}
+
+function byName(events: TraceEvent[], name: string, opcode: 1 | 2): TraceEvent[] {
+  return events.filter((e) => e.name === name && e.opcode === opcode)
+}
+
+describe.each(BACKENDS)('spans (%s backend)', (backend) => {
+  it('records a sync span as a Start/Stop pair with attributes, status ok and a duration', async () => {
+    const file = tracePath('span-sync')
+    const tracer = createTracer({ provider: 'Test.Spans', backend, file })
+    const result = tracer.span('Compute', () => 42, { actionId: 7, label: 'x', big: 5n, ok: true })
+    await tracer.close()
+    expect(result).toBe(42)
+    const events = await readEvents(file)
+    const [start] = byName(events, 'Compute', 1)
+    const [stop] = byName(events, 'Compute', 2)
+    expect(start!.fields).toMatchObject({ parentId: ZERO, actionId: 7, label: 'x', big: 5n, ok: true })
+    expect(stop!.fields).toEqual({ activityId: start!.fields.activityId, status: SpanStatus.Ok, errorType: '', errorMessage: '' })
+    expect(stop!.timestampNs >= start!.timestampNs).toBe(true)
+  })
+
+  it('nests children across await, timers, promises and event emitters', async () => {
+    const file = tracePath('span-async')
+    const tracer = createTracer({ provider: 'Test.Spans', backend, file })
+    const emitter = new EventEmitter()
+    await tracer.span('Parent', async () => {
+      await sleep(1)
+      tracer.span('AfterAwait', () => {})
+      await new Promise<void>((resolve) => setTimeout(() => { tracer.span('InTimer', () => {}); resolve() }, 1))
+      await Promise.resolve().then(() => tracer.span('InThen', () => {}))
+      const heard = new Promise<void>((resolve) => emitter.once('go', () => { tracer.span('InListener', () => {}); resolve() }))
+      setImmediate(() => emitter.emit('go'))
+      await heard
+      await tracer.span('AsyncChild', async () => {
+        await sleep(1)
+        tracer.span('Grandchild', () => {})
+      })
+    })
+    tracer.span('Sibling', () => {})
+    await tracer.close()
+    const events = await readEvents(file)
+    const [parent] = byName(events, 'Parent', 1)
+    const [asyncChild] = byName(events, 'AsyncChild', 1)
+    for (const name of ['AfterAwait', 'InTimer', 'InThen', 'InListener', 'AsyncChild']) {
+      const [start] = byName(events, name, 1)
+      expect(start?.fields.parentId, name).toBe(parent!.fields.activityId)
+      expect(start?.fields.traceId, name).toBe(parent!.fields.traceId)
+    }
+    expect(byName(events, 'Grandchild', 1)[0]!.fields.parentId).toBe(asyncChild!.fields.activityId)
+    const [sibling] = byName(events, 'Sibling', 1)
+    expect(sibling!.fields.parentId).toBe(ZERO)
+    expect(sibling!.fields.traceId).not.toBe(parent!.fields.traceId)
+    for (const [id, span] of spansOf(events)) {
+      expect(span.start, id).toBeDefined()
+      expect(span.stops, id).toHaveLength(1)
+    }
+  })
+
+  it('records errors and rethrows them unchanged, sync and async', async () => {
+    const file = tracePath('span-errors')
+    const tracer = createTracer({ provider: 'Test.Spans', backend, file })
+    const boom = new TypeError('bad thing')
+    expect(() => tracer.span('SyncFail', () => { throw boom })).toThrow(boom)
+    await expect(tracer.span('AsyncFail', async () => { await sleep(1); throw boom })).rejects.toBe(boom)
+    const odd = { get message(): string { throw new Error('getter') } }
+    expect(() => tracer.span('OddFail', () => { throw odd })).toThrow()
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- a non-Error value, on purpose
+    expect(() => tracer.span('StringFail', () => { throw 'plain' })).toThrow()
+    await tracer.close()
+    const events = await readEvents(file)
+    expect(byName(events, 'SyncFail', 2)[0]!.fields).toMatchObject({ status: SpanStatus.Error, errorType: 'TypeError', errorMessage: 'bad thing' })
+    expect(byName(events, 'AsyncFail', 2)[0]!.fields).toMatchObject({ status: SpanStatus.Error, errorType: 'TypeError', errorMessage: 'bad thing' })
+    expect(byName(events, 'OddFail', 2)[0]!.fields).toMatchObject({ status: SpanStatus.Error, errorType: 'Error', errorMessage: '(the error could not be read)' })
+    expect(byName(events, 'StringFail', 2)[0]!.fields).toMatchObject({ status: SpanStatus.Error, errorType: 'string', errorMessage: 'plain' })
+  })
+
+  it('ends a manual span once; a second end is refused and records nothing', async () => {
+    const file = tracePath('span-manual')
+    const tracer = createTracer({ provider: 'Test.Spans', backend, file })
+    const span = tracer.startSpan('Manual', { n: 1 })
+    const child = span.run(() => tracer.startSpan('Child'))
+    expect(child.end()).toBe(true)
+    expect(span.end()).toBe(true)
+    expect(span.end()).toBe(false)
+    expect(span.fail(new Error('late'))).toBe(false)
+    tracer.startSpan('NeverEnded')
+    await tracer.close()
+    const events = await readEvents(file)
+    expect(byName(events, 'Manual', 2)).toHaveLength(1)
+    expect(byName(events, 'Child', 1)[0]!.fields.parentId).toBe(byName(events, 'Manual', 1)[0]!.fields.activityId)
+    expect(byName(events, 'NeverEnded', 1)).toHaveLength(1)
+    expect(byName(events, 'NeverEnded', 2)).toHaveLength(0)
+  })
+
+  it('records a span without attributes when an attribute getter throws, and still runs the work', async () => {
+    const file = tracePath('span-getter')
+    const tracer = createTracer({ provider: 'Test.Spans', backend, file })
+    const attributes = { get id(): number { throw new Error('getter') } }
+    expect(tracer.span('Guarded', () => 'ran', attributes)).toBe('ran')
+    await tracer.close()
+    const [start] = byName(await readEvents(file), 'Guarded', 1)
+    expect(Object.keys(start!.fields)).toEqual(['activityId', 'parentId', 'traceId'])
+  })
+
+  it('types attributes through defineSpan', async () => {
+    const file = tracePath('span-typed')
+    const tracer = createTracer({ provider: 'Test.Spans', backend, file })
+    const action = tracer.defineSpan('ProcessAction', [['actionId', t.u32], ['kind', t.str]])
+    const value = await action.run(async () => { await sleep(1); return 'done' }, 7, 'fast')
+    const manual = action.start(8, 'slow')
+    manual.end()
+    await tracer.close()
+    expect(value).toBe('done')
+    const starts = byName(await readEvents(file), 'ProcessAction', 1)
+    expect(starts.map((s) => [s.fields.actionId, s.fields.kind])).toEqual([[7, 'fast'], [8, 'slow']])
+  })
+
+  it('continues a W3C traceparent and emits the current one', async () => {
+    const file = tracePath('span-traceparent')
+    const tracer = createTracer({ provider: 'Test.Spans', backend, file })
+    const incoming = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'
+    let outgoing: string | undefined
+    withTraceparent(incoming, () => tracer.span('Handle', () => { outgoing = currentTraceparent() }))
+    expect(currentTraceparent()).toBeUndefined()
+    await tracer.close()
+    const [start] = byName(await readEvents(file), 'Handle', 1)
+    expect(start!.fields.traceId).toBe('4bf92f35-77b3-4da6-a3ce-929d0e0e4736'.replace(/^(..)(..)(..)(..)-(..)(..)-(..)(..)/, '$4$3$2$1-$6$5-$8$7'))
+    expect(outgoing).toMatch(/^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01$/)
+    expect(outgoing!.split('-')[2]).not.toBe('00f067aa0ba902b7')
+    expect(() => withTraceparent('garbage', () => 1)).toThrow(/traceparent/)
+  })
+})
+
+describe('spans across worker threads (native backend)', () => {
+  it('continues the main thread span in a worker from its exported context', async () => {
+    const file = tracePath('span-worker')
+    const tracer = createTracer({ provider: 'Test.Spans', backend: 'native', file })
+    await tracer.span('Dispatch', async () => {
+      const worker = new Worker(join(__dirname, 'fixtures', 'span-worker.js'), { workerData: { file, context: exportSpanContext() } })
+      await new Promise((resolve, reject) => { worker.on('exit', resolve); worker.on('error', reject) })
+    })
+    await tracer.close()
+    const events = await readEvents(file)
+    const [dispatch] = byName(events, 'Dispatch', 1)
+    const [work] = byName(events, 'WorkerTask', 1)
+    expect(work!.fields.parentId).toBe(dispatch!.fields.activityId)
+    expect(work!.fields.traceId).toBe(dispatch!.fields.traceId)
+    expect(work!.thread.isMainThread).toBe(false)
+  })
+})
