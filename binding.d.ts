@@ -52,4 +52,14 @@ export interface NativeBinding {
   setDrainDelay(micros: number): void
   /** The steady clock the collector uses, in ns. */
   monotonicNs(): bigint
+  /**
+   * Test hook for the ETW encoder: encodes `records` (ring records back to back, as in an EVENTS
+   * chunk; records of other event ids, padding and LOST records are skipped) for the event that
+   * `schemaJson` (a SCHEMA chunk's JSON) describes, and returns the capture file bytes
+   * (docs/etw.md, "Capture files"): what the ETW sink would pass to EventWriteTransfer. Oversize
+   * events appear as DROPPED records. Throws a RangeError on a schema ETW cannot take, a bad
+   * provider name, a GUID that is not 16 bytes or records that are not whole. Optional: the
+   * native addon has it, the TS ring backend (which implements this interface too) does not.
+   */
+  etwEncodeCapture?(schemaJson: string, records: Uint8Array, providerName: string, providerGuid: Uint8Array): Uint8Array
 }

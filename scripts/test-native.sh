@@ -29,6 +29,7 @@ build_and_run() {
   cmake --build "$dir" -j2
   "$dir/ring_roundtrip_test"
   "$dir/file_sink_test"
+  "$dir/etw_encoder_test"
   "$dir/ring_fuzz_test" "$records"
 }
 

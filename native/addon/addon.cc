@@ -5,12 +5,17 @@
 #include <napi.h>
 
 #include <cmath>
+#include <cstring>
 #include <memory>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "collector/collector.h"
+#include "etw/capture_writer.h"
+#include "etw/event_encoder.h"
+#include "etw/provider_traits.h"
+#include "etw/schema_json.h"
 #include "ring/ring_layout.h"
 
 namespace ringtrace {
@@ -103,6 +108,7 @@ class RingtraceAddon : public Napi::Addon<RingtraceAddon> {
         InstanceMethod("ringStats", &RingtraceAddon::JS_ringStats, napi_enumerable),
         InstanceMethod("setDrainDelay", &RingtraceAddon::JS_setDrainDelay, napi_enumerable),
         InstanceMethod("monotonicNs", &RingtraceAddon::JS_monotonicNs, napi_enumerable),
+        InstanceMethod("etwEncodeCapture", &RingtraceAddon::JS_etwEncodeCapture, napi_enumerable),
     });
     // Runs when the environment is torn down (worker exit or termination, main thread exit),
     // on its own thread once JS has stopped: the producer's plain stores (cursor, counters) are
@@ -244,6 +250,36 @@ class RingtraceAddon : public Napi::Addon<RingtraceAddon> {
 
   Napi::Value JS_monotonicNs(const Napi::CallbackInfo& info) {
     return Napi::BigInt::New(info.Env(), Collector::monotonic_ns());
+  }
+
+  Napi::Value JS_etwEncodeCapture(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!info[0].IsString()) return throw_type_error(env, 0, "a SCHEMA JSON text (string)");
+    std::span<const std::uint8_t> records;
+    if (!read_bytes(info, 1, "ring records", records)) return env.Undefined();
+    if (!info[2].IsString()) return throw_type_error(env, 2, "a provider name (string)");
+    std::span<const std::uint8_t> guid;
+    if (!read_bytes(info, 3, "the provider GUID", guid)) return env.Undefined();
+    if (guid.size() != etw::kGuidBytes) {
+      return throw_range_error(env, "Expected fourth argument to be 16 GUID bytes");
+    }
+    std::string error;
+    etw::EventSchema schema;
+    std::vector<std::uint8_t> traits;
+    etw::EtwEventEncoder encoder;
+    if (!etw::parse_event_schema(info[0].As<Napi::String>().Utf8Value(), schema, error) ||
+        !etw::provider_traits(info[2].As<Napi::String>().Utf8Value(), traits, error) ||
+        !etw::EtwEventEncoder::build(schema, traits.size(), encoder, error)) {
+      return throw_range_error(env, error);
+    }
+    etw::CaptureWriter capture(guid, traits);
+    if (!capture.add_records(encoder, static_cast<std::uint16_t>(schema.id), records)) {
+      return throw_range_error(env, "Expected second argument to be whole ring records");
+    }
+    const std::vector<std::uint8_t>& bytes = capture.bytes();
+    Napi::Uint8Array result = Napi::Uint8Array::New(env, bytes.size());
+    std::memcpy(result.Data(), bytes.data(), bytes.size());
+    return result;
   }
 
   // Ids of the rings this environment created; only touched on the environment's thread.
