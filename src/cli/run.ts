@@ -5,13 +5,15 @@ import { parseArgs } from 'node:util'
 import type { Command } from './command.js'
 import { doctorCommand } from './doctor-command.js'
 import { exportCommand } from './export-command.js'
+import { guidCommand } from './guid-command.js'
 import { statsCommand } from './stats-command.js'
 import type { CliIo } from './text-output.js'
 import { UsageError } from './usage-error.js'
+import { viewCommand } from './view-command.js'
 
 export type { CliIo } from './text-output.js'
 
-const COMMANDS: readonly Command[] = [exportCommand, statsCommand, doctorCommand]
+const COMMANDS: readonly Command[] = [exportCommand, statsCommand, viewCommand, doctorCommand, guidCommand]
 
 const HELP = `Usage: ringtrace <command> [options]
 

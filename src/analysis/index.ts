@@ -1,0 +1,20 @@
+// Span analysis on decoded traces (docs/analysis.md): span trees, per-operation statistics,
+// critical paths, bottlenecks, errors and concurrency.
+
+export { analyzeForest, analyzeSpans, analyzeTraceFile } from './analyze-spans.js'
+export type { AnalysisOptions, TraceAnalysis, TraceFileAnalysis } from './analyze-spans.js'
+export { AnalysisError } from './analysis-error.js'
+export type { AnalysisErrorCode } from './analysis-error.js'
+export { bottlenecks, DEFAULT_BOTTLENECK_THRESHOLD } from './bottlenecks.js'
+export type { Bottleneck } from './bottlenecks.js'
+export { concurrencyProfile } from './concurrency-profile.js'
+export type { ConcurrencyBucket, ConcurrencyProfile } from './concurrency-profile.js'
+export { criticalPath, criticalPaths } from './critical-path.js'
+export type { CriticalPath, CriticalSegment } from './critical-path.js'
+export { operationStats } from './operation-stats.js'
+export type { OperationStats } from './operation-stats.js'
+export { SpanCollector } from './span-collector.js'
+export { isSpanStart, isSpanStop, STATUS_ERROR, STATUS_OK, STATUS_UNSET, ZERO_ID } from './span-events.js'
+export type { AnalysisItem, SpanEventInput } from './span-events.js'
+export type { SpanEventRecord, SpanForest, SpanProblems } from './span-forest.js'
+export { SpanNode } from './span-node.js'

@@ -1,0 +1,111 @@
+// Links spans to their parents, then walks each tree once (iteratively: a chain of spans can be
+// deeper than the JS stack) to sort children, set depths, compute self time and check that
+// children lie within their parent.
+
+import { ZERO_ID } from './span-events.js'
+import type { SpanProblems } from './span-forest.js'
+import type { SpanNode } from './span-node.js'
+
+const UNVISITED = -1
+
+export function byStart(a: SpanNode, b: SpanNode): number {
+  return a.startNs - b.startNs || a.endNs - b.endNs
+}
+
+/** Links `spans` and returns the roots, sorted by start. */
+export function linkSpans(spans: readonly SpanNode[], byId: ReadonlyMap<string, SpanNode>, problems: SpanProblems): SpanNode[] {
+  const roots: SpanNode[] = []
+  for (const span of spans) {
+    span.depth = UNVISITED
+    if (span.parentId === ZERO_ID || span.parentId === '') {
+      roots.push(span)
+      continue
+    }
+    const parent = byId.get(span.parentId)
+    if (parent === undefined) {
+      problems.missingParent.push(span)
+      roots.push(span)
+    } else {
+      span.parent = parent
+      parent.addChild(span)
+    }
+  }
+  roots.sort(byStart)
+  let visited = 0
+  for (const root of roots) visited += walkTree(root, problems)
+  if (visited < spans.length) {
+    for (const root of breakCycles(spans, problems)) roots.push(root)
+    roots.sort(byStart)
+  }
+  return roots
+}
+
+/** Sets depth and self time below `root`; returns how many spans it reached. */
+function walkTree(root: SpanNode, problems: SpanProblems): number {
+  const stack: SpanNode[] = [root]
+  root.depth = 0
+  let count = 0
+  while (stack.length > 0) {
+    const span = stack.pop()!
+    count++
+    const children = span.children
+    if (children.length > 1) (children as SpanNode[]).sort(byStart)
+    span.selfNs = span.durationNs - coveredByChildren(span)
+    for (let i = 0; i < children.length; i++) {
+      const child = children[i]
+      child.depth = span.depth + 1
+      if (child.startNs < span.startNs || child.endNs > span.endNs) problems.outsideParent.push(child)
+      stack.push(child)
+    }
+  }
+  return count
+}
+
+/** Time within `span` covered by at least one child (children sorted by start). */
+function coveredByChildren(span: SpanNode): number {
+  let covered = 0
+  let runStart = 0
+  let runEnd = -Infinity
+  for (const child of span.children) {
+    const start = Math.max(child.startNs, span.startNs)
+    const end = Math.min(child.endNs, span.endNs)
+    if (end <= start) continue
+    if (start > runEnd) {
+      if (runEnd > runStart) covered += runEnd - runStart
+      runStart = start
+      runEnd = end
+    } else if (end > runEnd) {
+      runEnd = end
+    }
+  }
+  if (runEnd > runStart) covered += runEnd - runStart
+  return covered
+}
+
+/**
+ * Spans no root reaches hang below a cycle of parent links (bad ids). From each, follows parents
+ * until a span repeats: that span is on the cycle; cutting its parent link makes it a root.
+ * Returns those roots, their trees walked.
+ */
+function breakCycles(spans: readonly SpanNode[], problems: SpanProblems): SpanNode[] {
+  const cut: SpanNode[] = []
+  const seenOnWalk = new Map<SpanNode, number>()
+  let walk = 0
+  for (const span of spans) {
+    if (span.depth !== UNVISITED) continue
+    walk++
+    let at = span
+    while (at.parent !== null && at.depth === UNVISITED && seenOnWalk.get(at) !== walk) {
+      seenOnWalk.set(at, walk)
+      at = at.parent
+    }
+    if (at.depth !== UNVISITED) continue
+    at.parent!.removeChild(at)
+    at.parent = null
+    problems.parentCycles.push(at)
+    cut.push(at)
+    // Marks the cycle's spans reached so later walks stop at them.
+    walkTree(at, problems)
+  }
+  return cut
+}

@@ -1,0 +1,34 @@
+// `ringtrace export --format chrome`: a trace file streamed through ChromeTraceEncoder.
+
+import { ChromeTraceEncoder } from '../exporters/chrome-trace.js'
+import { TraceFileError } from '../reader/trace-file-error.js'
+import { TraceReader } from '../reader/trace-reader.js'
+import type { TextOutput } from './text-output.js'
+
+/** Writes the Chrome trace of `file` to `out`; returns the damage that stopped reading, if any. */
+export async function writeChromeTrace(file: string, out: TextOutput): Promise<TraceFileError | undefined> {
+  const reader = new TraceReader(file)
+  let encoder: ChromeTraceEncoder | undefined
+  // The FILE chunk, read before the first batch, gives the pid, the name and the time origin.
+  const start = (): ChromeTraceEncoder => new ChromeTraceEncoder({
+    pid: reader.file?.pid ?? 0,
+    name: reader.file?.provider ?? file,
+    originNs: reader.file?.wallNs ?? 0n,
+  })
+  let damage: TraceFileError | undefined
+  try {
+    for await (const batch of reader.batches()) {
+      encoder ??= start()
+      for (const item of batch) encoder.add(item)
+      out.add(encoder.take())
+      await out.flushIfFull()
+      if (out.gone) return undefined
+    }
+  } catch (error) {
+    if (!(error instanceof TraceFileError)) throw error
+    damage = error
+  }
+  encoder ??= start()
+  out.add(encoder.finish())
+  return damage
+}

@@ -1,0 +1,138 @@
+// Chrome Trace Event Format (the JSON that chrome://tracing, Perfetto and speedscope open):
+//   spans          -> complete events, ph 'X' (ts and dur in µs as floats: ns precision kept)
+//   plain events   -> thread-scoped instant events, ph 'i', s 't'
+//   threads        -> 'thread_name' metadata (ph 'M') when a thread is first met; the process
+//                     gets 'process_name'
+//   no Stop        -> a begin event, ph 'B', with no matching 'E': viewers show the span as
+//                     running to the end of the trace (Perfetto: "did not end")
+//   Stop, no Start -> an instant event in category 'span.orphanStop'
+//   losses         -> an instant event in category 'ringtrace.lost'
+// Streaming: a span is written when its Stop arrives, so memory holds only the spans running
+// at a time, and text is handed out as it is produced (take()) rather than built whole.
+// Times are relative to `originNs` (the file's clock origin): absolute epoch µs would need 16
+// digits before the point and a double would keep only a quarter-µs after it.
+
+import type { FieldValue, TraceThread } from '../reader/trace-items.js'
+import { isSpanStart, isSpanStop, START_ID_FIELDS, STATUS_ERROR, textField, type AnalysisItem, type SpanEventInput } from '../analysis/span-events.js'
+import { SpanPairing, type SpanPairSink } from '../analysis/span-pairing.js'
+import { fieldJson, fieldsJson } from './field-json.js'
+
+export interface ChromeTraceProcess {
+  readonly pid: number
+  /** The process's name in viewers (the tracer's provider name). */
+  readonly name: string
+  /** Epoch ns that becomes ts 0. */
+  readonly originNs: bigint
+}
+
+/** Names the exporter sets in a span's args; attributes of these names are left out. */
+const SPAN_ARGS: ReadonlySet<string> = new Set([...START_ID_FIELDS, 'status', 'errorType', 'errorMessage', 'stopThread', 'unterminated'])
+
+const STATUS_NAMES = ['unset', 'ok', 'error']
+
+export class ChromeTraceEncoder implements SpanPairSink {
+  private readonly pairing = new SpanPairing(this)
+  private readonly threadsNamed = new Set<TraceThread>()
+  private pending: string[] = []
+  private eventsWritten = 0
+  private lastTs = 0
+  private finished = false
+
+  constructor(private readonly process: ChromeTraceProcess) {
+    this.pending.push(`{"displayTimeUnit":"ns","otherData":{"producer":"ringtrace","originNs":"${process.originNs}"},"traceEvents":[\n`)
+    this.event(`{"name":"process_name","ph":"M","pid":${process.pid},"tid":0,"args":{"name":${JSON.stringify(process.name)}}}`)
+  }
+
+  add(item: AnalysisItem): void {
+    if (item.timestampNs !== undefined) this.lastTs = this.ts(item.timestampNs)
+    if (item.kind === 'lost') {
+      const thread = item.thread
+      if (thread !== undefined) this.nameThread(thread)
+      // Process-scoped when the loss belongs to no thread; at the last time seen when it has none.
+      const scope = thread === undefined ? '"s":"p"' : `"s":"t","tid":${thread.id}`
+      this.event(`{"name":"events lost","cat":"ringtrace.lost","ph":"i",${scope},"ts":${this.lastTs},"pid":${this.process.pid},"args":{"count":${item.count}}}`)
+    } else if (isSpanStart(item)) {
+      this.pairing.start(item)
+    } else if (isSpanStop(item)) {
+      this.pairing.stop(item)
+    } else {
+      this.instant(item, 'event', fieldsJson(item.fields, undefined))
+    }
+  }
+
+  /** The text produced since the last call. */
+  take(): string {
+    const text = this.pending.join('')
+    this.pending = []
+    return text
+  }
+
+  /** Writes what is still open (spans without a Stop, Stops without a Start) and closes the JSON. */
+  finish(): string {
+    if (!this.finished) {
+      this.finished = true
+      this.pairing.finish()
+      this.pending.push('\n]}\n')
+    }
+    return this.take()
+  }
+
+  paired(start: SpanEventInput, stop: SpanEventInput | undefined): void {
+    const ts = this.ts(start.timestampNs)
+    let args = fieldsJson(start.fields, SPAN_ARGS)
+    args += `${args === '' ? '' : ','}${idArgs(start.fields)}`
+    let head: string
+    if (stop === undefined) {
+      head = `"ph":"B","ts":${ts}`
+      args += ',"unterminated":true'
+    } else {
+      head = `"ph":"X","ts":${ts},"dur":${Math.max(0, this.ts(stop.timestampNs) - ts)}`
+      args += `,${statusArgs(stop.fields)}`
+      if (stop.thread !== start.thread) args += `,"stopThread":${stop.thread.id}`
+    }
+    this.nameThread(start.thread)
+    this.event(`{"name":${JSON.stringify(start.name)},"cat":"span",${head},"pid":${this.process.pid},"tid":${start.thread.id},"args":{${args}}}`)
+  }
+
+  unmatchedStop(stop: SpanEventInput): void {
+    this.instant(stop, 'span.orphanStop', `"activityId":${fieldJson(stop.fields.activityId)},${statusArgs(stop.fields)}`)
+  }
+
+  duplicateStart(start: SpanEventInput): void {
+    this.instant(start, 'span.duplicateStart', idArgs(start.fields))
+  }
+
+  private instant(event: SpanEventInput, category: string, args: string): void {
+    this.nameThread(event.thread)
+    this.event(`{"name":${JSON.stringify(event.name)},"cat":"${category}","ph":"i","s":"t","ts":${this.ts(event.timestampNs)},"pid":${this.process.pid},"tid":${event.thread.id},"args":{${args}}}`)
+  }
+
+  private nameThread(thread: TraceThread): void {
+    if (this.threadsNamed.has(thread)) return
+    this.threadsNamed.add(thread)
+    const name = thread.name === '' ? `thread ${thread.id}` : thread.name
+    this.event(`{"name":"thread_name","ph":"M","pid":${this.process.pid},"tid":${thread.id},"args":{"name":${JSON.stringify(name)}}}`)
+  }
+
+  private event(json: string): void {
+    this.pending.push(this.eventsWritten++ === 0 ? json : `,\n${json}`)
+  }
+
+  /** µs from the origin; the shortest decimal of ns / 1000 keeps every nanosecond. */
+  private ts(ns: bigint): number {
+    return Number(ns - this.process.originNs) / 1000
+  }
+}
+
+function idArgs(fields: Record<string, FieldValue>): string {
+  return `"activityId":${JSON.stringify(textField(fields, 'activityId'))},"parentId":${JSON.stringify(textField(fields, 'parentId'))},"traceId":${JSON.stringify(textField(fields, 'traceId'))}`
+}
+
+function statusArgs(fields: Record<string, FieldValue>): string {
+  const status = typeof fields.status === 'number' ? fields.status : 0
+  let text = `"status":${JSON.stringify(STATUS_NAMES[status] ?? String(status))}`
+  if (status === STATUS_ERROR) {
+    text += `,"errorType":${JSON.stringify(textField(fields, 'errorType'))},"errorMessage":${JSON.stringify(textField(fields, 'errorMessage'))}`
+  }
+  return text
+}

@@ -1,0 +1,32 @@
+// Field values as JSON text for exporters: 64-bit integers as decimal strings (JSON numbers
+// lose digits past 2^53), NaN and infinities as strings, typed arrays (binary included: without
+// the schema, a Uint8Array could be either) as arrays of numbers.
+
+import type { FieldValue } from '../reader/trace-items.js'
+
+function numberJson(value: number | bigint): string {
+  if (typeof value === 'bigint') return `"${value}"`
+  return Number.isFinite(value) ? String(value) : `"${value}"`
+}
+
+export function fieldJson(value: FieldValue): string {
+  switch (typeof value) {
+    case 'number':
+    case 'bigint': return numberJson(value)
+    case 'boolean': return value ? 'true' : 'false'
+    case 'string': return JSON.stringify(value)
+  }
+  let text = '['
+  for (let i = 0; i < value.length; i++) text += `${i === 0 ? '' : ','}${numberJson(value[i])}`
+  return `${text}]`
+}
+
+/** `"key":value` pairs of `fields`, comma-separated, leaving out the names in `skip`. */
+export function fieldsJson(fields: Record<string, FieldValue>, skip: ReadonlySet<string> | undefined): string {
+  let text = ''
+  for (const key of Object.keys(fields)) {
+    if (skip?.has(key) === true) continue
+    text += `${text === '' ? '' : ','}${JSON.stringify(key)}:${fieldJson(fields[key])}`
+  }
+  return text
+}

@@ -1,0 +1,4 @@
+// Trace exporters: decoded items to other tools' formats.
+
+export { ChromeTraceEncoder } from './chrome-trace.js'
+export type { ChromeTraceProcess } from './chrome-trace.js'

@@ -1,0 +1,62 @@
+// The terminal view: each shown span on a line with its tree position, duration and a bar placed
+// on a time axis scaled to its root. Critical-path spans are marked `*` (and coloured on a TTY),
+// failed spans end with their error, spans without a Stop with "(no stop)".
+
+import type { TraceAnalysis } from '../analysis/analyze-spans.js'
+import { durationText } from './duration-text.js'
+import { selectSpanRows, type SpanRow, type SpanRowOptions } from './span-rows.js'
+import { PLAIN_STYLE, type TerminalStyle } from './terminal-style.js'
+
+export interface WaterfallTextOptions extends SpanRowOptions {
+  /** Characters of the time axis (default 48). */
+  barWidth?: number
+  style?: TerminalStyle
+}
+
+const NAME_WIDTH = 40
+
+function treePrefix(row: SpanRow): string {
+  if (row.span === row.root) return ''
+  return row.guides.map((more) => (more ? '│  ' : '   ')).join('') + (row.last ? '└─ ' : '├─ ')
+}
+
+function bar(row: SpanRow, width: number): [before: number, length: number] {
+  const root = row.root
+  const scale = root.durationNs > 0 ? width / root.durationNs : 0
+  const from = Math.min(width - 1, Math.max(0, Math.floor((row.span.startNs - root.startNs) * scale)))
+  const to = Math.min(width, Math.max(from + 1, Math.ceil((row.span.endNs - root.startNs) * scale)))
+  return [from, to - from]
+}
+
+export function waterfallText(analysis: TraceAnalysis, options: WaterfallTextOptions = {}): string {
+  const style = options.style ?? PLAIN_STYLE
+  const width = options.barWidth ?? 48
+  const selection = selectSpanRows(analysis, options)
+  const labels = selection.rows.map((row) => {
+    const label = `${treePrefix(row)}${row.span.name}`
+    return label.length > NAME_WIDTH ? `${label.slice(0, NAME_WIDTH - 1)}…` : label
+  })
+  const labelWidth = Math.max(0, ...labels.map((l) => l.length))
+  const durations = selection.rows.map((row) => durationText(row.span.durationNs))
+  const durationWidth = Math.max(0, ...durations.map((d) => d.length))
+  const lines: string[] = []
+  selection.rows.forEach((row, i) => {
+    const span = row.span
+    if (span === row.root && i > 0) lines.push('')
+    const [before, length] = bar(row, width)
+    const barText = (span.onCriticalPath ? style.critical : style.bar)((span.onCriticalPath ? '█' : '▒').repeat(length))
+    const axis = `│${' '.repeat(before)}${barText}${' '.repeat(width - before - length)}│`
+    let note = ''
+    if (span.failed) note += ` ${style.error(`✗ ${span.errorType}${span.errorMessage === '' ? '' : `: ${span.errorMessage}`}`)}`
+    if (!span.terminated) note += ' (no stop)'
+    if (row.hiddenChildren > 0) note += style.dim(` (+${row.hiddenChildren} children)`)
+    const mark = span.onCriticalPath ? style.critical('*') : ' '
+    const label = labels[i]
+    const name = style.dim(label.slice(0, label.length - span.name.length)) +
+      (span.onCriticalPath ? style.bold(label.slice(label.length - span.name.length)) : label.slice(label.length - span.name.length))
+    lines.push(`${mark} ${name}${' '.repeat(labelWidth - label.length)}  ${durations[i].padStart(durationWidth)}  ${axis}${note}`)
+  })
+  const shown = `${selection.rootsShown} of ${analysis.roots.length} root spans (the longest), ${selection.rows.length} of ${analysis.spans.length} spans`
+  lines.push('', style.dim(`${shown}; * marks the critical path.`))
+  return `${lines.join('\n')}\n`
+}
