@@ -8,21 +8,14 @@
 
 import type { EventSchema } from '../reader/event-schema.js'
 import type { FieldValue, TraceEvent, TraceItem } from '../reader/trace-items.js'
+import { fieldJson } from '../exporters/field-json.js'
 
-function jsonNumber(value: number | bigint): string | number {
-  if (typeof value === 'bigint') return String(value)
-  return Number.isFinite(value) ? value : String(value)
-}
-
+/** Binary as base64 (the schema says which Uint8Arrays are binary); the rest as exporters write it. */
 function jsonValue(value: FieldValue, binary: boolean): string {
-  switch (typeof value) {
-    case 'number': return Number.isFinite(value) ? String(value) : `"${value}"`
-    case 'bigint': return `"${value}"`
-    case 'boolean': return value ? 'true' : 'false'
-    case 'string': return JSON.stringify(value)
+  if (binary && typeof value === 'object') {
+    return `"${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64')}"`
   }
-  if (binary) return `"${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64')}"`
-  return JSON.stringify(Array.from(value as ArrayLike<number | bigint>, jsonNumber))
+  return fieldJson(value)
 }
 
 /** Consecutive events usually share their millisecond; toISOString costs about 0.7 µs. */
