@@ -19,6 +19,12 @@ export interface NativeRingStats {
   lostOverwritten: number
   /** Bytes of records delivered (padding excluded). */
   bytes: number
+  /**
+   * Events the ring's ETW sink dropped instead of cutting them: over 64 KiB as a TraceLogging
+   * event, or a record without a usable schema. They are still in the trace file. Always 0
+   * without an ETW sink (and in the TS backend, which has none).
+   */
+  etwDropped: number
 }
 
 export interface NativeBinding {
@@ -37,13 +43,39 @@ export interface NativeBinding {
    * time base.
    */
   attachRing(ringId: number, sinkId: number, originMonoNs: bigint, streamChunk: Uint8Array): void
-  /** Drains what the ring has published, then writes `chunk` (a complete chunk) to its sink. */
+  /**
+   * Opens (or joins, when this process already has one for `provider`) the provider's ETW sink
+   * and returns its id. `guid` is the provider GUID (16 bytes, Windows memory order) and
+   * `traits` the provider traits blob (u16 size, UTF-8 name, NUL: src/etw/provider-guid.ts).
+   * `capturePath` selects capture mode: every event's capture record (docs/etw.md) is written to
+   * that file, created afresh by the first open; null means ETW itself, which throws
+   * ERR_RINGTRACE_UNSUPPORTED until the Windows provider is wired. Joining an open sink with
+   * another GUID, traits or capture file throws ERR_RINGTRACE_STATE; a file that cannot be
+   * created, ERR_RINGTRACE_IO. The sink is shared by every thread's rings and closed (its
+   * capture file flushed and closed) when the last ring attached to it closes. Optional: the TS
+   * ring backend has no TraceLogging encoder and leaves it out.
+   */
+  openEtwSink?(provider: string, guid: Uint8Array, traits: Uint8Array, capturePath: string | null): number
+  /**
+   * Adds the ETW sink `etwSinkId` (from openEtwSink) to an attached ring, in addition to its file
+   * sink (or instead of it, when that is 0). Call it before the ring's first SCHEMA chunk:
+   * records of an event whose schema the sink has not seen are dropped and counted. From then on
+   * every drained event record is also an ETW event; padding and LOST records are not. Throws
+   * ERR_RINGTRACE_STATE when the ring is not attached or already has an ETW sink. Optional, as
+   * openEtwSink.
+   */
+  attachEtwSink?(ringId: number, etwSinkId: number): void
+  /**
+   * Drains what the ring has published, then writes `chunk` (a complete chunk) to its sink. A
+   * SCHEMA chunk also gives the ring's ETW sink (if any) that event's TraceLogging encoder.
+   */
   writeChunk(ringId: number, chunk: Uint8Array): void
-  /** Drains what the ring has published, synchronously, and flushes the sink to the OS. */
+  /** Drains what the ring has published, synchronously, and flushes its sinks to the OS. */
   flush(ringId: number): void
   /**
    * Drains up to the producer's cursor (the producer has stopped), writes the END chunk built from
-   * the control block counters, detaches the ring and closes the sink when it was the last ring.
+   * the control block counters, detaches the ring and closes each sink (file, ETW) when it was
+   * that sink's last ring.
    * Idempotent. The same happens for every ring of an environment in its cleanup hook.
    */
   closeRing(ringId: number): void

@@ -30,6 +30,7 @@ build_and_run() {
   "$dir/ring_roundtrip_test"
   "$dir/file_sink_test"
   "$dir/etw_encoder_test"
+  "$dir/etw_sink_test"
   "$dir/ring_fuzz_test" "$records"
 }
 

@@ -9,6 +9,7 @@ export type TracerErrorCode =
   | 'UNKNOWN_FIELD_TYPE'
   | 'TOO_MANY_FIELDS'
   | 'TOO_MANY_EVENTS'
+  | 'BUILDER_STATE'
   | 'NATIVE_UNAVAILABLE'
   | 'TRACER_CLOSED'
   | 'SINK_ERROR'

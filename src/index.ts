@@ -1,5 +1,5 @@
 export { createTracer, Tracer } from './tracer.js'
-export type { TracerOptions, TraceFunction, TracerStats, OnFull, SpanFunction } from './tracer.js'
+export type { TracerOptions, EtwOptions, TraceFunction, TracerStats, OnFull, SpanFunction } from './tracer.js'
 export type { EventOptions } from './schema/validate.js'
 export { t } from './schema/field-type-tokens.js'
 export type { FieldToken, FieldSpec, ArgsOf } from './schema/field-type-tokens.js'
@@ -12,3 +12,5 @@ export type { SerializedSpanContext, AttributeValue, SpanOptions } from './spans
 export * from './analysis/index.js'
 export * from './views/index.js'
 export * from './exporters/index.js'
+export { EventBuilder, OutType } from './dynamic/index.js'
+export type { FieldValueOf } from './dynamic/index.js'

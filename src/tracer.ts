@@ -4,6 +4,7 @@
 import { hostname } from 'node:os'
 import { isMainThread, threadId } from 'node:worker_threads'
 import type { NativeBinding } from '../binding.js'
+import { providerGuid, providerTraits } from './etw/provider-guid.js'
 import { encodeFileChunk, encodeJsonChunk, type SchemaInfo } from './format/chunk.js'
 import { ChunkType } from './format/file-layout.js'
 import { DEFAULT_RING_BYTES, EVENT_GATE_OFFSET, GATE_ALWAYS, GATE_OFF, INVALID_OFFSET, MAX_EVENTS,
@@ -18,6 +19,7 @@ import type { ArgsOf, FieldSpec } from './schema/field-type-tokens.js'
 import { checkKeyword, checkLevel, checkSampleRate, validateEvent, type EventOptions, type ValidEvent } from './schema/validate.js'
 import { trackTracer, untrackTracer } from './exit-flush.js'
 import type { Span } from './spans/span-kind.js'
+import { EventBuilder } from './dynamic/event-builder.js'
 import { SpanRegistry, type AttributeValue, type SpanOptions } from './spans/span-registry.js'
 
 export type OnFull = 'discard' | 'overwrite'
@@ -45,6 +47,16 @@ export interface TracerOptions {
   threadName?: string
   /** Flush and close on process exit, uncaught exceptions, SIGINT and SIGTERM (default true). */
   flushOnExit?: boolean
+  /** Also emit every event as a TraceLogging event of `provider` (native backend only; docs/etw.md). */
+  etw?: EtwOptions
+}
+
+export interface EtwOptions {
+  /**
+   * Capture mode: write each event as ETW would receive it to this file (docs/etw.md, "Capture
+   * mode"), on any OS. Without it, events go to ETW itself (Windows; not wired yet).
+   */
+  capture?: string
 }
 
 /** A typed trace function: call it to record the event. */
@@ -80,6 +92,8 @@ export interface TracerStats {
   lostOverwritten: number
   /** Written but not yet taken by the collector (0 after flush()). */
   inRing: number
+  /** Events the ETW sink dropped, not cut (over 64 KiB as TraceLogging); still in the file. */
+  etwDropped: number
 }
 
 export interface EventEntry extends ValidEvent {
@@ -117,7 +131,23 @@ function checkOptions(options: TracerOptions): Required<Pick<TracerOptions, 'rin
   if (options.fileMode !== undefined && options.fileMode !== 'truncate' && options.fileMode !== 'append') {
     throw new TracerError('INVALID_OPTION', `ringtrace: fileMode must be 'truncate' or 'append', got ${String(options.fileMode)}`)
   }
+  const { etw } = options
+  if (etw !== undefined && (typeof etw !== 'object' || etw === null)) {
+    throw new TracerError('INVALID_OPTION', `ringtrace: etw must be an object such as { capture: 'trace.etwcap' }, got ${String(etw)}`)
+  }
+  if (etw?.capture !== undefined && (typeof etw.capture !== 'string' || etw.capture.length === 0)) {
+    throw new TracerError('INVALID_OPTION', `ringtrace: etw.capture must be a path string, got ${String(etw.capture)}`)
+  }
   return { ringBytes, onFull, maxStringBytes }
+}
+
+type EtwBinding = NativeBinding & Required<Pick<NativeBinding, 'openEtwSink' | 'attachEtwSink'>>
+
+function etwBinding(binding: NativeBinding, backend: BackendName): EtwBinding {
+  if (binding.openEtwSink === undefined || binding.attachEtwSink === undefined) {
+    throw new TracerError('NATIVE_UNAVAILABLE', `ringtrace: the etw option needs the native addon; the ${backend} backend has no TraceLogging encoder`)
+  }
+  return binding as EtwBinding
 }
 
 export class Tracer {
@@ -143,6 +173,10 @@ export class Tracer {
     const { name, binding } = selectBackend(options.backend)
     this.backend = name
     this.binding = binding
+    const etw = options.etw === undefined ? null : etwBinding(binding, name)
+    // First: the likeliest refusals (live ETW off Windows, a provider open with another capture
+    // file) then leave no ring or file sink behind.
+    const etwSinkId = etw?.openEtwSink(this.provider, providerGuid(this.provider), providerTraits(this.provider), options.etw?.capture ?? null) ?? 0
     const native = binding.createRing(ringBytes, onFull === 'overwrite')
     this.stream = native.id
     this.ring = new RingProducer(native.buffer, ringBytes, onFull === 'overwrite')
@@ -171,6 +205,8 @@ export class Tracer {
       onFull,
       backend: name,
     }))
+    // Before any SCHEMA chunk: the ETW sink builds its encoders from them.
+    if (etwSinkId !== 0) etw?.attachEtwSink(this.stream, etwSinkId)
     if (options.flushOnExit ?? true) trackTracer(this)
   }
 
@@ -315,6 +351,19 @@ export class Tracer {
     this.binding.closeRing(this.stream)
   }
 
+  /**
+   * Whether an event of this level and keyword is recorded now: level 0 (LogAlways) or at most the
+   * tracer's level, keyword 0 or sharing a bit with the tracer's mask, and the tracer open.
+   */
+  isEnabled(level: number, keyword: bigint): boolean {
+    return !this.closed && (level === 0 || level <= this.level) && (keyword === 0n || (keyword & this.keywords) !== 0n)
+  }
+
+  /** A builder for events known only at run time (docs/api.md, "Dynamic events"). */
+  eventBuilder(): EventBuilder {
+    return new EventBuilder(this)
+  }
+
   get isClosed(): boolean {
     return this.closed
   }
@@ -338,6 +387,7 @@ export class Tracer {
       lostInvalid: invalid,
       lostOverwritten: s.lostOverwritten,
       inRing: recorded - consumed,
+      etwDropped: s.etwDropped,
     }
   }
 
@@ -361,10 +411,8 @@ export class Tracer {
 
   private updateGate(entry: EventEntry): void {
     if (this.closed) return
-    const levelPasses = entry.level === 0 || entry.level <= this.level
-    const keywordPasses = entry.keyword === 0n || (entry.keyword & this.keywords) !== 0n
     let gate = GATE_OFF
-    if (entry.enabled && levelPasses && keywordPasses && entry.sampleRate > 0) {
+    if (entry.enabled && this.isEnabled(entry.level, entry.keyword) && entry.sampleRate > 0) {
       gate = entry.sampleRate >= 1 ? GATE_ALWAYS : Math.max(1, Math.floor(entry.sampleRate * 2 ** 32))
     }
     this.setGate(entry.id, gate)

@@ -13,6 +13,7 @@ import { ChunkSource } from '../src/reader/chunk-source.js'
 import { t } from '../src/schema/field-type-tokens.js'
 import { createTracer } from '../src/tracer.js'
 import { BACKENDS } from './helpers/backends.js'
+import { ALL_TYPES, ALL_TYPES_ROWS, GUID, TEXT } from './helpers/all-field-types.js'
 import { readEvents, tracePath } from './helpers/trace-files.js'
 
 const PROVIDER = 'Ringtrace.Test.Etw'
@@ -68,26 +69,12 @@ async function captureEvents(file: string): Promise<Map<string, CaptureEvent[]>>
   return byKey
 }
 
-const GUID = '01234567-89ab-cdef-0123-456789abcdef'
-
 describe.each(BACKENDS)('ETW encoder round trip (%s backend records)', (backend) => {
   it('decodes every field type from the TraceLogging metadata to the value written', async () => {
     const file = tracePath('etw-types')
     const tracer = createTracer({ provider: PROVIDER, backend, file })
-    const trace = tracer.event('AllTypes', [
-      ['b', t.bool], ['i8', t.i8], ['u8', t.u8], ['i16', t.i16], ['u16', t.u16], ['i32', t.i32],
-      ['u32', t.u32], ['i64', t.i64], ['u64', t.u64], ['f32', t.f32], ['f64', t.f64], ['g', t.guid],
-      ['s', t.str], ['empty', t.str], ['bin', t.binary],
-      ['ai8', t.i8Array], ['au8', t.u8Array], ['ai16', t.i16Array], ['au16', t.u16Array],
-      ['ai32', t.i32Array], ['au32', t.u32Array], ['ai64', t.i64Array], ['au64', t.u64Array],
-      ['af32', t.f32Array], ['af64', t.f64Array],
-    ], { level: 2, keyword: 0x8000_0000_0000_0001n })
-    const text = 'héllo € 😀 日本'
-    trace(true, -128, 255, -32768, 65535, -2147483648, 4294967295, -(2n ** 63n), 2n ** 64n - 1n,
-      1.5, -0, GUID, text, '', Uint8Array.of(0, 1, 254, 255),
-      [-1, 127], [0, 200], [-300], [65535, 1], [-5, 6], [4000000000], [-(2n ** 40n)], [2n ** 63n], [0.25], [Number.NaN, 1e300])
-    trace(false, 0, 0, 0, 0, 0, 0, 0n, 0n, 0, 0, new Uint8Array(16), '', '', new Uint8Array(0),
-      [], [], [], [], [], [], [], [], [], [])
+    const trace = tracer.event('AllTypes', ALL_TYPES, { level: 2, keyword: 0x8000_0000_0000_0001n })
+    for (const row of ALL_TYPES_ROWS) trace(...row)
     await tracer.close()
 
     const events = (await captureEvents(file)).get('AllTypes/event')!
@@ -103,7 +90,7 @@ describe.each(BACKENDS)('ETW encoder round trip (%s backend records)', (backend)
     })
     expect(events[0]!.fields).toEqual({
       b: true, i8: -128, u8: 255, i16: -32768, u16: 65535, i32: -2147483648, u32: 4294967295,
-      i64: -(2n ** 63n), u64: 2n ** 64n - 1n, f32: 1.5, f64: -0, g: GUID, s: text, empty: '',
+      i64: -(2n ** 63n), u64: 2n ** 64n - 1n, f32: 1.5, f64: -0, g: GUID, s: TEXT, empty: '',
       bin: Uint8Array.of(0, 1, 254, 255),
       ai8: Int8Array.of(-1, 127), au8: Uint8Array.of(0, 200), ai16: Int16Array.of(-300),
       au16: Uint16Array.of(65535, 1), ai32: Int32Array.of(-5, 6), au32: Uint32Array.of(4000000000),

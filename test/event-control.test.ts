@@ -41,6 +41,17 @@ describe.each(BACKENDS)('event control (%s backend)', (backend) => {
     expect(events[3]!.keyword).toBe(1n << 63n)
   })
 
+  it('answers isEnabled(level, keyword) by the rule of the event gates', async () => {
+    const tracer = createTracer({ provider: 'Test.Control', backend, level: Level.Warning, keywords: 0x6n })
+    expect(tracer.isEnabled(Level.Error, 0x2n)).toBe(true)
+    expect(tracer.isEnabled(Level.Verbose, 0x2n)).toBe(false)
+    expect(tracer.isEnabled(Level.LogAlways, 0x2n)).toBe(true)
+    expect(tracer.isEnabled(Level.Error, 0x1n)).toBe(false)
+    expect(tracer.isEnabled(Level.Error, 0n)).toBe(true)
+    await tracer.close()
+    expect(tracer.isEnabled(Level.Error, 0n)).toBe(false)
+  })
+
   it('enables and disables single events at run time', async () => {
     const file = tracePath('toggle')
     const tracer = createTracer({ provider: 'Test.Control', backend, file })

@@ -4,6 +4,7 @@
 // instance, which remembers the rings it created and closes them when the environment goes away.
 #include <napi.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <memory>
@@ -51,6 +52,8 @@ Napi::Value throw_status(Napi::Env env, const Status& status) {
       return throw_error(Napi::Error::New(env, status.message), "ERR_RINGTRACE_STATE");
     case StatusCode::kIoError:
       return throw_error(Napi::Error::New(env, status.message), "ERR_RINGTRACE_IO");
+    case StatusCode::kUnsupported:
+      return throw_error(Napi::Error::New(env, status.message), "ERR_RINGTRACE_UNSUPPORTED");
   }
   return env.Undefined();
 }
@@ -102,6 +105,8 @@ class RingtraceAddon : public Napi::Addon<RingtraceAddon> {
         InstanceMethod("createRing", &RingtraceAddon::JS_createRing, napi_enumerable),
         InstanceMethod("openFileSink", &RingtraceAddon::JS_openFileSink, napi_enumerable),
         InstanceMethod("attachRing", &RingtraceAddon::JS_attachRing, napi_enumerable),
+        InstanceMethod("openEtwSink", &RingtraceAddon::JS_openEtwSink, napi_enumerable),
+        InstanceMethod("attachEtwSink", &RingtraceAddon::JS_attachEtwSink, napi_enumerable),
         InstanceMethod("writeChunk", &RingtraceAddon::JS_writeChunk, napi_enumerable),
         InstanceMethod("flush", &RingtraceAddon::JS_flush, napi_enumerable),
         InstanceMethod("closeRing", &RingtraceAddon::JS_closeRing, napi_enumerable),
@@ -197,6 +202,54 @@ class RingtraceAddon : public Napi::Addon<RingtraceAddon> {
         env, Collector::instance().attach_ring(ring_id, sink_id, origin, stream_chunk));
   }
 
+  Napi::Value JS_openEtwSink(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!info[0].IsString()) return throw_type_error(env, 0, "a provider name (string)");
+    EtwSinkOptions options;
+    options.provider = info[0].As<Napi::String>().Utf8Value();
+    if (!read_bytes(info, 1, "the provider GUID", options.guid) ||
+        !read_bytes(info, 2, "the provider traits", options.traits)) {
+      return env.Undefined();
+    }
+    if (options.guid.size() != etw::kGuidBytes) {
+      return throw_range_error(env, "Expected second argument to be 16 GUID bytes");
+    }
+    std::vector<std::uint8_t> traits;
+    std::string error;
+    if (!etw::provider_traits(options.provider, traits, error)) {
+      return throw_range_error(env, error);
+    }
+    // The traits may carry more than the name (a provider group, later); they must start with it.
+    std::uint16_t traits_size = 0;
+    if (options.traits.size() >= 2) std::memcpy(&traits_size, options.traits.data(), 2);
+    if (traits_size != options.traits.size() || options.traits.size() < traits.size() ||
+        !std::equal(traits.begin() + 2, traits.end(), options.traits.begin() + 2)) {
+      return throw_range_error(env, "Expected third argument to be the provider traits of " +
+                                        options.provider + " (u16 size, name, NUL)");
+    }
+    if (info[3].IsString()) {
+      options.capture_path = info[3].As<Napi::String>().Utf8Value();
+      if (options.capture_path.empty() || options.capture_path.find('\0') != std::string::npos) {
+        return throw_range_error(env, "Expected fourth argument to be a non-empty file path");
+      }
+    } else if (!info[3].IsNull()) {
+      return throw_type_error(env, 3, "a capture file path (string) or null");
+    }
+    std::uint32_t etw_sink_id = 0;
+    const Status status = Collector::instance().open_etw_sink(options, etw_sink_id);
+    if (!status.ok()) return throw_status(env, status);
+    return Napi::Number::New(env, etw_sink_id);
+  }
+
+  Napi::Value JS_attachEtwSink(const Napi::CallbackInfo& info) {
+    std::uint32_t ring_id = 0;
+    std::uint32_t etw_sink_id = 0;
+    if (!read_u32(info, 0, "ring id", ring_id) || !read_u32(info, 1, "ETW sink id", etw_sink_id)) {
+      return info.Env().Undefined();
+    }
+    return throw_status(info.Env(), Collector::instance().attach_etw_sink(ring_id, etw_sink_id));
+  }
+
   Napi::Value JS_writeChunk(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     std::uint32_t ring_id = 0;
@@ -234,6 +287,7 @@ class RingtraceAddon : public Napi::Addon<RingtraceAddon> {
     result.Set("lostOverwritten",
                Napi::Number::New(env, static_cast<double>(stats.lost_overwritten)));
     result.Set("bytes", Napi::Number::New(env, static_cast<double>(stats.bytes)));
+    result.Set("etwDropped", Napi::Number::New(env, static_cast<double>(stats.etw_dropped)));
     return result;
   }
 

@@ -4,8 +4,11 @@
 #include <atomic>
 #include <bit>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 
+#include "../etw/capture_output.h"
+#include "../etw/etw_provider.h"
 #include "../sinks/chunk_format.h"
 
 namespace ringtrace {
@@ -27,6 +30,24 @@ std::string sink_key(const std::string& path) {
 }
 
 std::string ring_name(std::uint32_t ring_id) { return "ring " + std::to_string(ring_id); }
+
+// The JSON of a SCHEMA chunk (a complete chunk as JS framed it), or empty for any other chunk.
+std::string_view schema_json(std::span<const std::uint8_t> chunk) {
+  if (chunk.size() < kChunkHeaderBytes) return {};
+  std::uint16_t type;
+  std::uint32_t length;
+  std::memcpy(&type, chunk.data() + kChunkTypeOffset, sizeof type);
+  std::memcpy(&length, chunk.data() + kChunkLengthOffset, sizeof length);
+  if (type != static_cast<std::uint16_t>(ChunkType::kSchema) ||
+      length > chunk.size() - kChunkHeaderBytes) {
+    return {};
+  }
+  return std::string_view(reinterpret_cast<const char*>(chunk.data() + kChunkHeaderBytes), length);
+}
+
+bool same_bytes(const std::vector<std::uint8_t>& a, std::span<const std::uint8_t> b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end());
+}
 
 }  // namespace
 
@@ -79,8 +100,7 @@ Status Collector::open_file_sink(const std::string& path, bool truncate,
   }
   // The reference this open takes is claimed by the attach that follows it, so another thread
   // closing its last ring on this path in between does not close the file under us.
-  ++sink->refs;
-  ++sink->unclaimed;
+  sink->open();
   sink_id = sink->id;
   return {};
 }
@@ -105,11 +125,7 @@ Status Collector::attach_ring(std::uint32_t ring_id, std::uint32_t sink_id,
       return Status::error(StatusCode::kRangeError, "Unknown sink id " + std::to_string(sink_id));
     }
     sink = it->second.get();
-    if (sink->unclaimed > 0) {
-      --sink->unclaimed;
-    } else {
-      ++sink->refs;
-    }
+    sink->claim();
     sink->file->write_raw_chunk(stream_chunk);
   }
   const RingMemory& memory = *ring->memory;
@@ -126,12 +142,79 @@ Status Collector::attach_ring(std::uint32_t ring_id, std::uint32_t sink_id,
   return {};
 }
 
+Status Collector::open_etw_sink(const EtwSinkOptions& options, std::uint32_t& etw_sink_id) {
+  const std::string capture_key =
+      options.capture_path.empty() ? std::string() : sink_key(options.capture_path);
+  std::lock_guard lock(mutex_);
+  EtwSinkEntry* etw = nullptr;
+  if (auto it = etw_sinks_by_provider_.find(options.provider); it != etw_sinks_by_provider_.end()) {
+    etw = it->second;
+    if (!same_bytes(etw->guid, options.guid) || !same_bytes(etw->traits, options.traits)) {
+      return Status::error(StatusCode::kStateError,
+                           "ETW provider " + options.provider +
+                               " is already open with another GUID or traits");
+    }
+    if (etw->capture_key != capture_key) {
+      const std::string open_as = etw->capture_key.empty()
+                                      ? std::string("for ETW")
+                                      : "with capture file " + etw->capture_key;
+      return Status::error(StatusCode::kStateError,
+                           "ETW provider " + options.provider + " is already open " + open_as);
+    }
+  } else {
+    std::string error;
+    std::unique_ptr<etw::EtwOutput> output;
+    if (capture_key.empty()) {
+      output = etw::open_etw_provider(options.guid, options.traits, error);
+      if (!output) return Status::error(StatusCode::kUnsupported, error);
+    } else {
+      output = etw::CaptureOutput::open(options.capture_path, options.guid, options.traits, error);
+      if (!output) return Status::error(StatusCode::kIoError, error);
+    }
+    auto entry = std::make_unique<EtwSinkEntry>();
+    entry->id = next_etw_sink_id_++;
+    entry->provider = options.provider;
+    entry->guid.assign(options.guid.begin(), options.guid.end());
+    entry->traits.assign(options.traits.begin(), options.traits.end());
+    entry->capture_key = capture_key;
+    entry->sink = std::make_unique<etw::EtwSink>(options.traits, std::move(output));
+    etw = entry.get();
+    etw_sinks_by_provider_.emplace(options.provider, etw);
+    etw_sinks_.emplace(etw->id, std::move(entry));
+  }
+  etw->open();
+  etw_sink_id = etw->id;
+  return {};
+}
+
+Status Collector::attach_etw_sink(std::uint32_t ring_id, std::uint32_t etw_sink_id) {
+  std::lock_guard lock(mutex_);
+  RingEntry* ring = nullptr;
+  if (Status status = find_attached(ring_id, ring); !status.ok()) return status;
+  auto it = etw_sinks_.find(etw_sink_id);
+  if (it == etw_sinks_.end()) {
+    return Status::error(StatusCode::kRangeError,
+                         "Unknown ETW sink id " + std::to_string(etw_sink_id));
+  }
+  if (ring->etw != nullptr) {
+    return Status::error(StatusCode::kStateError, ring_name(ring_id) + " already has an ETW sink");
+  }
+  ring->etw = it->second.get();
+  ring->etw->claim();
+  return {};
+}
+
 Status Collector::write_chunk(std::uint32_t ring_id, std::span<const std::uint8_t> chunk) {
   std::lock_guard lock(mutex_);
   RingEntry* ring = nullptr;
   if (Status status = find_attached(ring_id, ring); !status.ok()) return status;
   drain(*ring, ring->consumer->published_end());
   if (ring->sink != nullptr) ring->sink->file->write_raw_chunk(chunk);
+  if (ring->etw != nullptr) {
+    if (const std::string_view json = schema_json(chunk); !json.empty()) {
+      ring->etw->sink->add_schema(ring->id, json);
+    }
+  }
   return {};
 }
 
@@ -144,6 +227,9 @@ Status Collector::flush(std::uint32_t ring_id) {
   drain(*ring, ring->consumer->published_end());
   if (ring->sink != nullptr && !ring->sink->file->flush()) {
     return Status::error(StatusCode::kIoError, ring->sink->file->error_message());
+  }
+  if (ring->etw != nullptr && !ring->etw->sink->flush()) {
+    return Status::error(StatusCode::kIoError, ring->etw->sink->error_message());
   }
   return {};
 }
@@ -256,6 +342,9 @@ void Collector::deliver(RingEntry& ring, const DrainSlice& slice) {
   stats.lost_invalid += slice.lost_invalid;
   stats.lost_overwritten += slice.overwritten;
   stats.bytes += slice.record_bytes;
+  if (ring.etw != nullptr && !slice.records.empty()) {
+    stats.etw_dropped += ring.etw->sink->write_records(ring.id, slice.records);
+  }
   if (ring.sink == nullptr) return;
   // The LOSS chunk goes before the EVENTS chunk whose first record revealed the gap.
   if (slice.overwritten != 0) {
@@ -308,6 +397,12 @@ Status Collector::detach(RingEntry& ring) {
       status = release_sink(ring.sink);
       ring.sink = nullptr;
     }
+    if (ring.etw != nullptr) {
+      ring.etw->sink->forget_ring(ring.id);
+      const Status etw_status = release_etw_sink(ring.etw);
+      if (status.ok()) status = etw_status;
+      ring.etw = nullptr;
+    }
     attached_.erase(std::find(attached_.begin(), attached_.end(), &ring));
     ring.consumer.reset();
     ring.scratch = {};
@@ -325,6 +420,17 @@ Status Collector::release_sink(SinkEntry* sink) {
     sinks_by_path_.erase(std::find_if(sinks_by_path_.begin(), sinks_by_path_.end(),
                                       [sink](const auto& entry) { return entry.second == sink; }));
     sinks_.erase(sink->id);
+  }
+  return status;
+}
+
+Status Collector::release_etw_sink(EtwSinkEntry* etw) {
+  etw::EtwSink& sink = *etw->sink;
+  const bool ok = --etw->refs != 0 ? sink.flush() : sink.close();
+  Status status = ok ? Status{} : Status::error(StatusCode::kIoError, sink.error_message());
+  if (etw->refs == 0) {
+    etw_sinks_by_provider_.erase(etw->provider);
+    etw_sinks_.erase(etw->id);
   }
   return status;
 }

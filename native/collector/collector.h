@@ -12,6 +12,10 @@
 // - The thread drains every kDrainInterval (a condition variable wait with a timeout, so a stop
 //   request does not wait for the interval), refreshing each ring's coarseClock first.
 // - Ring memory is a shared RingMemory: the registry drops its reference when the ring closes.
+// - Sinks: a ring has up to two, both optional, both process-wide and refcounted by the rings
+//   attached to them: a FileSink (by resolved path) and an etw::EtwSink (by provider name,
+//   native/etw/etw_sink.h). Every drained slice goes to both; SCHEMA chunks from write_chunk()
+//   also build the ETW sink's encoders for that ring.
 #pragma once
 
 #include <chrono>
@@ -28,6 +32,7 @@
 
 #include "../ring/ring_consumer.h"
 #include "../ring/ring_memory.h"
+#include "../etw/etw_sink.h"
 #include "../sinks/file_sink.h"
 #include "status.h"
 
@@ -39,6 +44,17 @@ struct RingStats {
   double lost_invalid = 0;      // sum of the LOST records' invalid
   std::uint64_t lost_overwritten = 0;
   std::uint64_t bytes = 0;  // non-padding record bytes
+  std::uint64_t etw_dropped = 0;  // events the ETW sink refused (over 64 KiB, malformed)
+};
+
+// What open_etw_sink() needs: the provider's name, GUID (16 bytes, Windows memory order) and
+// traits blob (etw::provider_traits()), and where the events go: a capture file path, or empty
+// for ETW itself (etw_provider.h; Windows only).
+struct EtwSinkOptions {
+  std::string provider;
+  std::span<const std::uint8_t> guid;
+  std::span<const std::uint8_t> traits;
+  std::string capture_path;
 };
 
 class Collector {
@@ -60,6 +76,13 @@ class Collector {
                         std::span<const std::uint8_t> file_chunk, std::uint32_t& sink_id);
   Status attach_ring(std::uint32_t ring_id, std::uint32_t sink_id, std::int64_t origin_mono_ns,
                      std::span<const std::uint8_t> stream_chunk);
+  // Opens (or joins) the provider's ETW sink. Joining needs the same GUID, traits and capture
+  // file (resolved); else kStateError. Like open_file_sink(), the reference is claimed by the
+  // attach_etw_sink() that follows.
+  Status open_etw_sink(const EtwSinkOptions& options, std::uint32_t& etw_sink_id);
+  // Adds the ETW sink to an attached ring, before its first SCHEMA chunk (records of events
+  // whose schema the sink has not seen are dropped and counted).
+  Status attach_etw_sink(std::uint32_t ring_id, std::uint32_t etw_sink_id);
   Status write_chunk(std::uint32_t ring_id, std::span<const std::uint8_t> chunk);
   Status flush(std::uint32_t ring_id);
   // Drains to the producer's cursor (the producer must have stopped), writes END, detaches and
@@ -73,11 +96,36 @@ class Collector {
  private:
   enum class RingState { kCreated, kAttached, kClosed };
 
-  struct SinkEntry {
-    std::uint32_t id;
-    std::unique_ptr<FileSink> file;
+  // The refcount both sink kinds share.
+  struct SinkRefs {
     std::uint32_t refs = 0;       // attached rings + opens not yet claimed by an attach
     std::uint32_t unclaimed = 0;  // opens not yet claimed by an attach
+
+    void open() {
+      ++refs;
+      ++unclaimed;
+    }
+    void claim() {
+      if (unclaimed > 0) {
+        --unclaimed;
+      } else {
+        ++refs;
+      }
+    }
+  };
+
+  struct SinkEntry : SinkRefs {
+    std::uint32_t id;
+    std::unique_ptr<FileSink> file;
+  };
+
+  struct EtwSinkEntry : SinkRefs {
+    std::uint32_t id;
+    std::string provider;
+    std::vector<std::uint8_t> guid;
+    std::vector<std::uint8_t> traits;
+    std::string capture_key;  // resolved capture path, empty for ETW itself
+    std::unique_ptr<etw::EtwSink> sink;
   };
 
   struct RingEntry {
@@ -87,6 +135,7 @@ class Collector {
     std::optional<RingConsumer> consumer;
     std::vector<std::uint64_t> scratch;  // one slice, allocated at attach
     SinkEntry* sink = nullptr;
+    EtwSinkEntry* etw = nullptr;
     std::int64_t origin_mono_ns = 0;
     RingStats stats;
   };
@@ -101,6 +150,7 @@ class Collector {
   void deliver_unreported_lost(RingEntry& ring, const ProducerTotals& totals);
   Status detach(RingEntry& ring);
   Status release_sink(SinkEntry* sink);
+  Status release_etw_sink(EtwSinkEntry* etw);
   // Called with both locks held; releases mutex_ (through `lock`) to join the thread.
   void stop_thread_if_idle(std::unique_lock<std::mutex>& lock);
 
@@ -115,6 +165,9 @@ class Collector {
   std::map<std::uint32_t, std::unique_ptr<SinkEntry>> sinks_;
   std::map<std::string, SinkEntry*> sinks_by_path_;
   std::uint32_t next_sink_id_ = 1;
+  std::map<std::uint32_t, std::unique_ptr<EtwSinkEntry>> etw_sinks_;
+  std::map<std::string, EtwSinkEntry*> etw_sinks_by_provider_;
+  std::uint32_t next_etw_sink_id_ = 1;
 };
 
 }  // namespace ringtrace

@@ -12,6 +12,7 @@ enum class StatusCode {
   kRangeError,  // an id that names nothing: RangeError
   kStateError,  // a call that does not fit the ring's state: Error
   kIoError,     // a file could not be opened or written: Error with the errno text
+  kUnsupported, // not available on this OS or build: Error
 };
 
 struct Status {

@@ -28,44 +28,39 @@ CaptureWriter::CaptureWriter(std::span<const std::uint8_t> guid,
 EncodeResult CaptureWriter::add_event(const EtwEventEncoder& encoder,
                                       std::span<const std::uint8_t> record) {
   PayloadSpan spans[kMaxPayloadSpans];
-  std::size_t span_count = 0;
-  std::size_t payload_bytes = 0;
-  ActivityIds ids;
-  EncodeResult result = encoder.payload_spans(record, spans, span_count, payload_bytes, ids);
   std::vector<std::uint8_t> packed;
-  if (result == EncodeResult::kTooManySpans) {
-    result = encoder.pack_payload(record, packed, ids);
-    spans[0] = PayloadSpan{packed.data(), static_cast<std::uint32_t>(packed.size())};
-    span_count = 1;
+  EncodedEvent event;
+  const EncodeResult result = encoder.encode(record, spans, packed, event);
+  if (result == EncodeResult::kOk) {
+    add_encoded(event);
+  } else {
+    add_dropped(drop_reason(result), 1);
   }
-  if (result == EncodeResult::kOversize || result == EncodeResult::kMalformed) {
-    add_dropped(result == EncodeResult::kOversize ? DropReason::kOversize : DropReason::kMalformed,
-                1);
-    return result;
-  }
+  return result;
+}
 
-  const std::span<const std::uint8_t> metadata = encoder.metadata();
+void CaptureWriter::add_encoded(const EncodedEvent& event) {
   const std::size_t at = bytes_.size();
   bytes_.resize(at + kCaptureEventFixedBytes, 0);
+  const ActivityIds& ids = event.ids;
   const std::uint16_t flags = (ids.has_activity ? kCaptureFlagActivityId : 0) |
                               (ids.has_related ? kCaptureFlagRelatedActivityId : 0);
   put<std::uint16_t>(at, static_cast<std::uint16_t>(CaptureRecordKind::kEvent));
   put<std::uint16_t>(at + 2, flags);
-  std::memcpy(bytes_.data() + at + 8, &encoder.descriptor(), sizeof(EventDescriptor));
+  std::memcpy(bytes_.data() + at + 8, event.descriptor, sizeof(EventDescriptor));
   if (ids.has_activity) std::memcpy(bytes_.data() + at + 24, ids.activity, kGuidBytes);
   if (ids.has_related) std::memcpy(bytes_.data() + at + 40, ids.related, kGuidBytes);
   put<std::uint32_t>(at + 56, static_cast<std::uint32_t>(traits_.size()));
-  put<std::uint32_t>(at + 60, static_cast<std::uint32_t>(metadata.size()));
-  put<std::uint32_t>(at + 64, static_cast<std::uint32_t>(payload_bytes));
-  put<std::uint32_t>(at + 68, static_cast<std::uint32_t>(2 + span_count));
+  put<std::uint32_t>(at + 60, static_cast<std::uint32_t>(event.metadata.size()));
+  put<std::uint32_t>(at + 64, static_cast<std::uint32_t>(event.payload_bytes));
+  put<std::uint32_t>(at + 68, static_cast<std::uint32_t>(2 + event.payload.size()));
   bytes_.insert(bytes_.end(), traits_.begin(), traits_.end());
-  bytes_.insert(bytes_.end(), metadata.begin(), metadata.end());
-  for (std::size_t i = 0; i < span_count; ++i) {
-    bytes_.insert(bytes_.end(), spans[i].data, spans[i].data + spans[i].size);
+  bytes_.insert(bytes_.end(), event.metadata.begin(), event.metadata.end());
+  for (const PayloadSpan& span : event.payload) {
+    bytes_.insert(bytes_.end(), span.data, span.data + span.size);
   }
   pad_to_8();
   put<std::uint32_t>(at + 4, static_cast<std::uint32_t>(bytes_.size() - at));
-  return EncodeResult::kOk;
 }
 
 void CaptureWriter::add_dropped(DropReason reason, std::uint32_t count) {

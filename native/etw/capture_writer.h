@@ -31,6 +31,12 @@ inline constexpr std::uint16_t kCaptureFlagRelatedActivityId = 2;
 // Why the sink would not write an event (it drops and counts it).
 enum class DropReason : std::uint32_t { kOversize = 1, kMalformed = 2 };
 
+// The reason for an encoder result other than kOk (kTooManySpans never reaches a sink:
+// EtwEventEncoder::encode() packs instead).
+inline DropReason drop_reason(EncodeResult result) {
+  return result == EncodeResult::kOversize ? DropReason::kOversize : DropReason::kMalformed;
+}
+
 class CaptureWriter {
  public:
   // Writes the header. `guid` is 16 bytes in Windows memory order; `traits` from
@@ -42,6 +48,9 @@ class CaptureWriter {
   // (kTooManySpans is handled here: the payload is packed into one descriptor).
   EncodeResult add_event(const EtwEventEncoder& encoder, std::span<const std::uint8_t> record);
 
+  // Appends an EVENT record of an event already encoded (EtwEventEncoder::encode()).
+  void add_encoded(const EncodedEvent& event);
+
   void add_dropped(DropReason reason, std::uint32_t count);
 
   // add_event() for each record of `records` (ring records back to back, as in an EVENTS chunk)
@@ -50,7 +59,10 @@ class CaptureWriter {
   bool add_records(const EtwEventEncoder& encoder, std::uint16_t event_id,
                    std::span<const std::uint8_t> records);
 
+  // Everything appended since construction or the last clear(). Records are whole and padded
+  // to 8, so a streaming caller writes bytes() out and clear()s after each record.
   const std::vector<std::uint8_t>& bytes() const { return bytes_; }
+  void clear() { bytes_.clear(); }
 
  private:
   template <class T>

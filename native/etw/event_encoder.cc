@@ -230,4 +230,21 @@ EncodeResult EtwEventEncoder::pack_payload(std::span<const std::uint8_t> record,
   return result;
 }
 
+EncodeResult EtwEventEncoder::encode(std::span<const std::uint8_t> record,
+                                     std::span<PayloadSpan, kMaxPayloadSpans> spans,
+                                     std::vector<std::uint8_t>& packed, EncodedEvent& out) const {
+  out.descriptor = &descriptor_;
+  out.metadata = metadata_;
+  std::size_t count = 0;
+  EncodeResult result = payload_spans(record, spans, count, out.payload_bytes, out.ids);
+  if (result == EncodeResult::kTooManySpans) {
+    packed.clear();
+    result = pack_payload(record, packed, out.ids);
+    spans[0] = PayloadSpan{packed.data(), static_cast<std::uint32_t>(packed.size())};
+    count = 1;
+  }
+  out.payload = std::span<const PayloadSpan>(spans.data(), count);
+  return result;
+}
+
 }  // namespace ringtrace::etw

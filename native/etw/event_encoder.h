@@ -52,6 +52,17 @@ struct ActivityIds {
   std::uint8_t related[kGuidBytes] = {};
 };
 
+// One event as EventWriteTransfer takes it: descriptor, activity ids, the metadata blob (data
+// descriptor 1; the provider traits, descriptor 0, are the sink's) and the payload descriptors.
+// The spans point into the ring record (or the caller's packing buffer): valid while those are.
+struct EncodedEvent {
+  const EventDescriptor* descriptor = nullptr;
+  std::span<const std::uint8_t> metadata;
+  ActivityIds ids;
+  std::span<const PayloadSpan> payload;
+  std::size_t payload_bytes = 0;
+};
+
 class EtwEventEncoder {
  public:
   // Checks the schema against the TraceLogging limits and builds the metadata. `traits_bytes`
@@ -74,6 +85,12 @@ class EtwEventEncoder {
   // The payload as one packed byte string appended to `out`; on failure `out` is unchanged.
   EncodeResult pack_payload(std::span<const std::uint8_t> record, std::vector<std::uint8_t>& out,
                             ActivityIds& ids) const;
+
+  // The whole event: payload_spans() into `spans`, or, past kMaxPayloadSpans, pack_payload()
+  // into `packed` (cleared first; it only grows in that case) as one span. Never kTooManySpans.
+  EncodeResult encode(std::span<const std::uint8_t> record,
+                      std::span<PayloadSpan, kMaxPayloadSpans> spans,
+                      std::vector<std::uint8_t>& packed, EncodedEvent& out) const;
 
  private:
   enum class FieldKind : std::uint8_t { kFixed, kVariable, kActivityId, kParentId };

@@ -15,6 +15,7 @@
 #include "sinks/chunk_format.h"
 #include "sinks/crc32.h"
 #include "sinks/file_sink.h"
+#include "test_files.h"
 
 using namespace ringtrace;
 using namespace ringtrace::test;
@@ -26,22 +27,8 @@ struct Chunk {
   std::vector<std::uint8_t> payload;
 };
 
-template <class T>
-T get(const std::uint8_t* p, std::size_t offset) {
-  T value;
-  std::memcpy(&value, p + offset, sizeof(T));
-  return value;
-}
-
 std::vector<Chunk> read_chunks(const std::string& path) {
-  std::FILE* file = std::fopen(path.c_str(), "rb");
-  CHECK(file != nullptr);
-  std::vector<std::uint8_t> bytes;
-  std::uint8_t buffer[65536];
-  for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, file)) > 0;) {
-    bytes.insert(bytes.end(), buffer, buffer + n);
-  }
-  std::fclose(file);
+  const std::vector<std::uint8_t> bytes = read_file(path);
   std::vector<Chunk> chunks;
   std::size_t at = 0;
   while (at < bytes.size()) {
@@ -61,22 +48,6 @@ std::vector<Chunk> read_chunks(const std::string& path) {
   }
   CHECK_EQ(at, bytes.size());
   return chunks;
-}
-
-// A complete chunk as JS would build it.
-std::vector<std::uint8_t> make_chunk(ChunkType type, const std::string& payload) {
-  std::vector<std::uint8_t> chunk(kChunkHeaderBytes + (payload.size() + 7) / 8 * 8);
-  const auto tag = kChunkTag;
-  const auto type16 = static_cast<std::uint16_t>(type);
-  const auto length = static_cast<std::uint32_t>(payload.size());
-  std::memcpy(chunk.data(), &tag, 4);
-  std::memcpy(chunk.data() + 4, &type16, 2);
-  std::memcpy(chunk.data() + 8, &length, 4);
-  std::memcpy(chunk.data() + 16, payload.data(), payload.size());
-  std::uint32_t crc = crc32_update(0, chunk.data() + 4, 8);
-  crc = crc32_update(crc, payload.data(), payload.size());
-  std::memcpy(chunk.data() + 12, &crc, 4);
-  return chunk;
 }
 
 void computes_the_zlib_crc32() {
