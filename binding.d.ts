@@ -25,6 +25,11 @@ export interface NativeRingStats {
    * without an ETW sink (and in the TS backend, which has none).
    */
   etwDropped: number
+  /**
+   * Events ETW refused: `EventWriteTransfer` returned an error (a session's buffers full, no
+   * memory). Counted, never thrown. Always 0 for capture files and without an ETW sink.
+   */
+  etwWriteErrors: number
 }
 
 export interface NativeBinding {
@@ -48,14 +53,16 @@ export interface NativeBinding {
    * and returns its id. `guid` is the provider GUID (16 bytes, Windows memory order) and
    * `traits` the provider traits blob (u16 size, UTF-8 name, NUL: src/etw/provider-guid.ts).
    * `capturePath` selects capture mode: every event's capture record (docs/etw.md) is written to
-   * that file, created afresh by the first open; null means ETW itself, which throws
-   * ERR_RINGTRACE_UNSUPPORTED until the Windows provider is wired. Joining an open sink with
-   * another GUID, traits or capture file throws ERR_RINGTRACE_STATE; a file that cannot be
-   * created, ERR_RINGTRACE_IO. The sink is shared by every thread's rings and closed (its
+   * that file, created afresh by the first open; null means ETW itself (Windows: EventRegister
+   * and EventSetInformation(traits); elsewhere it throws ERR_RINGTRACE_UNSUPPORTED, as does a
+   * failed registration). `forceWrites` (tests): the live provider writes every event as if a
+   * session wanted all of them; with a capture path too, each event goes to ETW and to the
+   * capture file. Joining an open sink with another GUID, traits, capture file or forceWrites
+   * throws ERR_RINGTRACE_STATE; a file that cannot be created, ERR_RINGTRACE_IO. The sink is shared by every thread's rings and closed (its
    * capture file flushed and closed) when the last ring attached to it closes. Optional: the TS
    * ring backend has no TraceLogging encoder and leaves it out.
    */
-  openEtwSink?(provider: string, guid: Uint8Array, traits: Uint8Array, capturePath: string | null): number
+  openEtwSink?(provider: string, guid: Uint8Array, traits: Uint8Array, capturePath: string | null, forceWrites: boolean): number
   /**
    * Adds the ETW sink `etwSinkId` (from openEtwSink) to an attached ring, in addition to its file
    * sink (or instead of it, when that is 0). Call it before the ring's first SCHEMA chunk:
@@ -70,6 +77,18 @@ export interface NativeBinding {
    * SCHEMA chunk also gives the ring's ETW sink (if any) that event's TraceLogging encoder.
    */
   writeChunk(ringId: number, chunk: Uint8Array): void
+  /**
+   * Sets event `eventId`'s configuration gate (docs/FORMAT.md section 1: 0 off, 0xFFFFFFFF
+   * always, else a sampling threshold) for an attached ring, and writes its eventGate word. A
+   * ring whose only sink is a live ETW provider that follows sessions (no trace file, no capture,
+   * no forceWrites) gets `gate` while an ETW session wants the event (its schema's level and
+   * keyword against the sessions' level and keyword masks) and 0 otherwise, recomputed by the
+   * collector whenever the sessions change; every other ring gets `gate` as is. For
+   * configuration changes, not per event. Throws a RangeError for an event id outside 1..4095
+   * and ERR_RINGTRACE_STATE for a ring that is not attached. Optional: the TS backend writes
+   * its gates itself.
+   */
+  setEventGate?(ringId: number, eventId: number, gate: number): void
   /** Drains what the ring has published, synchronously, and flushes its sinks to the OS. */
   flush(ringId: number): void
   /**

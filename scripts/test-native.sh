@@ -31,6 +31,7 @@ build_and_run() {
   "$dir/file_sink_test"
   "$dir/etw_encoder_test"
   "$dir/etw_sink_test"
+  "$dir/etw_session_test"
   "$dir/ring_fuzz_test" "$records"
 }
 

@@ -11,6 +11,7 @@ export type TracerErrorCode =
   | 'TOO_MANY_EVENTS'
   | 'BUILDER_STATE'
   | 'NATIVE_UNAVAILABLE'
+  | 'ETW_UNSUPPORTED'
   | 'TRACER_CLOSED'
   | 'SINK_ERROR'
 

@@ -54,9 +54,16 @@ export interface TracerOptions {
 export interface EtwOptions {
   /**
    * Capture mode: write each event as ETW would receive it to this file (docs/etw.md, "Capture
-   * mode"), on any OS. Without it, events go to ETW itself (Windows; not wired yet).
+   * mode"), on any OS. Without it, events go to ETW itself (Windows only; elsewhere the tracer
+   * throws ETW_UNSUPPORTED).
    */
   capture?: string
+  /**
+   * Test option: the live provider writes every event as if an ETW session wanted all of them
+   * (Wine, where no session ever calls back). With `capture`, each event goes to ETW and to the
+   * capture file. Windows only, as live ETW.
+   */
+  forceWrites?: boolean
 }
 
 /** A typed trace function: call it to record the event. */
@@ -94,6 +101,8 @@ export interface TracerStats {
   inRing: number
   /** Events the ETW sink dropped, not cut (over 64 KiB as TraceLogging); still in the file. */
   etwDropped: number
+  /** Events ETW refused (EventWriteTransfer failed: a session's buffers full); counted, never thrown. */
+  etwWriteErrors: number
 }
 
 export interface EventEntry extends ValidEvent {
@@ -138,16 +147,29 @@ function checkOptions(options: TracerOptions): Required<Pick<TracerOptions, 'rin
   if (etw?.capture !== undefined && (typeof etw.capture !== 'string' || etw.capture.length === 0)) {
     throw new TracerError('INVALID_OPTION', `ringtrace: etw.capture must be a path string, got ${String(etw.capture)}`)
   }
+  if (etw?.forceWrites !== undefined && typeof etw.forceWrites !== 'boolean') {
+    throw new TracerError('INVALID_OPTION', `ringtrace: etw.forceWrites must be a boolean, got ${String(etw.forceWrites)}`)
+  }
   return { ringBytes, onFull, maxStringBytes }
 }
 
-type EtwBinding = NativeBinding & Required<Pick<NativeBinding, 'openEtwSink' | 'attachEtwSink'>>
+type EtwBinding = NativeBinding & Required<Pick<NativeBinding, 'openEtwSink' | 'attachEtwSink' | 'setEventGate'>>
 
 function etwBinding(binding: NativeBinding, backend: BackendName): EtwBinding {
-  if (binding.openEtwSink === undefined || binding.attachEtwSink === undefined) {
+  if (binding.openEtwSink === undefined || binding.attachEtwSink === undefined || binding.setEventGate === undefined) {
     throw new TracerError('NATIVE_UNAVAILABLE', `ringtrace: the etw option needs the native addon; the ${backend} backend has no TraceLogging encoder`)
   }
   return binding as EtwBinding
+}
+
+/** Opens (or joins) the provider's ETW sink; live ETW where it does not exist is a TracerError. */
+function openEtwSink(etw: EtwBinding, provider: string, options: EtwOptions): number {
+  try {
+    return etw.openEtwSink(provider, providerGuid(provider), providerTraits(provider), options.capture ?? null, options.forceWrites ?? false)
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'ERR_RINGTRACE_UNSUPPORTED') throw error
+    throw new TracerError('ETW_UNSUPPORTED', `ringtrace: etw: ${(error as Error).message}`, { cause: error })
+  }
 }
 
 export class Tracer {
@@ -159,6 +181,11 @@ export class Tracer {
   private readonly events = new Map<string, EventEntry>()
   private readonly byId: EventEntry[] = []
   private readonly maxStringBytes: number
+  /**
+   * The ring writes for a live ETW provider alone (no trace file, no capture): its gates are
+   * set through the collector, which closes them while no ETW session wants the event.
+   */
+  private readonly etwGates: EtwBinding | null
   private level: number
   private keywords: bigint
   private closed = false
@@ -176,7 +203,8 @@ export class Tracer {
     const etw = options.etw === undefined ? null : etwBinding(binding, name)
     // First: the likeliest refusals (live ETW off Windows, a provider open with another capture
     // file) then leave no ring or file sink behind.
-    const etwSinkId = etw?.openEtwSink(this.provider, providerGuid(this.provider), providerTraits(this.provider), options.etw?.capture ?? null) ?? 0
+    const etwSinkId = etw === null ? 0 : openEtwSink(etw, this.provider, options.etw!)
+    this.etwGates = etw !== null && options.file === undefined && options.etw?.capture === undefined && options.etw?.forceWrites !== true ? etw : null
     const native = binding.createRing(ringBytes, onFull === 'overwrite')
     this.stream = native.id
     this.ring = new RingProducer(native.buffer, ringBytes, onFull === 'overwrite')
@@ -353,7 +381,9 @@ export class Tracer {
 
   /**
    * Whether an event of this level and keyword is recorded now: level 0 (LogAlways) or at most the
-   * tracer's level, keyword 0 or sharing a bit with the tracer's mask, and the tracer open.
+   * tracer's level, keyword 0 or sharing a bit with the tracer's mask, and the tracer open. The
+   * tracer's own configuration only: for a live-ETW-only tracer a trace function's `enabled` also
+   * says whether an ETW session wants its event.
    */
   isEnabled(level: number, keyword: bigint): boolean {
     return !this.closed && (level === 0 || level <= this.level) && (keyword === 0n || (keyword & this.keywords) !== 0n)
@@ -388,6 +418,7 @@ export class Tracer {
       lostOverwritten: s.lostOverwritten,
       inRing: recorded - consumed,
       etwDropped: s.etwDropped,
+      etwWriteErrors: s.etwWriteErrors,
     }
   }
 
@@ -423,7 +454,11 @@ export class Tracer {
   }
 
   private setGate(id: number, gate: number): void {
-    this.ring.views.u32[(EVENT_GATE_OFFSET >> 2) + id] = gate
+    if (this.etwGates !== null) {
+      this.etwGates.setEventGate(this.stream, id, gate)
+    } else {
+      this.ring.views.u32[(EVENT_GATE_OFFSET >> 2) + id] = gate
+    }
   }
 
   private assertOpen(): void {

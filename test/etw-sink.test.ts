@@ -7,7 +7,10 @@ import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { describe, expect, it } from 'vitest'
 import { readCapture, type CaptureEvent, type CaptureFile } from '../src/etw/capture-reader.js'
-import { providerGuidText } from '../src/etw/provider-guid.js'
+import type { NativeBinding } from '../binding.js'
+import { loadNative } from '../src/binding.js'
+import { providerGuid, providerGuidText, providerTraits } from '../src/etw/provider-guid.js'
+import { EVENT_GATE_OFFSET, GATE_ALWAYS, GATE_OFF, MAX_EVENTS } from '../src/format/ring-layout.js'
 import type { TraceEvent } from '../src/reader/trace-items.js'
 import { t } from '../src/schema/field-type-tokens.js'
 import { createTracer, type TracerStats } from '../src/tracer.js'
@@ -139,9 +142,59 @@ describe('Tracer with etw.capture (native backend)', () => {
     await tracer.close()
   })
 
-  it.skipIf(process.platform === 'win32')('refuses live ETW (no capture file) where ETW does not exist', () => {
-    expect(() => createTracer({ provider: 'Ringtrace.Test.Live', backend: 'native', etw: {} }))
-      .toThrow(expect.objectContaining({ code: 'ERR_RINGTRACE_UNSUPPORTED' }))
+  it.skipIf(process.platform === 'win32')('refuses live ETW (no capture file, or forceWrites) where ETW does not exist', () => {
+    for (const etw of [{}, { forceWrites: true }, { forceWrites: true, capture: capturePath('etw-sink-forced') }]) {
+      expect(() => createTracer({ provider: 'Ringtrace.Test.Live', backend: 'native', etw }))
+        .toThrow(expect.objectContaining({ name: 'TracerError', code: 'ETW_UNSUPPORTED', message: expect.stringMatching(/only on Windows.*capture/) }))
+    }
+  })
+
+  it('counts no ETW write errors for a capture file', async () => {
+    const tracer = createTracer({ provider: PROVIDER, backend: 'native', etw: { capture: capturePath('etw-sink-errors') } })
+    tracer.event('E', [['i', t.u32]])(1)
+    await tracer.close()
+    expect(tracer.stats()).toMatchObject({ delivered: 1, etwDropped: 0, etwWriteErrors: 0 })
+  })
+})
+
+describe('binding.setEventGate()', () => {
+  type GateBinding = NativeBinding & Required<Pick<NativeBinding, 'setEventGate' | 'openEtwSink' | 'attachEtwSink'>>
+  function native(): GateBinding {
+    const loaded = loadNative()
+    if (loaded.binding?.setEventGate === undefined) throw loaded.error ?? new Error('the addon has no setEventGate')
+    return loaded.binding as GateBinding
+  }
+
+  it('writes the configuration gate as given when the ETW sink takes every event (capture)', () => {
+    const binding = native()
+    const ring = binding.createRing(4096, false)
+    binding.attachRing(ring.id, 0, binding.monotonicNs(), new Uint8Array(0))
+    const provider = 'Ringtrace.Test.Gates'
+    binding.attachEtwSink(ring.id, binding.openEtwSink(provider, providerGuid(provider), providerTraits(provider), capturePath('etw-gates'), false))
+    const gates = new Uint32Array(ring.buffer, EVENT_GATE_OFFSET, MAX_EVENTS)
+    for (const gate of [GATE_ALWAYS, 0x80000000, GATE_OFF, 1]) {
+      binding.setEventGate(ring.id, 5, gate)
+      expect(gates[5]).toBe(gate)
+    }
+    expect(gates[4]).toBe(GATE_OFF)
+    expect(() => binding.setEventGate(ring.id, 0, 1)).toThrow(expect.objectContaining({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE' }))
+    expect(() => binding.setEventGate(ring.id, MAX_EVENTS, 1)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }))
+    expect(() => binding.setEventGate(ring.id, 1, 2 ** 32)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }))
+    expect(() => binding.setEventGate(ring.id, 1, '1' as never)).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' }))
+    binding.closeRing(ring.id)
+    expect(() => binding.setEventGate(ring.id, 5, GATE_ALWAYS)).toThrow(expect.objectContaining({ code: 'ERR_RINGTRACE_STATE' }))
+  })
+
+  it('needs forceWrites to match when a provider sink is joined', () => {
+    const binding = native()
+    const provider = 'Ringtrace.Test.GatesJoin'
+    const ring = binding.createRing(4096, false)
+    binding.attachRing(ring.id, 0, binding.monotonicNs(), new Uint8Array(0))
+    const capture = capturePath('etw-gates-join')
+    binding.attachEtwSink(ring.id, binding.openEtwSink(provider, providerGuid(provider), providerTraits(provider), capture, false))
+    expect(() => binding.openEtwSink(provider, providerGuid(provider), providerTraits(provider), capture, true))
+      .toThrow(expect.objectContaining({ code: 'ERR_RINGTRACE_STATE', message: expect.stringMatching(/without forceWrites/) }))
+    binding.closeRing(ring.id)
   })
 })
 
@@ -152,7 +205,7 @@ describe('createTracer({ etw })', () => {
   })
 
   it('validates the option', () => {
-    for (const etw of [null, 'x', { capture: 1 }, { capture: '' }]) {
+    for (const etw of [null, 'x', { capture: 1 }, { capture: '' }, { forceWrites: 1 }]) {
       expect(() => createTracer({ provider: PROVIDER, backend: 'native', etw: etw as never }))
         .toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
     }

@@ -22,7 +22,7 @@
 namespace ringtrace {
 namespace {
 
-constexpr const char* kOrdinals[] = {"first", "second", "third", "fourth"};
+constexpr const char* kOrdinals[] = {"first", "second", "third", "fourth", "fifth"};
 constexpr std::uint32_t kMaxDrainDelayMicros = 10'000'000;
 
 Napi::Value throw_error(Napi::Error error, const char* code) {
@@ -108,6 +108,7 @@ class RingtraceAddon : public Napi::Addon<RingtraceAddon> {
         InstanceMethod("openEtwSink", &RingtraceAddon::JS_openEtwSink, napi_enumerable),
         InstanceMethod("attachEtwSink", &RingtraceAddon::JS_attachEtwSink, napi_enumerable),
         InstanceMethod("writeChunk", &RingtraceAddon::JS_writeChunk, napi_enumerable),
+        InstanceMethod("setEventGate", &RingtraceAddon::JS_setEventGate, napi_enumerable),
         InstanceMethod("flush", &RingtraceAddon::JS_flush, napi_enumerable),
         InstanceMethod("closeRing", &RingtraceAddon::JS_closeRing, napi_enumerable),
         InstanceMethod("ringStats", &RingtraceAddon::JS_ringStats, napi_enumerable),
@@ -235,6 +236,7 @@ class RingtraceAddon : public Napi::Addon<RingtraceAddon> {
     } else if (!info[3].IsNull()) {
       return throw_type_error(env, 3, "a capture file path (string) or null");
     }
+    if (!read_bool(info, 4, "forceWrites", options.force_writes)) return env.Undefined();
     std::uint32_t etw_sink_id = 0;
     const Status status = Collector::instance().open_etw_sink(options, etw_sink_id);
     if (!status.ok()) return throw_status(env, status);
@@ -258,6 +260,17 @@ class RingtraceAddon : public Napi::Addon<RingtraceAddon> {
       return env.Undefined();
     }
     return throw_status(env, Collector::instance().write_chunk(ring_id, chunk));
+  }
+
+  Napi::Value JS_setEventGate(const Napi::CallbackInfo& info) {
+    std::uint32_t ring_id = 0;
+    std::uint32_t event_id = 0;
+    std::uint32_t gate = 0;
+    if (!read_u32(info, 0, "ring id", ring_id) || !read_u32(info, 1, "event id", event_id) ||
+        !read_u32(info, 2, "gate", gate)) {
+      return info.Env().Undefined();
+    }
+    return throw_status(info.Env(), Collector::instance().set_event_gate(ring_id, event_id, gate));
   }
 
   Napi::Value JS_flush(const Napi::CallbackInfo& info) {
@@ -288,6 +301,8 @@ class RingtraceAddon : public Napi::Addon<RingtraceAddon> {
                Napi::Number::New(env, static_cast<double>(stats.lost_overwritten)));
     result.Set("bytes", Napi::Number::New(env, static_cast<double>(stats.bytes)));
     result.Set("etwDropped", Napi::Number::New(env, static_cast<double>(stats.etw_dropped)));
+    result.Set("etwWriteErrors",
+               Napi::Number::New(env, static_cast<double>(stats.etw_write_errors)));
     return result;
   }
 

@@ -9,6 +9,7 @@
 
 #include "../etw/capture_output.h"
 #include "../etw/etw_provider.h"
+#include "../etw/tee_output.h"
 #include "../sinks/chunk_format.h"
 
 namespace ringtrace {
@@ -47,6 +48,27 @@ std::string_view schema_json(std::span<const std::uint8_t> chunk) {
 
 bool same_bytes(const std::vector<std::uint8_t>& a, std::span<const std::uint8_t> b) {
   return std::equal(a.begin(), a.end(), b.begin(), b.end());
+}
+
+// The output `options` ask for: a capture file, the live provider, or (force_writes with a
+// capture path) both.
+Status make_etw_output(const EtwSinkOptions& options, std::unique_ptr<etw::EtwOutput>& output) {
+  std::string error;
+  std::unique_ptr<etw::EtwOutput> live;
+  if (options.capture_path.empty() || options.force_writes) {
+    live = etw::open_etw_provider(options.guid, options.traits, options.force_writes, error);
+    if (!live) return Status::error(StatusCode::kUnsupported, error);
+  }
+  if (options.capture_path.empty()) {
+    output = std::move(live);
+    return {};
+  }
+  std::unique_ptr<etw::EtwOutput> capture =
+      etw::CaptureOutput::open(options.capture_path, options.guid, options.traits, error);
+  if (!capture) return Status::error(StatusCode::kIoError, error);
+  output = live ? std::make_unique<etw::TeeOutput>(std::move(live), std::move(capture))
+                : std::move(capture);
+  return {};
 }
 
 }  // namespace
@@ -143,6 +165,12 @@ Status Collector::attach_ring(std::uint32_t ring_id, std::uint32_t sink_id,
 }
 
 Status Collector::open_etw_sink(const EtwSinkOptions& options, std::uint32_t& etw_sink_id) {
+  return open_etw_sink(options, nullptr, etw_sink_id);
+}
+
+Status Collector::open_etw_sink(const EtwSinkOptions& options,
+                                std::unique_ptr<etw::EtwOutput> output,
+                                std::uint32_t& etw_sink_id) {
   const std::string capture_key =
       options.capture_path.empty() ? std::string() : sink_key(options.capture_path);
   std::lock_guard lock(mutex_);
@@ -161,15 +189,14 @@ Status Collector::open_etw_sink(const EtwSinkOptions& options, std::uint32_t& et
       return Status::error(StatusCode::kStateError,
                            "ETW provider " + options.provider + " is already open " + open_as);
     }
+    if (etw->force_writes != options.force_writes) {
+      return Status::error(StatusCode::kStateError,
+                           "ETW provider " + options.provider + " is already open " +
+                               (etw->force_writes ? "with" : "without") + " forceWrites");
+    }
   } else {
-    std::string error;
-    std::unique_ptr<etw::EtwOutput> output;
-    if (capture_key.empty()) {
-      output = etw::open_etw_provider(options.guid, options.traits, error);
-      if (!output) return Status::error(StatusCode::kUnsupported, error);
-    } else {
-      output = etw::CaptureOutput::open(options.capture_path, options.guid, options.traits, error);
-      if (!output) return Status::error(StatusCode::kIoError, error);
+    if (!output) {
+      if (Status status = make_etw_output(options, output); !status.ok()) return status;
     }
     auto entry = std::make_unique<EtwSinkEntry>();
     entry->id = next_etw_sink_id_++;
@@ -177,6 +204,7 @@ Status Collector::open_etw_sink(const EtwSinkOptions& options, std::uint32_t& et
     entry->guid.assign(options.guid.begin(), options.guid.end());
     entry->traits.assign(options.traits.begin(), options.traits.end());
     entry->capture_key = capture_key;
+    entry->force_writes = options.force_writes;
     entry->sink = std::make_unique<etw::EtwSink>(options.traits, std::move(output));
     etw = entry.get();
     etw_sinks_by_provider_.emplace(options.provider, etw);
@@ -218,12 +246,32 @@ Status Collector::write_chunk(std::uint32_t ring_id, std::span<const std::uint8_
   return {};
 }
 
+Status Collector::set_event_gate(std::uint32_t ring_id, std::uint32_t event_id,
+                                 std::uint32_t gate) {
+  std::lock_guard lock(mutex_);
+  RingEntry* ring = nullptr;
+  if (Status status = find_attached(ring_id, ring); !status.ok()) return status;
+  if (event_id < kFirstEventId || event_id >= kMaxEvents) {
+    return Status::error(StatusCode::kRangeError,
+                         "Expected an event id from " + std::to_string(kFirstEventId) + " to " +
+                             std::to_string(kMaxEvents - 1) + ", got " + std::to_string(event_id));
+  }
+  // The latest sessions first: a gate computed from an older state would stand until the next
+  // drain pass.
+  if (ring->etw != nullptr) refresh_etw_session(*ring->etw);
+  if (ring->config_gates.size() <= event_id) ring->config_gates.resize(event_id + 1, kGateOff);
+  ring->config_gates[event_id] = gate;
+  write_gate(*ring, event_id);
+  return {};
+}
+
 Status Collector::flush(std::uint32_t ring_id) {
   std::lock_guard lock(mutex_);
   RingEntry* ring = find_ring(ring_id);
   if (ring == nullptr) return Status::error(StatusCode::kRangeError, "Unknown " + ring_name(ring_id));
   // Nothing to flush before attach or after close; flushing then is harmless, not an error.
   if (ring->state != RingState::kAttached) return {};
+  if (ring->etw != nullptr) refresh_etw_session(*ring->etw);
   drain(*ring, ring->consumer->published_end());
   if (ring->sink != nullptr && !ring->sink->file->flush()) {
     return Status::error(StatusCode::kIoError, ring->sink->file->error_message());
@@ -271,6 +319,7 @@ void Collector::set_drain_delay(std::uint32_t micros) {
 void Collector::run() {
   std::unique_lock lock(mutex_);
   while (!stop_) {
+    refresh_etw_sessions();
     bool busy = false;
     for (RingEntry* ring : attached_) {
       // A ring that held a quarter of its capacity fills again within a few intervals at that
@@ -325,6 +374,33 @@ Status Collector::find_attached(std::uint32_t ring_id, RingEntry*& ring) {
   return {};
 }
 
+void Collector::refresh_etw_sessions() {
+  for (auto& [id, etw] : etw_sinks_) refresh_etw_session(*etw);
+}
+
+void Collector::refresh_etw_session(EtwSinkEntry& etw) {
+  if (!etw.sink->refresh_session()) return;
+  for (RingEntry* ring : attached_) {
+    if (ring->etw != &etw) continue;
+    for (std::uint32_t id = kFirstEventId; id < ring->config_gates.size(); ++id) {
+      write_gate(*ring, id);
+    }
+  }
+}
+
+void Collector::write_gate(RingEntry& ring, std::uint32_t event_id) {
+  std::uint32_t gate = ring.config_gates[event_id];
+  const bool session_gated =
+      ring.sink == nullptr && ring.etw != nullptr && ring.etw->sink->follows_sessions();
+  if (session_gated && !ring.etw->sink->wants(ring.id, static_cast<std::uint16_t>(event_id))) {
+    gate = kGateOff;
+  }
+  // The producer reads its gate with a plain load per event (FORMAT.md section 1: a stale value
+  // for a moment is harmless); relaxed is enough, and keeps the store whole.
+  atomic_u32(ring.memory->block(), kEventGateOffset + 4 * std::size_t{event_id})
+      .store(gate, std::memory_order_relaxed);
+}
+
 void Collector::drain(RingEntry& ring, std::uint64_t end) {
   // coarseClock is consumer owned; JS reads it with a plain load, so relaxed is all it needs:
   // a clock a moment old is the point of a coarse clock. The bits go in whole (one 8-byte store).
@@ -343,7 +419,9 @@ void Collector::deliver(RingEntry& ring, const DrainSlice& slice) {
   stats.lost_overwritten += slice.overwritten;
   stats.bytes += slice.record_bytes;
   if (ring.etw != nullptr && !slice.records.empty()) {
-    stats.etw_dropped += ring.etw->sink->write_records(ring.id, slice.records);
+    const etw::EtwWriteCounts counts = ring.etw->sink->write_records(ring.id, slice.records);
+    stats.etw_dropped += counts.dropped;
+    stats.etw_write_errors += counts.write_errors;
   }
   if (ring.sink == nullptr) return;
   // The LOSS chunk goes before the EVENTS chunk whose first record revealed the gap.

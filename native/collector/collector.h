@@ -16,6 +16,14 @@
 //   attached to them: a FileSink (by resolved path) and an etw::EtwSink (by provider name,
 //   native/etw/etw_sink.h). Every drained slice goes to both; SCHEMA chunks from write_chunk()
 //   also build the ETW sink's encoders for that ring.
+// - Gates: JS computes each event's configuration gate (level, keywords, enable, sampling). A
+//   ring whose only sink is a live ETW provider that follows sessions ("session-gated") hands it
+//   to set_event_gate(), and the collector writes eventGate[id] = the sessions want the event ?
+//   config : 0, so with no session listening a traced call costs what a disabled one costs.
+//   The enable callback only updates the provider's SessionTracker (etw_session.h says why it
+//   must not take mutex_); every drain pass, flush() and set_event_gate() pick the change up and
+//   recompute the gates of every ring attached to that provider, under mutex_. Other rings'
+//   gates are written as given (JS writes them itself; ETW then filters per event in the sink).
 #pragma once
 
 #include <chrono>
@@ -45,16 +53,19 @@ struct RingStats {
   std::uint64_t lost_overwritten = 0;
   std::uint64_t bytes = 0;  // non-padding record bytes
   std::uint64_t etw_dropped = 0;  // events the ETW sink refused (over 64 KiB, malformed)
+  std::uint64_t etw_write_errors = 0;  // events ETW refused (EventWriteTransfer failed)
 };
 
 // What open_etw_sink() needs: the provider's name, GUID (16 bytes, Windows memory order) and
 // traits blob (etw::provider_traits()), and where the events go: a capture file path, or empty
-// for ETW itself (etw_provider.h; Windows only).
+// for ETW itself (etw_provider.h; Windows only). `force_writes` (tests): the provider writes every
+// event as if a session wanted it; with a capture path, to both (etw/tee_output.h).
 struct EtwSinkOptions {
   std::string provider;
   std::span<const std::uint8_t> guid;
   std::span<const std::uint8_t> traits;
   std::string capture_path;
+  bool force_writes = false;
 };
 
 class Collector {
@@ -76,14 +87,23 @@ class Collector {
                         std::span<const std::uint8_t> file_chunk, std::uint32_t& sink_id);
   Status attach_ring(std::uint32_t ring_id, std::uint32_t sink_id, std::int64_t origin_mono_ns,
                      std::span<const std::uint8_t> stream_chunk);
-  // Opens (or joins) the provider's ETW sink. Joining needs the same GUID, traits and capture
-  // file (resolved); else kStateError. Like open_file_sink(), the reference is claimed by the
+  // Opens (or joins) the provider's ETW sink. Joining needs the same GUID, traits, capture file
+  // (resolved) and force_writes; else kStateError. Live ETW where it does not exist, or a
+  // registration Windows refuses, is kUnsupported. Like open_file_sink(), the reference is claimed by the
   // attach_etw_sink() that follows.
   Status open_etw_sink(const EtwSinkOptions& options, std::uint32_t& etw_sink_id);
+  // As above with the output made by the caller (tests: a fake provider whose sessions they
+  // drive); it is discarded when the provider's sink is already open.
+  Status open_etw_sink(const EtwSinkOptions& options, std::unique_ptr<etw::EtwOutput> output,
+                       std::uint32_t& etw_sink_id);
   // Adds the ETW sink to an attached ring, before its first SCHEMA chunk (records of events
   // whose schema the sink has not seen are dropped and counted).
   Status attach_etw_sink(std::uint32_t ring_id, std::uint32_t etw_sink_id);
   Status write_chunk(std::uint32_t ring_id, std::span<const std::uint8_t> chunk);
+  // Sets event `event_id`'s configuration gate (FORMAT.md section 1) and writes its eventGate
+  // word: `gate` as is, or 0 while no ETW session wants the event when the ring is
+  // session-gated (see Design). For configuration changes, never per event.
+  Status set_event_gate(std::uint32_t ring_id, std::uint32_t event_id, std::uint32_t gate);
   Status flush(std::uint32_t ring_id);
   // Drains to the producer's cursor (the producer must have stopped), writes END, detaches and
   // closes the sink with its last ring. Idempotent.
@@ -125,6 +145,7 @@ class Collector {
     std::vector<std::uint8_t> guid;
     std::vector<std::uint8_t> traits;
     std::string capture_key;  // resolved capture path, empty for ETW itself
+    bool force_writes = false;
     std::unique_ptr<etw::EtwSink> sink;
   };
 
@@ -138,6 +159,7 @@ class Collector {
     EtwSinkEntry* etw = nullptr;
     std::int64_t origin_mono_ns = 0;
     RingStats stats;
+    std::vector<std::uint32_t> config_gates;  // by event id, from set_event_gate()
   };
 
   Collector();
@@ -145,6 +167,10 @@ class Collector {
   static void close_all_at_exit();
   RingEntry* find_ring(std::uint32_t ring_id);
   Status find_attached(std::uint32_t ring_id, RingEntry*& ring);
+  // Takes each ETW sink's latest session state; recomputes the gates of the rings it changed.
+  void refresh_etw_sessions();
+  void refresh_etw_session(EtwSinkEntry& etw);
+  void write_gate(RingEntry& ring, std::uint32_t event_id);
   void drain(RingEntry& ring, std::uint64_t end);
   void deliver(RingEntry& ring, const DrainSlice& slice);
   void deliver_unreported_lost(RingEntry& ring, const ProducerTotals& totals);

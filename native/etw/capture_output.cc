@@ -20,9 +20,10 @@ CaptureOutput::CaptureOutput(std::span<const std::uint8_t> guid,
                              std::span<const std::uint8_t> traits, std::unique_ptr<FileSink> file)
     : writer_(guid, traits), file_(std::move(file)) {}
 
-void CaptureOutput::write_event(const EncodedEvent& event) {
+bool CaptureOutput::write_event(const EncodedEvent& event) {
   writer_.add_encoded(event);
   write_out();
+  return true;
 }
 
 void CaptureOutput::write_dropped(DropReason reason, std::uint32_t count) {

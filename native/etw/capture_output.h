@@ -22,7 +22,8 @@ class CaptureOutput final : public EtwOutput {
                                              std::span<const std::uint8_t> traits,
                                              std::string& error);
 
-  void write_event(const EncodedEvent& event) override;
+  // Always true: file errors are the file's, reported by flush() and close().
+  bool write_event(const EncodedEvent& event) override;
   void write_dropped(DropReason reason, std::uint32_t count) override;
   bool flush() override { return file_->flush(); }
   bool close() override { return file_->close(); }

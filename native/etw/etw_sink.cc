@@ -8,7 +8,20 @@
 namespace ringtrace::etw {
 
 EtwSink::EtwSink(std::span<const std::uint8_t> traits, std::unique_ptr<EtwOutput> output)
-    : traits_bytes_(traits.size()), output_(std::move(output)) {}
+    : traits_bytes_(traits.size()), output_(std::move(output)) {
+  if (output_->sessions() == nullptr) session_ = kEverySession;
+}
+
+bool EtwSink::refresh_session() {
+  const SessionTracker* tracker = output_->sessions();
+  return tracker != nullptr && tracker->changed_since(session_generation_, session_);
+}
+
+bool EtwSink::wants(std::uint32_t ring_id, std::uint16_t event_id) const {
+  const EtwEventEncoder* encoder = find_encoder(ring_id, event_id);
+  return encoder != nullptr &&
+         session_wants(session_, encoder->descriptor().level, encoder->descriptor().keyword);
+}
 
 void EtwSink::add_schema(std::uint32_t ring_id, std::string_view json) {
   EventSchema schema;
@@ -32,9 +45,9 @@ const EtwEventEncoder* EtwSink::find_encoder(std::uint32_t ring_id,
   return &*it->second[event_id];
 }
 
-std::uint64_t EtwSink::write_records(std::uint32_t ring_id,
-                                     std::span<const std::uint8_t> records) {
-  std::uint64_t dropped = 0;
+EtwWriteCounts EtwSink::write_records(std::uint32_t ring_id,
+                                      std::span<const std::uint8_t> records) {
+  EtwWriteCounts counts;
   EncodedEvent event;
   // The collector's slices are whole records (RingConsumer checked every size); the size test
   // only keeps a bad slice from looping.
@@ -47,18 +60,24 @@ std::uint64_t EtwSink::write_records(std::uint32_t ring_id,
     at += size;
     if (id == kPaddingId || id == kLostId) continue;
     const EtwEventEncoder* encoder = find_encoder(ring_id, id);
+    // A record written before the sessions changed, or by a ring whose gates JS keeps (it has a
+    // trace file): ETW only gets what a session wants.
+    if (encoder != nullptr && !session_wants(session_, encoder->descriptor().level,
+                                             encoder->descriptor().keyword)) {
+      continue;
+    }
     const EncodeResult result =
         encoder == nullptr ? EncodeResult::kMalformed
                            : encoder->encode(records.subspan(at - size, size), spans_, packed_,
                                              event);
     if (result == EncodeResult::kOk) {
-      output_->write_event(event);
+      if (!output_->write_event(event)) ++counts.write_errors;
     } else {
       output_->write_dropped(drop_reason(result), 1);
-      ++dropped;
+      ++counts.dropped;
     }
   }
-  return dropped;
+  return counts;
 }
 
 void EtwSink::forget_ring(std::uint32_t ring_id) { encoders_.erase(ring_id); }

@@ -2,12 +2,19 @@
 // and hands them to its output (a capture file, or ETW on Windows: etw_output.h).
 //
 //   writeChunk(SCHEMA) --add_schema()--> EtwEventEncoder per (ring, event id)
-//   drained records ----write_records()--> encode() --ok--> output.write_event()
-//                                                   '-----> output.write_dropped(), counted
+//   drained records ----write_records()--> session wants it? --no--> skipped (not counted)
+//                                             '--> encode() --ok--> output.write_event()
+//                                                           |          '--false--> counted
+//                                                           '-----> output.write_dropped(), counted
 //
 // Padding and LOST records are not events: losses stay in the trace file's accounting. An event
 // over 64 KiB, or a record that does not fit its schema (or has none), is never cut: it is
-// dropped, reported to the output, and counted for the ring (RingStats::etw_dropped).
+// dropped, reported to the output, and counted for the ring (RingStats::etw_dropped). An event
+// the output refused (EventWriteTransfer failed) counts in RingStats::etw_write_errors.
+//
+// Sessions: the output's SessionTracker (etw_session.h), or every event when it has none
+// (capture files, forceWrites). refresh_session() takes the tracker's latest state; events no
+// session wants are skipped here, and the collector uses wants() for the rings' gates.
 //
 // Thread safety: none; the collector calls it under its mutex. Several rings (threads, workers)
 // share one sink per provider; each ring's encoders are its own, since event ids are per ring.
@@ -23,9 +30,16 @@
 #include <vector>
 
 #include "etw/etw_output.h"
+#include "etw/etw_session.h"
 #include "etw/event_encoder.h"
 
 namespace ringtrace::etw {
+
+// What one write_records() call could not deliver.
+struct EtwWriteCounts {
+  std::uint64_t dropped = 0;       // refused by the sink (oversize, malformed)
+  std::uint64_t write_errors = 0;  // refused by the output
+};
 
 class EtwSink {
  public:
@@ -36,10 +50,18 @@ class EtwSink {
   // the same id). A schema ETW cannot take leaves the event without one, so its records are
   // dropped as malformed; the tracer's own validation refuses such schemas first.
   void add_schema(std::uint32_t ring_id, std::string_view json);
-  // Whole ring records back to back (a drained slice). Returns the events dropped.
-  std::uint64_t write_records(std::uint32_t ring_id, std::span<const std::uint8_t> records);
+  // Whole ring records back to back (a drained slice), each written if a session wants it.
+  EtwWriteCounts write_records(std::uint32_t ring_id, std::span<const std::uint8_t> records);
   // The ring detached: its encoders go.
   void forget_ring(std::uint32_t ring_id);
+
+  // Takes the sessions' latest state from the output; true when it changed.
+  bool refresh_session();
+  // Whether the sessions want event `event_id` of ring `ring_id` (by its schema's level and
+  // keyword). An event without a usable schema is never wanted: ETW could not take it.
+  bool wants(std::uint32_t ring_id, std::uint16_t event_id) const;
+  // Whether the output follows ETW sessions (false: it takes every event).
+  bool follows_sessions() const { return output_->sessions() != nullptr; }
 
   bool flush() { return output_->flush(); }
   bool close() { return output_->close(); }
@@ -50,6 +72,8 @@ class EtwSink {
 
   std::size_t traits_bytes_;
   std::unique_ptr<EtwOutput> output_;
+  SessionState session_;
+  std::uint64_t session_generation_ = 0;
   // Per ring, indexed by event id (ids are dense from 1).
   std::map<std::uint32_t, std::vector<std::optional<EtwEventEncoder>>> encoders_;
   // encode()'s scratch: the payload spans and, past 126 spans, the packed payload.

@@ -144,7 +144,7 @@ void refuses_live_etw_where_it_does_not_exist() {
   const std::uint8_t guid[16] = {};
   std::uint32_t id = 0;
   const Status status =
-      Collector::instance().open_etw_sink({"Ringtrace.Test.Live", guid, traits, ""}, id);
+      Collector::instance().open_etw_sink({"Ringtrace.Test.Live", guid, traits, "", false}, id);
   CHECK(status.code == StatusCode::kUnsupported);
 }
 

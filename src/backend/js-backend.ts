@@ -84,7 +84,7 @@ export class JsBackend implements NativeBinding {
   ringStats(ringId: number): NativeRingStats {
     const consumer = this.ring(ringId).consumer
     return consumer === null
-      ? { delivered: 0, lostRingFull: 0, lostInvalid: 0, lostOverwritten: 0, bytes: 0, etwDropped: 0 }
+      ? { delivered: 0, lostRingFull: 0, lostInvalid: 0, lostOverwritten: 0, bytes: 0, etwDropped: 0, etwWriteErrors: 0 }
       : { ...consumer.stats }
   }
 

@@ -15,7 +15,7 @@ import { createRingViews, type RingViews } from './ring-views.js'
 export type ChunkWriter = (chunk: Uint8Array) => void
 
 export class RingConsumer {
-  readonly stats: NativeRingStats = { delivered: 0, lostRingFull: 0, lostInvalid: 0, lostOverwritten: 0, bytes: 0, etwDropped: 0 }
+  readonly stats: NativeRingStats = { delivered: 0, lostRingFull: 0, lostInvalid: 0, lostOverwritten: 0, bytes: 0, etwDropped: 0, etwWriteErrors: 0 }
   private readonly views: RingViews
   private readonly mask: number
   /** Full (unwrapped) read position and next expected sequence number. */
