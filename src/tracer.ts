@@ -7,7 +7,8 @@ import type { NativeBinding } from '../binding.js'
 import { providerGuid, providerTraits } from './etw/provider-guid.js'
 import { encodeFileChunk, encodeJsonChunk, type SchemaInfo } from './format/chunk.js'
 import { ChunkType } from './format/file-layout.js'
-import { DEFAULT_RING_BYTES, EVENT_GATE_OFFSET, GATE_ALWAYS, GATE_OFF, INVALID_OFFSET, MAX_EVENTS,
+import { DEFAULT_RING_BYTES, ETW_MATCH_ALL_OFFSET, ETW_MATCH_ANY_OFFSET, ETW_SESSION_FOLLOWS, ETW_SESSION_OFFSET,
+  ETW_SESSION_ON, EVENT_GATE_OFFSET, GATE_ALWAYS, GATE_OFF, INVALID_OFFSET, MAX_EVENTS,
   MAX_RING_BYTES, MIN_RING_BYTES, RING_FULL_OFFSET, SEQ_STATE_OFFSET } from './format/ring-layout.js'
 import { DEFAULT_MAX_STRING_BYTES, FIRST_EVENT_ID, MAX_STRING_BYTES } from './format/record-layout.js'
 import { TracerError } from './errors.js'
@@ -386,7 +387,21 @@ export class Tracer {
    * says whether an ETW session wants its event.
    */
   isEnabled(level: number, keyword: bigint): boolean {
-    return !this.closed && (level === 0 || level <= this.level) && (keyword === 0n || (keyword & this.keywords) !== 0n)
+    if (this.closed || !(level === 0 || level <= this.level) || !(keyword === 0n || (keyword & this.keywords) !== 0n)) {
+      return false
+    }
+    // A tracer that writes only to live ETW also asks the sessions (the collector keeps their
+    // state in the control block; TraceLogging's rule, as native/etw/etw_session.h applies it).
+    const { u32, i64 } = this.ring.views
+    const session = u32[ETW_SESSION_OFFSET >> 2]!
+    if ((session & ETW_SESSION_FOLLOWS) === 0) return true
+    if ((session & ETW_SESSION_ON) === 0) return false
+    const sessionLevel = (session >>> 8) & 0xff
+    if (sessionLevel !== 0 && level > sessionLevel) return false
+    if (keyword === 0n) return true
+    const any = BigInt.asUintN(64, i64[ETW_MATCH_ANY_OFFSET >> 3]!)
+    const all = BigInt.asUintN(64, i64[ETW_MATCH_ALL_OFFSET >> 3]!)
+    return (keyword & any) !== 0n && (keyword & all) === all
   }
 
   /** A builder for events known only at run time (docs/api.md, "Dynamic events"). */

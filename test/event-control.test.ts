@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { createTracer } from '../src/tracer.js'
 import { t } from '../src/schema/field-type-tokens.js'
 import { Level } from '../src/schema/levels.js'
+import { ETW_MATCH_ALL_OFFSET, ETW_MATCH_ANY_OFFSET, ETW_SESSION_FOLLOWS, ETW_SESSION_OFFSET, ETW_SESSION_ON } from '../src/format/ring-layout.js'
 import { BACKENDS } from './helpers/backends.js'
 import { readEvents, tracePath } from './helpers/trace-files.js'
 
@@ -50,6 +51,32 @@ describe.each(BACKENDS)('event control (%s backend)', (backend) => {
     expect(tracer.isEnabled(Level.Error, 0n)).toBe(true)
     await tracer.close()
     expect(tracer.isEnabled(Level.Error, 0n)).toBe(false)
+  })
+
+  it('asks the ETW sessions in isEnabled() when the collector says the gates follow them', async () => {
+    // The collector writes these words for a tracer that writes only to live ETW (Windows);
+    // here they are set by hand to check the rule tracer.isEnabled() applies to them.
+    const tracer = createTracer({ provider: 'Test.Control', backend })
+    const { u32, i64 } = (tracer as unknown as { ring: { views: { u32: Uint32Array; i64: BigInt64Array } } }).ring.views
+    const session = (flags: number, level: number, any: bigint, all: bigint) => {
+      u32[ETW_SESSION_OFFSET >> 2] = flags | (level << 8)
+      i64[ETW_MATCH_ANY_OFFSET >> 3] = BigInt.asIntN(64, any)
+      i64[ETW_MATCH_ALL_OFFSET >> 3] = BigInt.asIntN(64, all)
+    }
+    expect(tracer.isEnabled(Level.Info, 0x1n)).toBe(true)
+    session(ETW_SESSION_FOLLOWS, 0, 0n, 0n)
+    expect(tracer.isEnabled(Level.Info, 0n)).toBe(false)
+    session(ETW_SESSION_FOLLOWS | ETW_SESSION_ON, 4, (1n << 63n) | 0x1n, 0n)
+    expect(tracer.isEnabled(Level.Info, 0x1n)).toBe(true)
+    expect(tracer.isEnabled(Level.Info, 1n << 63n)).toBe(true)
+    expect(tracer.isEnabled(Level.Verbose, 0x1n)).toBe(false)
+    expect(tracer.isEnabled(Level.Info, 0x2n)).toBe(false)
+    expect(tracer.isEnabled(Level.Info, 0n)).toBe(true)
+    session(ETW_SESSION_FOLLOWS | ETW_SESSION_ON, 0, 0x3n, 0x3n)
+    expect(tracer.isEnabled(Level.Verbose, 0x3n)).toBe(true)
+    expect(tracer.isEnabled(Level.Verbose, 0x1n)).toBe(false)
+    session(0, 0, 0n, 0n)
+    await tracer.close()
   })
 
   it('enables and disables single events at run time', async () => {

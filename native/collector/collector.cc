@@ -229,6 +229,7 @@ Status Collector::attach_etw_sink(std::uint32_t ring_id, std::uint32_t etw_sink_
   }
   ring->etw = it->second.get();
   ring->etw->claim();
+  publish_session(*ring);
   return {};
 }
 
@@ -382,10 +383,26 @@ void Collector::refresh_etw_session(EtwSinkEntry& etw) {
   if (!etw.sink->refresh_session()) return;
   for (RingEntry* ring : attached_) {
     if (ring->etw != &etw) continue;
+    publish_session(*ring);
     for (std::uint32_t id = kFirstEventId; id < ring->config_gates.size(); ++id) {
       write_gate(*ring, id);
     }
   }
+}
+
+// The session words tracer.isEnabled() reads (FORMAT.md section 1). JS reads them with plain
+// loads and may see a mix of an old and a new state for a moment, as it may see an old gate:
+// relaxed stores, each word whole, are all that needs.
+void Collector::publish_session(RingEntry& ring) {
+  std::uint8_t* block = ring.memory->block();
+  const bool follows = ring.sink == nullptr && ring.etw != nullptr && ring.etw->sink->follows_sessions();
+  const etw::SessionState& session = follows ? ring.etw->sink->session() : etw::SessionState{};
+  const std::uint32_t flags = (follows ? kEtwSessionFollows : 0u) |
+                              (follows && session.enabled ? kEtwSessionOn : 0u) |
+                              (std::uint32_t{session.level} << 8);
+  atomic_u64(block, kEtwMatchAnyOffset).store(session.any, std::memory_order_relaxed);
+  atomic_u64(block, kEtwMatchAllOffset).store(session.all, std::memory_order_relaxed);
+  atomic_u32(block, kEtwSessionOffset).store(flags, std::memory_order_relaxed);
 }
 
 void Collector::write_gate(RingEntry& ring, std::uint32_t event_id) {

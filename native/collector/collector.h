@@ -171,6 +171,7 @@ class Collector {
   void refresh_etw_sessions();
   void refresh_etw_session(EtwSinkEntry& etw);
   void write_gate(RingEntry& ring, std::uint32_t event_id);
+  void publish_session(RingEntry& ring);
   void drain(RingEntry& ring, std::uint64_t end);
   void deliver(RingEntry& ring, const DrainSlice& slice);
   void deliver_unreported_lost(RingEntry& ring, const ProducerTotals& totals);

@@ -62,6 +62,8 @@ class EtwSink {
   bool wants(std::uint32_t ring_id, std::uint16_t event_id) const;
   // Whether the output follows ETW sessions (false: it takes every event).
   bool follows_sessions() const { return output_->sessions() != nullptr; }
+  // The sessions' state as last refreshed.
+  const SessionState& session() const { return session_; }
 
   bool flush() { return output_->flush(); }
   bool close() { return output_->close(); }

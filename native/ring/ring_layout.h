@@ -36,6 +36,12 @@ inline constexpr std::size_t kPendingInvalidOffset = 56;
 inline constexpr std::size_t kReadPosOffset = 64;
 inline constexpr std::size_t kCoarseClockOffset = 128;
 inline constexpr std::size_t kRngStateOffset = 136;
+// ETW session state for tracer.isEnabled() (collector writes, JS reads; FORMAT.md section 1).
+inline constexpr std::size_t kEtwSessionOffset = 144;
+inline constexpr std::size_t kEtwMatchAnyOffset = 152;
+inline constexpr std::size_t kEtwMatchAllOffset = 160;
+inline constexpr std::uint32_t kEtwSessionFollows = 1;
+inline constexpr std::uint32_t kEtwSessionOn = 2;
 inline constexpr std::size_t kEventGateOffset = 256;
 inline constexpr std::size_t kMaxEvents = 4096;
 inline constexpr std::size_t kDataOffset = kEventGateOffset + 4 * kMaxEvents;
@@ -107,7 +113,10 @@ static_assert(kPendingInvalidOffset + 8 <= kReadPosOffset,
               "producer fields must stay on the producer's cache line");
 static_assert(kReadPosOffset % kRingAlignment == 0, "readPos owns its own cache line");
 static_assert(kCoarseClockOffset % kRingAlignment == 0, "coarseClock starts a new cache line");
-static_assert(kRngStateOffset + 4 <= kEventGateOffset, "rngState lies before the gates");
+static_assert(kRngStateOffset + 4 <= kEtwSessionOffset, "rngState lies before the ETW session words");
+static_assert(kEtwMatchAnyOffset % 8 == 0 && kEtwMatchAllOffset % 8 == 0 &&
+                  kEtwMatchAllOffset + 8 <= kEventGateOffset,
+              "the session keywords are aligned u64 words before the gates");
 static_assert(kRingFullOffset % 8 == 0 && kInvalidOffset % 8 == 0 && kLastTimeOffset % 8 == 0 &&
                   kPendingFullOffset % 8 == 0 && kPendingInvalidOffset % 8 == 0 &&
                   kCoarseClockOffset % 8 == 0,

@@ -122,6 +122,14 @@ struct TestRing {
   std::shared_ptr<RingMemory> memory;
 };
 
+// The words tracer.isEnabled() reads: flags, MatchAnyKeyword, MatchAllKeyword.
+void check_session_words(const TestRing& ring, std::uint32_t flags, std::uint64_t any, std::uint64_t all) {
+  auto* block = const_cast<std::uint8_t*>(ring.memory->block());
+  CHECK_EQ(atomic_u32(block, kEtwSessionOffset).load(std::memory_order_relaxed), flags);
+  CHECK_EQ(atomic_u64(block, kEtwMatchAnyOffset).load(std::memory_order_relaxed), any);
+  CHECK_EQ(atomic_u64(block, kEtwMatchAllOffset).load(std::memory_order_relaxed), all);
+}
+
 constexpr std::uint32_t kCapacity = 1u << 16;
 constexpr std::uint32_t kSampled = 0x80000000u;
 
@@ -202,6 +210,8 @@ void gates_follow_the_sessions() {
   CHECK(collector.set_event_gate(a.id, 0, kGateAlways).code == StatusCode::kRangeError);
   CHECK(collector.set_event_gate(a.id, 4096, kGateAlways).code == StatusCode::kRangeError);
   check_gates(a, b, {false, false, false, false});
+  check_session_words(a, kEtwSessionFollows, 0, 0);  // follows sessions; none on yet
+  check_session_words(c, 0, 0, 0);                   // has a trace file: isEnabled ignores ETW
   // A ring with a trace file keeps the gates it is given: JS's own rule decides for the file.
   CHECK(collector.set_event_gate(c.id, 2, kGateAlways).ok());
   CHECK_EQ(gate(*c.memory, 2), kGateAlways);
@@ -212,6 +222,12 @@ void gates_follow_the_sessions() {
     std::thread etw_thread([&] { fake.sessions.on_enable_callback(code, level, any, all); });
     etw_thread.join();
     CHECK(collector.flush(a.id).ok());
+    const bool on = code == etw::kControlEnable;
+    for (const TestRing* ring : {&a, &b}) {
+      check_session_words(*ring, kEtwSessionFollows | (on ? kEtwSessionOn | (std::uint32_t{level} << 8) : 0u),
+                          on ? any : 0, on ? all : 0);
+    }
+    check_session_words(c, 0, 0, 0);
   };
   session(etw::kControlEnable, 0, kAll, 0);
   check_gates(a, b, {true, true, true, true});

@@ -32,3 +32,11 @@ export const LAST_TIME_OFFSET = 40
 export const PENDING_FULL_OFFSET = 48
 export const PENDING_INVALID_OFFSET = 56
 export const RNG_STATE_OFFSET = 136
+
+// ETW session state, written by the collector for rings whose gates follow ETW sessions, read by
+// tracer.isEnabled(): bit 0 follows sessions, bit 1 a session is on, bits 8..15 its level.
+export const ETW_SESSION_OFFSET = 144
+export const ETW_MATCH_ANY_OFFSET = 152
+export const ETW_MATCH_ALL_OFFSET = 160
+export const ETW_SESSION_FOLLOWS = 1
+export const ETW_SESSION_ON = 2
