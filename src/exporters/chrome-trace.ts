@@ -1,14 +1,20 @@
 // Chrome Trace Event Format (the JSON that chrome://tracing, Perfetto and speedscope open):
-//   spans          -> complete events, ph 'X' (ts and dur in µs as floats: ns precision kept)
+//   spans          -> complete events, ph 'X' (ts and dur in µs as floats: ns precision kept), on
+//                     the start thread's track when they nest there; the others (concurrent
+//                     async work overlapping a sibling, a parent on another thread, outliving the
+//                     parent, stopped on another thread) as nestable async pairs, ph 'b' + 'e',
+//                     cat 'span', id2.local = an async lane (span-tracks.ts decides which)
 //   plain events   -> thread-scoped instant events, ph 'i', s 't'
 //   threads        -> 'thread_name' metadata (ph 'M') when a thread is first met; the process
 //                     gets 'process_name'
-//   no Stop        -> a begin event, ph 'B', with no matching 'E': viewers show the span as
-//                     running to the end of the trace (Perfetto: "did not end")
+//   no Stop        -> a begin event with no end: ph 'B' on the thread track when it nests there,
+//                     else ph 'b' on its lane; viewers show it running to the end of the trace
+//                     (Perfetto: "did not end")
 //   Stop, no Start -> an instant event in category 'span.orphanStop'
 //   losses         -> an instant event in category 'ringtrace.lost'
-// Streaming: a span is written when its Stop arrives, so memory holds only the spans running
-// at a time, and text is handed out as it is produced (take()) rather than built whole.
+// Streaming: a span is written when its Stop arrives ('b' and 'e' together), so memory holds
+// only the spans running at a time, and text is handed out as it is produced (take()) rather
+// than built whole.
 // Times are relative to `originNs` (the file's clock origin): absolute epoch µs would need 16
 // digits before the point and a double would keep only a quarter-µs after it.
 
@@ -16,6 +22,7 @@ import type { FieldValue, TraceThread } from '../reader/trace-items.js'
 import { isSpanStart, isSpanStop, START_ID_FIELDS, STATUS_ERROR, textField, type AnalysisItem, type SpanEventInput } from '../analysis/span-events.js'
 import { SpanPairing, type SpanPairSink } from '../analysis/span-pairing.js'
 import { fieldJson, fieldsJson } from './field-json.js'
+import { SpanTracks, type SpanTrackSink } from './span-tracks.js'
 
 export interface ChromeTraceProcess {
   readonly pid: number
@@ -30,8 +37,12 @@ const SPAN_ARGS: ReadonlySet<string> = new Set([...START_ID_FIELDS, 'status', 'e
 
 const STATUS_NAMES = ['unset', 'ok', 'error']
 
-export class ChromeTraceEncoder implements SpanPairSink {
+export class ChromeTraceEncoder implements SpanPairSink, SpanTrackSink {
   private readonly pairing = new SpanPairing(this)
+  private readonly tracks = new SpanTracks(this)
+  /** The Start being handed to the pairing, and whether the pairing settled it at once. */
+  private starting: SpanEventInput | undefined
+  private startSettled = false
   private readonly threadsNamed = new Set<TraceThread>()
   private pending: string[] = []
   private eventsWritten = 0
@@ -52,7 +63,12 @@ export class ChromeTraceEncoder implements SpanPairSink {
       const scope = thread === undefined ? '"s":"p"' : `"s":"t","tid":${thread.id}`
       this.event(`{"name":"events lost","cat":"ringtrace.lost","ph":"i",${scope},"ts":${this.lastTs},"pid":${this.process.pid},"args":{"count":${item.count}}}`)
     } else if (isSpanStart(item)) {
+      // The pairing settles a Start at once when its Stop came first or its id is running.
+      this.starting = item
+      this.startSettled = false
       this.pairing.start(item)
+      this.starting = undefined
+      if (!this.startSettled) this.tracks.start(item)
     } else if (isSpanStop(item)) {
       this.pairing.stop(item)
     } else {
@@ -78,18 +94,35 @@ export class ChromeTraceEncoder implements SpanPairSink {
   }
 
   paired(start: SpanEventInput, stop: SpanEventInput | undefined): void {
-    const ts = this.ts(start.timestampNs)
-    let args = fieldsJson(start.fields, SPAN_ARGS)
-    args += `${args === '' ? '' : ','}${idArgs(start.fields)}`
-    let head: string
-    if (stop === undefined) {
-      head = `"ph":"B","ts":${ts}`
-      args += ',"unterminated":true'
+    if (start === this.starting && stop !== undefined) {
+      this.startSettled = true
+      this.tracks.stoppedBeforeStart(start, stop)
     } else {
-      head = `"ph":"X","ts":${ts},"dur":${Math.max(0, this.ts(stop.timestampNs) - ts)}`
-      args += `,${statusArgs(stop.fields)}`
-      if (stop.thread !== start.thread) args += `,"stopThread":${stop.thread.id}`
+      this.tracks.stop(start, stop)
     }
+  }
+
+  complete(start: SpanEventInput, stop: SpanEventInput): void {
+    const ts = this.ts(start.timestampNs)
+    this.span(start, `"ph":"X","ts":${ts},"dur":${Math.max(0, this.ts(stop.timestampNs) - ts)}`, stopArgs(start, stop))
+  }
+
+  unterminated(start: SpanEventInput): void {
+    this.span(start, `"ph":"B","ts":${this.ts(start.timestampNs)}`, ',"unterminated":true')
+  }
+
+  async(start: SpanEventInput, stop: SpanEventInput | undefined, lane: string): void {
+    const ts = this.ts(start.timestampNs)
+    const id2 = `"id2":{"local":${JSON.stringify(lane)}}`
+    this.span(start, `"ph":"b","ts":${ts},${id2}`, stop === undefined ? ',"unterminated":true' : stopArgs(start, stop))
+    if (stop === undefined) return
+    this.nameThread(stop.thread)
+    this.event(`{"name":${JSON.stringify(start.name)},"cat":"span","ph":"e","ts":${Math.max(ts, this.ts(stop.timestampNs))},${id2},"pid":${this.process.pid},"tid":${stop.thread.id}}`)
+  }
+
+  private span(start: SpanEventInput, head: string, tail: string): void {
+    let args = fieldsJson(start.fields, SPAN_ARGS)
+    args += `${args === '' ? '' : ','}${idArgs(start.fields)}${tail}`
     this.nameThread(start.thread)
     this.event(`{"name":${JSON.stringify(start.name)},"cat":"span",${head},"pid":${this.process.pid},"tid":${start.thread.id},"args":{${args}}}`)
   }
@@ -99,6 +132,7 @@ export class ChromeTraceEncoder implements SpanPairSink {
   }
 
   duplicateStart(start: SpanEventInput): void {
+    if (start === this.starting) this.startSettled = true
     this.instant(start, 'span.duplicateStart', idArgs(start.fields))
   }
 
@@ -126,6 +160,13 @@ export class ChromeTraceEncoder implements SpanPairSink {
 
 function idArgs(fields: Record<string, FieldValue>): string {
   return `"activityId":${JSON.stringify(textField(fields, 'activityId'))},"parentId":${JSON.stringify(textField(fields, 'parentId'))},"traceId":${JSON.stringify(textField(fields, 'traceId'))}`
+}
+
+/** `,status…` and `,stopThread` when the Stop was on another thread. */
+function stopArgs(start: SpanEventInput, stop: SpanEventInput): string {
+  let text = `,${statusArgs(stop.fields)}`
+  if (stop.thread !== start.thread) text += `,"stopThread":${stop.thread.id}`
+  return text
 }
 
 function statusArgs(fields: Record<string, FieldValue>): string {
