@@ -4,16 +4,17 @@
 import { hostname } from 'node:os'
 import { isMainThread, threadId } from 'node:worker_threads'
 import type { NativeBinding } from '../binding.js'
-import { providerGuid, providerTraits } from './etw/provider-guid.js'
+import { etwBinding, openEtwSink, type EtwBinding } from './etw/etw-binding.js'
 import { encodeFileChunk, encodeJsonChunk, type SchemaInfo } from './format/chunk.js'
 import { ChunkType } from './format/file-layout.js'
-import { DEFAULT_RING_BYTES, ETW_MATCH_ALL_OFFSET, ETW_MATCH_ANY_OFFSET, ETW_SESSION_FOLLOWS, ETW_SESSION_OFFSET,
-  ETW_SESSION_ON, EVENT_GATE_OFFSET, GATE_ALWAYS, GATE_OFF, INVALID_OFFSET, MAX_EVENTS,
-  MAX_RING_BYTES, MIN_RING_BYTES, RING_FULL_OFFSET, SEQ_STATE_OFFSET } from './format/ring-layout.js'
-import { DEFAULT_MAX_STRING_BYTES, FIRST_EVENT_ID, MAX_STRING_BYTES } from './format/record-layout.js'
+import { ETW_MATCH_ALL_OFFSET, ETW_MATCH_ANY_OFFSET, ETW_SESSION_FOLLOWS, ETW_SESSION_OFFSET, ETW_SESSION_ON,
+  EVENT_GATE_OFFSET, GATE_ALWAYS, GATE_OFF, INVALID_OFFSET, MAX_EVENTS, RING_FULL_OFFSET,
+  SEQ_STATE_OFFSET } from './format/ring-layout.js'
+import { FIRST_EVENT_ID } from './format/record-layout.js'
 import { TracerError } from './errors.js'
+import { checkOptions, type TracerOptions } from './tracer-options.js'
 import { clockMapping, streamOriginNs } from './clock.js'
-import { selectBackend, type BackendName, type BackendRequest } from './backend/select-backend.js'
+import { selectBackend, type BackendName } from './backend/select-backend.js'
 import { RingProducer } from './ring/ring-producer.js'
 import { createRecordWriter } from './ring/writer-codegen.js'
 import type { ArgsOf, FieldSpec } from './schema/field-type-tokens.js'
@@ -22,50 +23,6 @@ import { trackTracer, untrackTracer } from './exit-flush.js'
 import type { Span } from './spans/span-kind.js'
 import { EventBuilder } from './dynamic/event-builder.js'
 import { SpanRegistry, type AttributeValue, type SpanOptions } from './spans/span-registry.js'
-
-export type OnFull = 'discard' | 'overwrite'
-
-export interface TracerOptions {
-  /** Provider name, as in ETW (e.g. 'MyCompany.MyComponent'). */
-  provider: string
-  /** 'auto' (default; also RINGTRACE_BACKEND): native when its binary loads, else the TS ring. */
-  backend?: BackendRequest
-  /** Ring capacity in bytes: a power of two from 4 KiB to 1 GiB (default 4 MiB). */
-  ringBytes?: number
-  /** Full-ring policy (default 'discard'; 'overwrite' keeps the newest data, a flight recorder). */
-  onFull?: OnFull
-  /** Trace file (.rtrc) to write. Without it events are drained and counted only. */
-  file?: string
-  /** 'truncate' starts a new file, 'append' joins one (default: truncate on the main thread, append in workers). */
-  fileMode?: 'truncate' | 'append'
-  /** Highest level recorded (default 5, Verbose). */
-  level?: number
-  /** Keyword mask: an event with keyword k is recorded when k is 0 or k & mask is not 0 (default all bits). */
-  keywords?: bigint | number
-  /** Cap for string and binary values in bytes (default 1024, at most 65535). */
-  maxStringBytes?: number
-  /** Name for this thread's stream in the trace (default 'main' or 'worker <id>'). */
-  threadName?: string
-  /** Flush and close on process exit, uncaught exceptions, SIGINT and SIGTERM (default true). */
-  flushOnExit?: boolean
-  /** Also emit every event as a TraceLogging event of `provider` (native backend only; docs/etw.md). */
-  etw?: EtwOptions
-}
-
-export interface EtwOptions {
-  /**
-   * Capture mode: write each event as ETW would receive it to this file (docs/etw.md, "Capture
-   * mode"), on any OS. Without it, events go to ETW itself (Windows only; elsewhere the tracer
-   * throws ETW_UNSUPPORTED).
-   */
-  capture?: string
-  /**
-   * Test option: the live provider writes every event as if an ETW session wanted all of them
-   * (Wine, where no session ever calls back). With `capture`, each event goes to ETW and to the
-   * capture file. Windows only, as live ETW.
-   */
-  forceWrites?: boolean
-}
 
 /** A typed trace function: call it to record the event. */
 export type TraceFunction<Args extends readonly unknown[]> = ((...args: Args) => void) & {
@@ -115,63 +72,7 @@ export const registerEvent = Symbol('ringtrace.registerEvent')
 
 const ALL_KEYWORDS = (1n << 64n) - 1n
 
-function checkOptions(options: TracerOptions): Required<Pick<TracerOptions, 'ringBytes' | 'onFull' | 'maxStringBytes'>> {
-  if (typeof options !== 'object' || options === null) {
-    throw new TracerError('INVALID_OPTION', 'ringtrace: createTracer() expects an options object with at least { provider }')
-  }
-  const { provider } = options
-  if (typeof provider !== 'string' || provider.length === 0 || provider.length > 255 || provider.includes('\0')) {
-    throw new TracerError('INVALID_OPTION', `ringtrace: provider must be a non-empty string of at most 255 characters without NUL, got ${JSON.stringify(provider)}`)
-  }
-  const ringBytes = options.ringBytes ?? DEFAULT_RING_BYTES
-  if (!Number.isInteger(ringBytes) || ringBytes < MIN_RING_BYTES || ringBytes > MAX_RING_BYTES || (ringBytes & (ringBytes - 1)) !== 0) {
-    throw new TracerError('INVALID_OPTION', `ringtrace: ringBytes must be a power of two from ${MIN_RING_BYTES} (4 KiB) to ${MAX_RING_BYTES} (1 GiB), got ${String(ringBytes)}`)
-  }
-  const onFull = options.onFull ?? 'discard'
-  if (onFull !== 'discard' && onFull !== 'overwrite') {
-    throw new TracerError('INVALID_OPTION', `ringtrace: onFull must be 'discard' or 'overwrite', got ${String(onFull)}`)
-  }
-  const maxStringBytes = options.maxStringBytes ?? DEFAULT_MAX_STRING_BYTES
-  if (!Number.isInteger(maxStringBytes) || maxStringBytes < 0 || maxStringBytes > MAX_STRING_BYTES) {
-    throw new TracerError('INVALID_OPTION', `ringtrace: maxStringBytes must be an integer from 0 to ${MAX_STRING_BYTES}, got ${String(maxStringBytes)}`)
-  }
-  if (options.file !== undefined && (typeof options.file !== 'string' || options.file.length === 0)) {
-    throw new TracerError('INVALID_OPTION', `ringtrace: file must be a path string, got ${String(options.file)}`)
-  }
-  if (options.fileMode !== undefined && options.fileMode !== 'truncate' && options.fileMode !== 'append') {
-    throw new TracerError('INVALID_OPTION', `ringtrace: fileMode must be 'truncate' or 'append', got ${String(options.fileMode)}`)
-  }
-  const { etw } = options
-  if (etw !== undefined && (typeof etw !== 'object' || etw === null)) {
-    throw new TracerError('INVALID_OPTION', `ringtrace: etw must be an object such as { capture: 'trace.etwcap' }, got ${String(etw)}`)
-  }
-  if (etw?.capture !== undefined && (typeof etw.capture !== 'string' || etw.capture.length === 0)) {
-    throw new TracerError('INVALID_OPTION', `ringtrace: etw.capture must be a path string, got ${String(etw.capture)}`)
-  }
-  if (etw?.forceWrites !== undefined && typeof etw.forceWrites !== 'boolean') {
-    throw new TracerError('INVALID_OPTION', `ringtrace: etw.forceWrites must be a boolean, got ${String(etw.forceWrites)}`)
-  }
-  return { ringBytes, onFull, maxStringBytes }
-}
-
-type EtwBinding = NativeBinding & Required<Pick<NativeBinding, 'openEtwSink' | 'attachEtwSink' | 'setEventGate'>>
-
-function etwBinding(binding: NativeBinding, backend: BackendName): EtwBinding {
-  if (binding.openEtwSink === undefined || binding.attachEtwSink === undefined || binding.setEventGate === undefined) {
-    throw new TracerError('NATIVE_UNAVAILABLE', `ringtrace: the etw option needs the native addon; the ${backend} backend has no TraceLogging encoder`)
-  }
-  return binding as EtwBinding
-}
-
-/** Opens (or joins) the provider's ETW sink; live ETW where it does not exist is a TracerError. */
-function openEtwSink(etw: EtwBinding, provider: string, options: EtwOptions): number {
-  try {
-    return etw.openEtwSink(provider, providerGuid(provider), providerTraits(provider), options.capture ?? null, options.forceWrites ?? false)
-  } catch (error) {
-    if ((error as { code?: unknown }).code !== 'ERR_RINGTRACE_UNSUPPORTED') throw error
-    throw new TracerError('ETW_UNSUPPORTED', `ringtrace: etw: ${(error as Error).message}`, { cause: error })
-  }
-}
+export type { EtwOptions, OnFull, TracerOptions } from './tracer-options.js'
 
 export class Tracer {
   readonly provider: string

@@ -1,0 +1,91 @@
+// createTracer()'s options and their checks: every mistake is a TracerError with a code, thrown
+// before anything is allocated.
+
+import { DEFAULT_RING_BYTES, MAX_RING_BYTES, MIN_RING_BYTES } from './format/ring-layout.js'
+import { DEFAULT_MAX_STRING_BYTES, MAX_STRING_BYTES } from './format/record-layout.js'
+import { TracerError } from './errors.js'
+import type { BackendRequest } from './backend/select-backend.js'
+
+export type OnFull = 'discard' | 'overwrite'
+
+export interface TracerOptions {
+  /** Provider name, as in ETW (e.g. 'MyCompany.MyComponent'). */
+  provider: string
+  /** 'auto' (default; also RINGTRACE_BACKEND): native when its binary loads, else the TS ring. */
+  backend?: BackendRequest
+  /** Ring capacity in bytes: a power of two from 4 KiB to 1 GiB (default 4 MiB). */
+  ringBytes?: number
+  /** Full-ring policy (default 'discard'; 'overwrite' keeps the newest data, a flight recorder). */
+  onFull?: OnFull
+  /** Trace file (.rtrc) to write. Without it events are drained and counted only. */
+  file?: string
+  /** 'truncate' starts a new file, 'append' joins one (default: truncate on the main thread, append in workers). */
+  fileMode?: 'truncate' | 'append'
+  /** Highest level recorded (default 5, Verbose). */
+  level?: number
+  /** Keyword mask: an event with keyword k is recorded when k is 0 or k & mask is not 0 (default all bits). */
+  keywords?: bigint | number
+  /** Cap for string and binary values in bytes (default 1024, at most 65535). */
+  maxStringBytes?: number
+  /** Name for this thread's stream in the trace (default 'main' or 'worker <id>'). */
+  threadName?: string
+  /** Flush and close on process exit, uncaught exceptions, SIGINT and SIGTERM (default true). */
+  flushOnExit?: boolean
+  /** Also emit every event as a TraceLogging event of `provider` (native backend only; docs/etw.md). */
+  etw?: EtwOptions
+}
+
+export interface EtwOptions {
+  /**
+   * Capture mode: write each event as ETW would receive it to this file (docs/etw.md, "Capture
+   * mode"), on any OS. Without it, events go to ETW itself (Windows only; elsewhere the tracer
+   * throws ETW_UNSUPPORTED).
+   */
+  capture?: string
+  /**
+   * Test option: the live provider writes every event as if an ETW session wanted all of them
+   * (Wine, where no session ever calls back). With `capture`, each event goes to ETW and to the
+   * capture file. Windows only, as live ETW.
+   */
+  forceWrites?: boolean
+}
+
+export function checkOptions(options: TracerOptions): Required<Pick<TracerOptions, 'ringBytes' | 'onFull' | 'maxStringBytes'>> {
+  if (typeof options !== 'object' || options === null) {
+    throw new TracerError('INVALID_OPTION', 'ringtrace: createTracer() expects an options object with at least { provider }')
+  }
+  const { provider } = options
+  if (typeof provider !== 'string' || provider.length === 0 || provider.length > 255 || provider.includes('\0')) {
+    throw new TracerError('INVALID_OPTION', `ringtrace: provider must be a non-empty string of at most 255 characters without NUL, got ${JSON.stringify(provider)}`)
+  }
+  const ringBytes = options.ringBytes ?? DEFAULT_RING_BYTES
+  if (!Number.isInteger(ringBytes) || ringBytes < MIN_RING_BYTES || ringBytes > MAX_RING_BYTES || (ringBytes & (ringBytes - 1)) !== 0) {
+    throw new TracerError('INVALID_OPTION', `ringtrace: ringBytes must be a power of two from ${MIN_RING_BYTES} (4 KiB) to ${MAX_RING_BYTES} (1 GiB), got ${String(ringBytes)}`)
+  }
+  const onFull = options.onFull ?? 'discard'
+  if (onFull !== 'discard' && onFull !== 'overwrite') {
+    throw new TracerError('INVALID_OPTION', `ringtrace: onFull must be 'discard' or 'overwrite', got ${String(onFull)}`)
+  }
+  const maxStringBytes = options.maxStringBytes ?? DEFAULT_MAX_STRING_BYTES
+  if (!Number.isInteger(maxStringBytes) || maxStringBytes < 0 || maxStringBytes > MAX_STRING_BYTES) {
+    throw new TracerError('INVALID_OPTION', `ringtrace: maxStringBytes must be an integer from 0 to ${MAX_STRING_BYTES}, got ${String(maxStringBytes)}`)
+  }
+  if (options.file !== undefined && (typeof options.file !== 'string' || options.file.length === 0)) {
+    throw new TracerError('INVALID_OPTION', `ringtrace: file must be a path string, got ${String(options.file)}`)
+  }
+  if (options.fileMode !== undefined && options.fileMode !== 'truncate' && options.fileMode !== 'append') {
+    throw new TracerError('INVALID_OPTION', `ringtrace: fileMode must be 'truncate' or 'append', got ${String(options.fileMode)}`)
+  }
+  const { etw } = options
+  if (etw !== undefined && (typeof etw !== 'object' || etw === null)) {
+    throw new TracerError('INVALID_OPTION', `ringtrace: etw must be an object such as { capture: 'trace.etwcap' }, got ${String(etw)}`)
+  }
+  if (etw?.capture !== undefined && (typeof etw.capture !== 'string' || etw.capture.length === 0)) {
+    throw new TracerError('INVALID_OPTION', `ringtrace: etw.capture must be a path string, got ${String(etw.capture)}`)
+  }
+  if (etw?.forceWrites !== undefined && typeof etw.forceWrites !== 'boolean') {
+    throw new TracerError('INVALID_OPTION', `ringtrace: etw.forceWrites must be a boolean, got ${String(etw.forceWrites)}`)
+  }
+  return { ringBytes, onFull, maxStringBytes }
+}
+
