@@ -35,7 +35,10 @@ function hasToolchain() {
 }
 
 function compile() {
-  const npm = process.env.npm_execpath
+  // npm's own CLI when npm runs this hook; under pnpm or yarn, npm_execpath is theirs, whose
+  // exec verbs differ: then the npm on PATH.
+  const execPath = process.env.npm_execpath
+  const npm = execPath !== undefined && /npm-cli\.js$/.test(execPath) ? execPath : undefined
   // cmake-js finds node-addon-api by resolving it from the package; NODE_PATH points that
   // resolution at the node_modules npm exec installed both packages into.
   const build = `const { dirname } = require('node:path'); const { execFileSync } = require('node:child_process');
