@@ -201,11 +201,9 @@ export class Tracer {
    */
   defineSpan<const Fields extends readonly FieldSpec[]>(name: string, fields: Fields, options?: SpanOptions): SpanFunction<ArgsOf<Fields>> {
     const kind = this.spans.define(name, fields, options)
-    return {
-      spanName: kind.name,
-      run: (fn, ...attributes) => kind.run(fn, attributes),
-      start: (...attributes) => kind.start(attributes),
-    }
+    // The kind's generated fixed-arity functions: no rest array, no spread (src/spans/span-kind.ts).
+    const { run, start } = kind.fast
+    return { spanName: kind.name, run, start } as SpanFunction<ArgsOf<Fields>>
   }
 
   /**
@@ -216,14 +214,14 @@ export class Tracer {
    */
   span<R>(name: string, fn: () => R, attributes?: Record<string, AttributeValue>): R {
     if (this.closed) return fn()
-    const [kind, values] = this.spans.forAttributes(name, attributes)
-    return kind.run(fn, values)
+    const values: unknown[] = []
+    return this.spans.kindFor(name, attributes, values).fast.runValues(fn, values) as R
   }
 
   /** Starts a span to end by hand; run work inside it with `span.run(fn)`. */
   startSpan(name: string, attributes?: Record<string, AttributeValue>): Span {
-    const [kind, values] = this.spans.forAttributes(name, attributes)
-    return kind.start(values)
+    const values: unknown[] = []
+    return this.spans.kindFor(name, attributes, values).fast.startValues(values)
   }
 
   private spanRegistry: SpanRegistry | undefined

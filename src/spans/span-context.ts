@@ -17,7 +17,9 @@ export interface SerializedSpanContext {
   activityId: string
 }
 
-const storage = new AsyncLocalStorage<SpanContext>()
+/** The store itself, for the span kinds' generated run(), which calls storage.run directly. */
+export const contextStorage = new AsyncLocalStorage<SpanContext>()
+const storage = contextStorage
 
 export function currentContext(): SpanContext | undefined {
   return storage.getStore()

@@ -28,6 +28,8 @@ export type SpanOptions = Pick<EventOptions, 'level' | 'keyword' | 'clock'>
 
 export class SpanRegistry {
   private readonly dynamic = new Map<string, Map<string, SpanKind>>()
+  /** Per name, the shape of its last dynamic span. */
+  private readonly lastShape = new Map<string, Shape>()
 
   constructor(private readonly host: SpanHost) {}
 
@@ -40,7 +42,7 @@ export class SpanRegistry {
       }
     }
     const [writeStart, writeStop] = this.host.registerSpanEvents(startSchema(base), stopSchema(base))
-    return new SpanKind(base.name, writeStart, writeStop)
+    return new SpanKind(base.name, base.fields.length, writeStart, writeStop)
   }
 
   /**
@@ -49,20 +51,30 @@ export class SpanRegistry {
    * attributes rather than not at all.
    */
   forAttributes(name: string, attributes: Record<string, AttributeValue> | undefined): [SpanKind, unknown[]] {
-    let keys: string[] = []
-    let values: unknown[] = []
-    let shape = ''
+    const values: unknown[] = []
+    return [this.kindFor(name, attributes, values), values]
+  }
+
+  /**
+   * The kind for `name` and the shape of `attributes`; fills `values` in field order. The common
+   * case, the same shape as the last span of that name, compares keys and value types against
+   * it and builds no shape string.
+   */
+  kindFor(name: string, attributes: Record<string, AttributeValue> | undefined, values: unknown[]): SpanKind {
+    let keys: string[] = EMPTY
     if (attributes !== undefined && attributes !== null) {
       try {
         keys = Object.keys(attributes)
-        values = keys.map((key) => attributes[key])
-        shape = keys.map((key, i) => `${key}:${attributeType(values[i])}`).join(',')
+        for (let i = 0; i < keys.length; i++) values[i] = attributes[keys[i]!]
       } catch {
-        keys = []
-        values = []
-        shape = ''
+        keys = EMPTY
+        values.length = 0
       }
     }
+    const last = this.lastShape.get(name)
+    if (last !== undefined && sameShape(last, keys, values)) return last.kind
+    const types = keys.map((_, i) => attributeType(values[i]))
+    const shape = keys.map((key, i) => `${key}:${types[i]}`).join(',')
     let byShape = this.dynamic.get(name)
     if (byShape === undefined) {
       byShape = new Map()
@@ -70,9 +82,27 @@ export class SpanRegistry {
     }
     let kind = byShape.get(shape)
     if (kind === undefined) {
-      kind = this.define(name, keys.map((key, i) => [key, attributeType(values[i])] as const))
+      kind = this.define(name, keys.map((key, i) => [key, types[i]] as const))
       byShape.set(shape, kind)
     }
-    return [kind, values]
+    this.lastShape.set(name, { keys, types, kind })
+    return kind
   }
+}
+
+const EMPTY: string[] = []
+
+interface Shape {
+  keys: readonly string[]
+  types: readonly FieldTypeName[]
+  kind: SpanKind
+}
+
+function sameShape(shape: Shape, keys: readonly string[], values: readonly unknown[]): boolean {
+  const known = shape.keys
+  if (known.length !== keys.length) return false
+  for (let i = 0; i < keys.length; i++) {
+    if (known[i] !== keys[i] || shape.types[i] !== attributeType(values[i])) return false
+  }
+  return true
 }
