@@ -50,7 +50,11 @@ function store64(at: string, value: string): string {
 function scalarStore(type: FieldTypeName, at: string, value: string): string {
   switch (type) {
     case 'bool': return `u8[${at}] = ${value} ? 1 : 0;`
-    case 'guid': return `writeGuid(u8, ${at}, ${value});`
+    // 16 bytes inline when given bytes (span ids are): writeGuid's call and checks cost more
+    // than the copy; strings and bad values still go through it.
+    case 'guid': return `if (${value} instanceof Uint8Array && ${value}.length === 16) { ` +
+      Array.from({ length: 16 }, (_, i) => `u8[${at} + ${i}] = ${value}[${i}];`).join(' ') +
+      ` } else writeGuid(u8, ${at}, ${value});`
     case 'i64': case 'u64': return store64(at, value)
     default: {
       const { view, shift } = TYPED_VIEW[type as NumericTypeName]
