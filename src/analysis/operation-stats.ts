@@ -2,7 +2,7 @@
 // is kept and sorted, nearest-rank (the smallest duration with at least p% of the spans at or
 // below it). Spans without a Stop have no duration: they are counted, not measured.
 
-import { STATUS_ERROR } from './span-events.js'
+import { SpanStatus } from '../format/span-records.js'
 import type { SpanNode } from './span-node.js'
 
 export interface OperationStats {
@@ -45,7 +45,7 @@ class OperationAccumulator {
     }
     this.durations.push(span.durationNs)
     this.selfNs += span.selfNs
-    if (span.status === STATUS_ERROR) {
+    if (span.status === SpanStatus.Error) {
       this.errors++
       this.errorTypes[span.errorType] = (this.errorTypes[span.errorType] ?? 0) + 1
     }

@@ -2,18 +2,11 @@
 // Stop opcode 2, each with a string `activityId` field: the reader does not expose the SCHEMA
 // `span` key, and an ordinary event may use opcodes 1/2 for ETW's own meaning without ids.
 
+import { SPAN_START_OPCODE, SPAN_STOP_OPCODE, START_ID_FIELDS as START_ID_FIELD_SPECS } from '../format/span-records.js'
 import type { FieldValue, TraceEvent, TraceLost } from '../reader/trace-items.js'
-
-export const OPCODE_START = 1
-export const OPCODE_STOP = 2
 
 /** `parentId` of a root span (guid fields decode as lowercase registry-form text). */
 export const ZERO_ID = '00000000-0000-0000-0000-000000000000'
-
-/** Stop `status` values. */
-export const STATUS_UNSET = 0
-export const STATUS_OK = 1
-export const STATUS_ERROR = 2
 
 /** The parts of a decoded event the analysis reads; readTrace's items have them all. */
 export type SpanEventInput = Pick<TraceEvent, 'kind' | 'name' | 'timestampNs' | 'opcode' | 'thread' | 'fields'>
@@ -22,14 +15,14 @@ export type SpanEventInput = Pick<TraceEvent, 'kind' | 'name' | 'timestampNs' | 
 export type AnalysisItem = SpanEventInput | (Pick<TraceLost, 'kind' | 'count' | 'timestampNs'> & Partial<Pick<TraceLost, 'thread'>>)
 
 /** The Start fields that are ids, not attributes. */
-export const START_ID_FIELDS: ReadonlySet<string> = new Set(['activityId', 'parentId', 'traceId'])
+export const START_ID_FIELDS: ReadonlySet<string> = new Set(START_ID_FIELD_SPECS.map((f) => f.name))
 
 export function isSpanStart(event: SpanEventInput): boolean {
-  return event.opcode === OPCODE_START && typeof event.fields.activityId === 'string'
+  return event.opcode === SPAN_START_OPCODE && typeof event.fields.activityId === 'string'
 }
 
 export function isSpanStop(event: SpanEventInput): boolean {
-  return event.opcode === OPCODE_STOP && typeof event.fields.activityId === 'string'
+  return event.opcode === SPAN_STOP_OPCODE && typeof event.fields.activityId === 'string'
 }
 
 export function textField(fields: Record<string, FieldValue>, name: string): string {

@@ -2,7 +2,8 @@
 // one hidden class and the attributes object is built only when asked for.
 
 import type { FieldValue, TraceThread } from '../reader/trace-items.js'
-import { spanAttributes, STATUS_ERROR } from './span-events.js'
+import { SpanStatus } from '../format/span-records.js'
+import { spanAttributes } from './span-events.js'
 
 /** Not frozen: a frozen array has its own elements kind, and children reads would go polymorphic. */
 const NO_CHILDREN: readonly SpanNode[] = []
@@ -57,7 +58,7 @@ export class SpanNode {
   }
 
   get failed(): boolean {
-    return this.status === STATUS_ERROR
+    return this.status === SpanStatus.Error
   }
 
   /** The Start's attribute fields (a new object per call). */

@@ -19,8 +19,9 @@
 // digits before the point and a double would keep only a quarter-µs after it.
 
 import type { FieldValue, TraceThread } from '../reader/trace-items.js'
-import { isSpanStart, isSpanStop, START_ID_FIELDS, STATUS_ERROR, textField, type AnalysisItem, type SpanEventInput } from '../analysis/span-events.js'
+import { isSpanStart, isSpanStop, START_ID_FIELDS, textField, type AnalysisItem, type SpanEventInput } from '../analysis/span-events.js'
 import { SpanPairing, type SpanPairSink } from '../analysis/span-pairing.js'
+import { SpanStatus } from '../format/span-records.js'
 import { fieldJson, fieldsJson } from './field-json.js'
 import { SpanTracks, type SpanTrackSink } from './span-tracks.js'
 
@@ -172,7 +173,7 @@ function stopArgs(start: SpanEventInput, stop: SpanEventInput): string {
 function statusArgs(fields: Record<string, FieldValue>): string {
   const status = typeof fields.status === 'number' ? fields.status : 0
   let text = `"status":${JSON.stringify(STATUS_NAMES[status] ?? String(status))}`
-  if (status === STATUS_ERROR) {
+  if (status === SpanStatus.Error) {
     text += `,"errorType":${JSON.stringify(textField(fields, 'errorType'))},"errorMessage":${JSON.stringify(textField(fields, 'errorMessage'))}`
   }
   return text

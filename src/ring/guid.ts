@@ -30,10 +30,3 @@ export function writeGuid(u8: Uint8Array, at: number, value: unknown): void {
   }
   for (let i = 0; i < 16; i++) u8[at + i] = hexByte(s, STRING_POSITIONS[i]!)
 }
-
-/** The canonical string of 16 GUID bytes in Windows memory order. */
-export function formatGuid(bytes: Uint8Array, at = 0): string {
-  const hex = (i: number) => bytes[at + i]!.toString(16).padStart(2, '0')
-  return hex(3) + hex(2) + hex(1) + hex(0) + '-' + hex(5) + hex(4) + '-' + hex(7) + hex(6) + '-' +
-    hex(8) + hex(9) + '-' + hex(10) + hex(11) + hex(12) + hex(13) + hex(14) + hex(15)
-}

@@ -5,7 +5,8 @@ import { currentContext, deserializeContext, formatTraceparent, parseTraceparent
   serializeContext, type SerializedSpanContext } from './span-context.js'
 
 export type { SerializedSpanContext } from './span-context.js'
-export { Span, SpanStatus } from './span-kind.js'
+export { Span } from './span-kind.js'
+export { SpanStatus } from '../format/span-records.js'
 export type { AttributeValue, SpanOptions } from './span-registry.js'
 
 /** The W3C traceparent header of the current span, for outgoing requests; undefined outside spans. */

@@ -1,36 +1,20 @@
 // One kind of span (a name and its attribute fields): the Start and Stop writers, and the Span
 // objects that use them. Records follow docs/FORMAT.md section 4.
 
-import { Opcode } from '../schema/levels.js'
+import { SPAN_START_OPCODE, SPAN_STOP_OPCODE, SpanStatus, START_ID_FIELDS, STOP_FIELDS } from '../format/span-records.js'
 import type { ValidEvent } from '../schema/validate.js'
 import { contextStorage, currentContext, formatTraceparent, runInContext, serializeContext, type SerializedSpanContext, type SpanContext } from './span-context.js'
 import { newActivityId, newTraceId, toHex, ZERO_ID, SPAN_ID_BYTES } from './ids.js'
 
-export const SpanStatus = { Unset: 0, Ok: 1, Error: 2 } as const
-export type SpanStatus = (typeof SpanStatus)[keyof typeof SpanStatus]
-
 type Writer = (...args: unknown[]) => void
 
-/** The Start fields before the attributes, and the whole Stop schema. */
-export const START_ID_FIELDS = [
-  { name: 'activityId', type: 'guid' },
-  { name: 'parentId', type: 'guid' },
-  { name: 'traceId', type: 'guid' },
-] as const
-export const STOP_FIELDS = [
-  { name: 'activityId', type: 'guid' },
-  { name: 'status', type: 'u8' },
-  { name: 'errorType', type: 'str' },
-  { name: 'errorMessage', type: 'str' },
-] as const
-
 export function startSchema(base: ValidEvent): ValidEvent {
-  return { ...base, opcode: Opcode.Start, fields: [...START_ID_FIELDS, ...base.fields] }
+  return { ...base, opcode: SPAN_START_OPCODE, fields: [...START_ID_FIELDS, ...base.fields] }
 }
 
 export function stopSchema(base: ValidEvent): ValidEvent {
   // ETW: a Stop carries the level and keyword of its Start.
-  return { ...base, opcode: Opcode.Stop, fields: [...STOP_FIELDS] }
+  return { ...base, opcode: SPAN_STOP_OPCODE, fields: [...STOP_FIELDS] }
 }
 
 /** Name and message of a thrown value, whatever it is (a getter that throws included). */

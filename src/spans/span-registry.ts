@@ -4,7 +4,8 @@
 import { TracerError } from '../errors.js'
 import type { FieldTypeName } from '../format/field-types.js'
 import { validateEvent, type EventOptions, type ValidEvent } from '../schema/validate.js'
-import { SpanKind, startSchema, stopSchema, START_ID_FIELDS } from './span-kind.js'
+import { START_ID_FIELDS } from '../format/span-records.js'
+import { SpanKind, startSchema, stopSchema } from './span-kind.js'
 
 export type AttributeValue = number | bigint | boolean | string | Uint8Array | null | undefined
 
