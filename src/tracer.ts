@@ -16,7 +16,7 @@ import { checkOptions, type TracerOptions } from './tracer-options.js'
 import { clockMapping, streamOriginNs } from './clock.js'
 import { selectBackend, type BackendName } from './backend/select-backend.js'
 import { RingProducer } from './ring/ring-producer.js'
-import { createRecordWriter } from './ring/writer-codegen.js'
+import { createRecordWriter, type WriterSpec } from './ring/writer-codegen.js'
 import type { ArgsOf, FieldSpec } from './schema/field-type-tokens.js'
 import { checkKeyword, checkLevel, checkSampleRate, validateEvent, type EventOptions, type ValidEvent } from './schema/validate.js'
 import { trackTracer, untrackTracer } from './exit-flush.js'
@@ -185,13 +185,14 @@ export class Tracer {
     return entry
   }
 
-  /** @internal */
-  writerOf(entry: EventEntry): (...args: unknown[]) => void {
+  /** @internal `span`: WriterSpec options for span records. */
+  writerOf(entry: EventEntry, span?: Pick<WriterSpec, 'guidWords' | 'emptyVariable'>): (...args: unknown[]) => void {
     return createRecordWriter(this.ring, {
       eventId: entry.id,
       types: entry.fields.map((f) => f.type),
       clock: entry.clock,
       maxStringBytes: this.maxStringBytes,
+      ...span,
     })
   }
 
@@ -228,10 +229,15 @@ export class Tracer {
 
   private get spans(): SpanRegistry {
     this.spanRegistry ??= new SpanRegistry({
-      registerSpanEvents: (start, stop) => [
-        this.writerOf(this[registerEvent](start, 'start')),
-        this.writerOf(this[registerEvent](stop, 'stop')),
-      ],
+      registerSpanEvents: (start, stop) => {
+        const startEntry = this[registerEvent](start, 'start')
+        const stopEntry = this[registerEvent](stop, 'stop')
+        return {
+          writeStart: this.writerOf(startEntry, { guidWords: true }),
+          writeStop: this.writerOf(stopEntry, { guidWords: true }),
+          writeStopEmpty: this.writerOf(stopEntry, { guidWords: true, emptyVariable: true }),
+        }
+      },
     })
     return this.spanRegistry
   }

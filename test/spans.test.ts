@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads'
 import { describe, expect, it } from 'vitest'
 import { createTracer } from '../src/tracer.js'
 import { t } from '../src/schema/field-type-tokens.js'
-import { currentTraceparent, exportSpanContext, SpanStatus, withTraceparent } from '../src/spans/index.js'
+import { currentTraceparent, exportSpanContext, SpanStatus, withSpanContext, withTraceparent } from '../src/spans/index.js'
 import type { TraceEvent } from '../src/reader/trace-items.js'
 import { BACKENDS } from './helpers/backends.js'
 import { readEvents, tracePath } from './helpers/trace-files.js'
@@ -24,6 +24,11 @@ function spansOf(events: TraceEvent[]): Map<string, { start?: TraceEvent; stops:
     spans.set(id, entry)
   }
   return spans
+}
+
+/** The reader's GUID text of 16 bytes given as hex (first three groups little-endian). */
+function guidText(hex: string): string {
+  return hex.replace(/^(..)(..)(..)(..)(..)(..)(..)(..)(....)(.{12})$/, '$4$3$2$1-$6$5-$8$7-$9-$10')
 }
 
 function byName(events: TraceEvent[], name: string, opcode: 1 | 2): TraceEvent[] {
@@ -150,10 +155,43 @@ describe.each(BACKENDS)('spans (%s backend)', (backend) => {
     expect(currentTraceparent()).toBeUndefined()
     await tracer.close()
     const [start] = byName(await readEvents(file), 'Handle', 1)
-    expect(start!.fields.traceId).toBe('4bf92f35-77b3-4da6-a3ce-929d0e0e4736'.replace(/^(..)(..)(..)(..)-(..)(..)-(..)(..)/, '$4$3$2$1-$6$5-$8$7'))
+    expect(start!.fields.traceId).toBe(guidText('4bf92f3577b34da6a3ce929d0e0e4736'))
+    // The parent's activity id: its span id, then the trace id's first 8 bytes.
+    expect(start!.fields.parentId).toBe(guidText('00f067aa0ba902b7' + '4bf92f3577b34da6'))
     expect(outgoing).toMatch(/^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01$/)
-    expect(outgoing!.split('-')[2]).not.toBe('00f067aa0ba902b7')
+    const spanId = outgoing!.split('-')[2]!
+    expect(spanId).not.toBe('00f067aa0ba902b7')
+    expect(start!.fields.activityId).toBe(guidText(spanId + '4bf92f3577b34da6'))
     expect(() => withTraceparent('garbage', () => 1)).toThrow(/traceparent/)
+  })
+})
+
+describe('span contexts handed across threads', () => {
+  it('continues an exported context with the same ids', () => {
+    const tracer = createTracer({ provider: 'Test.Spans', backend: 'js', flushOnExit: false })
+    let exported: ReturnType<typeof exportSpanContext>
+    let parentHeader: string | undefined
+    tracer.span('Exporter', () => {
+      exported = exportSpanContext()
+      parentHeader = currentTraceparent()
+    })
+    expect(exported!.activityId.slice(16)).toBe(exported!.traceId.slice(0, 16))
+    expect(withSpanContext(exported!, () => currentTraceparent())).toBe(parentHeader)
+    void tracer.close()
+  })
+
+  it('refuses a context it could not record as a parent, with a typed error', () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736'
+    const bad = [
+      undefined,
+      { traceId, activityId: 'zz' },
+      { traceId: '0'.repeat(32), activityId: '00f067aa0ba902b7' + '0'.repeat(16) },
+      { traceId, activityId: '0'.repeat(16) + traceId.slice(0, 16) },
+      { traceId, activityId: '00f067aa0ba902b7' + 'ffffffffffffffff' },
+    ]
+    for (const context of bad) {
+      expect(() => withSpanContext(context as never, () => 1)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
+    }
   })
 })
 

@@ -5,7 +5,7 @@
 
 import type { FieldTypeName, NumericTypeName } from '../format/field-types.js'
 import { FIELD_TYPES } from '../format/field-types.js'
-import { computeLayout, type RecordLayout } from '../format/layout.js'
+import { computeLayout, type FixedSlot, type RecordLayout } from '../format/layout.js'
 import { COARSE_CLOCK_OFFSET, CURSOR_OFFSET, DATA_OFFSET, EVENT_GATE_OFFSET, GATE_ALWAYS,
   LAST_TIME_OFFSET, LIMIT_OFFSET, SEQ_STATE_OFFSET } from '../format/ring-layout.js'
 import { recordWord0, VAR_HEADER_BYTES } from '../format/record-layout.js'
@@ -21,6 +21,17 @@ export interface WriterSpec {
   clock: Clock
   /** Cap for str and binary bytes, and for array bytes. */
   maxStringBytes: number
+  /**
+   * Each guid field is passed as four int32 words (little-endian byte order) instead of one
+   * value: span records, whose ids are kept as words (src/spans/ids.ts), store them with four
+   * word stores and no byte array.
+   */
+  guidWords?: boolean
+  /**
+   * Every variable-size field is written empty and takes no argument, so the record has a fixed
+   * size and nothing is measured: a span's OK Stop, whose error strings are always empty.
+   */
+  emptyVariable?: boolean
 }
 
 export type RecordWriter = (...args: unknown[]) => void
@@ -113,18 +124,40 @@ function arrayLength(value: unknown): number {
   return Math.floor(length)
 }
 
+/** The parameters field `i` takes: one value, four words for a guid given as words, or none. */
+function params(spec: WriterSpec, i: number): string[] {
+  const type = spec.types[i]!
+  if (spec.guidWords === true && type === 'guid') return [0, 1, 2, 3].map((k) => `a${i}_${k}`)
+  if (spec.emptyVariable === true && FIELD_TYPES.get(type)!.variable) return []
+  return [`a${i}`]
+}
+
+function fixedStore(spec: WriterSpec, slot: FixedSlot): string {
+  const at = `o + ${slot.offset}`
+  if (spec.guidWords !== true || slot.type !== 'guid') return scalarStore(slot.type, at, `a${slot.index}`)
+  // guid slots are 8-aligned (src/format/layout.ts), so word stores land on whole words.
+  return params(spec, slot.index).map((word, k) => `i32[((${at}) >> 2) + ${k}] = ${word};`).join(' ')
+}
+
 function generateSource(spec: WriterSpec, layout: RecordLayout, mask: number): string {
-  const args = spec.types.map((_, i) => `a${i}`)
-  const fixedStores = layout.fixed.map((slot) => scalarStore(slot.type, `o + ${slot.offset}`, `a${slot.index}`))
-  const plans = layout.variable.map((slot, k) => varPlan(slot.type, `a${slot.index}`, k))
+  const args = spec.types.flatMap((_, i) => params(spec, i))
+  const fixedStores = layout.fixed.map((slot) => fixedStore(spec, slot))
+  const empty = spec.emptyVariable === true
+  const plans = empty ? [] : layout.variable.map((slot, k) => varPlan(slot.type, `a${slot.index}`, k))
   const variable = plans.length > 0
+  // Empty variable fields: a zero header each (length 0, not truncated), right after the fixed block.
+  const emptyHeaders = empty ? layout.variable.map((_, k) => {
+    const at = `(o + ${layout.fixedEnd + k * VAR_HEADER_BYTES}) >> 2`
+    return `u32[${at}] = 0; u32[(${at}) + 1] = 0;`
+  }) : []
+  const fixedSize = layout.fixedEnd + emptyHeaders.length * VAR_HEADER_BYTES
   const clock = spec.clock === 'precise'
     ? `const ts = performance.now(); f64[${LAST_TIME_OFFSET >> 3}] = ts;`
     : `let ts = f64[${COARSE_CLOCK_OFFSET >> 3}]; const last = f64[${LAST_TIME_OFFSET >> 3}]; if (ts < last) ts = last;`
   const sizeDecl = variable
     ? `let size = ${layout.fixedEnd}; let ${plans.map((_, k) => `v${k}, n${k}, t${k}`).join(', ')};
   try { ${plans.map((p) => p.measure).join('\n')} } catch { ring.dropInvalid(ID); return; }`
-    : `const size = ${layout.fixedEnd};`
+    : `const size = ${fixedSize};`
   return `'use strict';
 const ID = ${spec.eventId};
 const CAP = ${spec.maxStringBytes};
@@ -134,11 +167,11 @@ const write = function (${args.join(', ')}) {
   if (((u32[${LIMIT_OFFSET >> 2}] - p) >>> 0) < size) { p = ring.reserve(size, ID); if (p < 0) return; }
   const o = ${DATA_OFFSET} + (p & ${mask});
   try {
-    ${fixedStores.join('\n    ')}
+    ${[...fixedStores, ...emptyHeaders].join('\n    ')}
     ${variable ? `let q = o + ${layout.fixedEnd};\n    ${plans.map((p) => p.write).join('\n    ')}` : ''}
   } catch { ring.dropInvalid(ID); return; }
   ${clock}
-  u32[o >> 2] = ${variable ? `((size >>> 3) | ${spec.eventId << 16}) >>> 0` : recordWord0(layout.fixedEnd, spec.eventId)};
+  u32[o >> 2] = ${variable ? `((size >>> 3) | ${spec.eventId << 16}) >>> 0` : recordWord0(fixedSize, spec.eventId)};
   const seq = u32[${SEQ_STATE_OFFSET >> 2}];
   u32[(o >> 2) + 1] = seq;
   u32[${SEQ_STATE_OFFSET >> 2}] = seq + 1;

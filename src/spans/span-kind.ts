@@ -3,10 +3,20 @@
 
 import { SPAN_START_OPCODE, SPAN_STOP_OPCODE, SpanStatus, START_ID_FIELDS, STOP_FIELDS } from '../format/span-records.js'
 import type { ValidEvent } from '../schema/validate.js'
-import { contextStorage, currentContext, formatTraceparent, runInContext, serializeContext, type SerializedSpanContext, type SpanContext } from './span-context.js'
-import { newActivityId, newTraceId, toHex, ZERO_ID, SPAN_ID_BYTES } from './ids.js'
+import { contextStorage, currentContext, formatTraceparent, runInContext, serializeContext, type SerializedSpanContext } from './span-context.js'
+import { childContext, NO_PARENT, rootContext, spanIdHex, traceIdHex, type SpanContext } from './ids.js'
 
 type Writer = (...args: unknown[]) => void
+
+/**
+ * A span kind's record writers, ids passed as words (WriterSpec.guidWords): the Start, the Stop,
+ * and the Stop with empty error strings (WriterSpec.emptyVariable), which measures no string.
+ */
+export interface SpanWriters {
+  writeStart: Writer
+  writeStop: Writer
+  writeStopEmpty: Writer
+}
 
 export function startSchema(base: ValidEvent): ValidEvent {
   return { ...base, opcode: SPAN_START_OPCODE, fields: [...START_ID_FIELDS, ...base.fields] }
@@ -41,61 +51,65 @@ interface KindFunctions {
   startValues: (values: readonly unknown[]) => Span
 }
 
-/**
- * Ends a span run by SpanKind.run once `fn` has returned (or its promise settled). No Span object
- * is made for run(): the Stop record needs the activity id only.
- */
-function finishRun(writeStop: Writer, activityId: Uint8Array, result: unknown): unknown {
-  if (result !== null && typeof result === 'object' && typeof (result as { then?: unknown }).then === 'function') {
-    return (result as PromiseLike<unknown>).then(
-      (value) => {
-        writeStop(activityId, SpanStatus.Ok, '', '')
-        return value
-      },
-      (error: unknown) => {
-        failStop(writeStop, activityId, error)
-        throw error
-      },
-    )
-  }
-  writeStop(activityId, SpanStatus.Ok, '', '')
-  return result
-}
-
-function failStop(writeStop: Writer, activityId: Uint8Array, error: unknown): void {
+function failStop(writers: SpanWriters, c: SpanContext, error: unknown): void {
   const [type, message] = describeError(error)
-  writeStop(activityId, SpanStatus.Error, type, message)
+  writers.writeStop(c.s0, c.s1, c.t0, c.t1, SpanStatus.Error, type, message)
 }
 
-function newSpan(name: string, context: SpanContext, writeStop: Writer): Span {
-  return new Span(name, context, writeStop)
+/** Ends a span run by SpanKind.run when the promise (thenable) `fn` returned settles. */
+function settle(writers: SpanWriters, c: SpanContext, result: PromiseLike<unknown>): unknown {
+  return result.then(
+    (value) => {
+      writers.writeStopEmpty(c.s0, c.s1, c.t0, c.t1, SpanStatus.Ok)
+      return value
+    },
+    (error: unknown) => {
+      failStop(writers, c, error)
+      throw error
+    },
+  )
+}
+
+function newSpan(name: string, context: SpanContext, writers: SpanWriters): Span {
+  return new Span(name, context, writers)
 }
 
 /**
  * Generated per kind from the attribute *count* only (no name, no user string reaches the
  * source): fixed-arity functions, so no rest array and no spread call on the hot path. A new
  * Function per kind, not one factory shared by all kinds, gives each kind its own type feedback
- * (closures from one factory share it, and the writer calls would turn polymorphic).
+ * (closures from one factory share it, and the writer calls would turn polymorphic). The span
+ * writers take each id as four words (WriterSpec.guidWords): activity id s0 s1 t0 t1, parent id
+ * likewise (all zero for a root), trace id t0..t3.
  */
-function makeKindFunctions(name: string, count: number, writeStart: Writer, writeStop: Writer): KindFunctions {
+function makeKindFunctions(name: string, count: number, writers: SpanWriters): KindFunctions {
   if (!Number.isInteger(count) || count < 0) throw new RangeError('attribute count')
   const args = Array.from({ length: count }, (_, i) => `a${i}`)
   const values = Array.from({ length: count }, (_, i) => `values[${i}]`)
   const lead = (list: string[]) => (list.length === 0 ? '' : `, ${list.join(', ')}`)
-  const ids = `const parent = getStore();
-    let traceId, parentId;
-    if (parent === undefined) { traceId = newTraceId(); parentId = ZERO_ID; }
-    else { traceId = parent.traceId; parentId = parent.activityId; }
-    const activityId = newActivityId(traceId);`
-  const runBody = (attrs: string[]) => `${ids}
-    writeStart(activityId, parentId, traceId${lead(attrs)});
+  const start = (attrs: string[]) => `const parent = getStore();
+    let c, p;
+    if (parent === undefined) { c = rootContext(); p = NO_PARENT; }
+    else { c = childContext(parent); p = parent; }
+    writeStart(c.s0, c.s1, c.t0, c.t1, p.s0, p.s1, p.t0, p.t1, c.t0, c.t1, c.t2, c.t3${lead(attrs)});`
+  // enterWith(c) ... enterWith(parent) is what storage.run(c, fn) does inside, without its second
+  // getStore(), rest array and Reflect.apply: on Node 20/22 (async_hooks stores) and Node 24
+  // (context frames, where each enterWith copies the frame) alike. The context is restored
+  // before the span's Stop, on return and on throw.
+  // The synchronous OK Stop is written here, not in a shared helper: a call site shared by every
+  // kind sees every kind's writer and turns megamorphic, and the writer is no longer inlined.
+  // No Span object is made for run(): the Stop needs the ids only.
+  const runBody = (attrs: string[]) => `${start(attrs)}
     let result;
-    try { result = storage.run({ traceId, activityId }, fn); }
-    catch (error) { failStop(writeStop, activityId, error); throw error; }
-    return finishRun(writeStop, activityId, result);`
-  const startBody = (attrs: string[]) => `${ids}
-    writeStart(activityId, parentId, traceId${lead(attrs)});
-    return newSpan(NAME, { traceId, activityId }, writeStop);`
+    storage.enterWith(c);
+    try { result = fn(); }
+    catch (error) { storage.enterWith(parent); failStop(WRITERS, c, error); throw error; }
+    storage.enterWith(parent);
+    if (result !== null && typeof result === 'object' && typeof result.then === 'function') return settle(WRITERS, c, result);
+    writeStopEmpty(c.s0, c.s1, c.t0, c.t1, ${SpanStatus.Ok});
+    return result;`
+  const startBody = (attrs: string[]) => `${start(attrs)}
+    return newSpan(NAME, c, WRITERS);`
   const source = `'use strict';
 return {
   run: function run(fn${lead(args)}) { ${runBody(args)} },
@@ -104,10 +118,10 @@ return {
   startValues: function startValues(values) { ${startBody(values)} },
 };`
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- count-only code generation, see above
-  const factory = new Function('NAME', 'storage', 'getStore', 'newTraceId', 'newActivityId', 'ZERO_ID',
-    'writeStart', 'writeStop', 'failStop', 'finishRun', 'newSpan', source)
-  return factory(name, contextStorage, currentContext, newTraceId, newActivityId, ZERO_ID,
-    writeStart, writeStop, failStop, finishRun, newSpan) as KindFunctions
+  const factory = new Function('NAME', 'storage', 'getStore', 'rootContext', 'childContext', 'NO_PARENT',
+    'WRITERS', 'writeStart', 'writeStopEmpty', 'failStop', 'settle', 'newSpan', source)
+  return factory(name, contextStorage, currentContext, rootContext, childContext, NO_PARENT,
+    writers, writers.writeStart, writers.writeStopEmpty, failStop, settle, newSpan) as KindFunctions
 }
 
 export class SpanKind {
@@ -117,10 +131,9 @@ export class SpanKind {
   constructor(
     readonly name: string,
     attributeCount: number,
-    writeStart: Writer,
-    writeStop: Writer,
+    writers: SpanWriters,
   ) {
-    this.fast = makeKindFunctions(name, attributeCount, writeStart, writeStop)
+    this.fast = makeKindFunctions(name, attributeCount, writers)
   }
 
   /** Starts a span, a child of the current span if any. */
@@ -139,18 +152,18 @@ export class Span {
 
   constructor(
     readonly name: string,
-    /** The ids this span propagates: its trace id and activity id. */
+    /** The ids this span propagates. @internal */
     readonly context: SpanContext,
-    private readonly writeStop: Writer,
+    private readonly writers: SpanWriters,
   ) {}
 
   get traceId(): string {
-    return toHex(this.context.traceId)
+    return traceIdHex(this.context)
   }
 
   /** The W3C / OpenTelemetry span id: the first 8 bytes of the activity id. */
   get spanId(): string {
-    return toHex(this.context.activityId, 0, SPAN_ID_BYTES)
+    return spanIdHex(this.context)
   }
 
   get isEnded(): boolean {
@@ -161,7 +174,8 @@ export class Span {
   end(status: SpanStatus = SpanStatus.Ok): boolean {
     if (this.ended) return false
     this.ended = true
-    this.writeStop(this.context.activityId, status, '', '')
+    const c = this.context
+    this.writers.writeStopEmpty(c.s0, c.s1, c.t0, c.t1, status)
     return true
   }
 
@@ -169,8 +183,7 @@ export class Span {
   fail(error: unknown): boolean {
     if (this.ended) return false
     this.ended = true
-    const [type, message] = describeError(error)
-    this.writeStop(this.context.activityId, SpanStatus.Error, type, message)
+    failStop(this.writers, this.context, error)
     return true
   }
 

@@ -5,13 +5,13 @@ import { TracerError } from '../errors.js'
 import type { FieldTypeName } from '../format/field-types.js'
 import { validateEvent, type EventOptions, type ValidEvent } from '../schema/validate.js'
 import { START_ID_FIELDS } from '../format/span-records.js'
-import { SpanKind, startSchema, stopSchema } from './span-kind.js'
+import { SpanKind, startSchema, stopSchema, type SpanWriters } from './span-kind.js'
 
 export type AttributeValue = number | bigint | boolean | string | Uint8Array | null | undefined
 
 /** What a span kind needs from its tracer. */
 export interface SpanHost {
-  registerSpanEvents(start: ValidEvent, stop: ValidEvent): [(...args: unknown[]) => void, (...args: unknown[]) => void]
+  registerSpanEvents(start: ValidEvent, stop: ValidEvent): SpanWriters
 }
 
 const RESERVED = new Set(START_ID_FIELDS.map((f) => f.name))
@@ -42,8 +42,7 @@ export class SpanRegistry {
         throw new TracerError('INVALID_FIELDS', `ringtrace: span attribute ${field.name} is reserved for the span's ids; rename it`)
       }
     }
-    const [writeStart, writeStop] = this.host.registerSpanEvents(startSchema(base), stopSchema(base))
-    return new SpanKind(base.name, base.fields.length, writeStart, writeStop)
+    return new SpanKind(base.name, base.fields.length, this.host.registerSpanEvents(startSchema(base), stopSchema(base)))
   }
 
   /**
