@@ -4,6 +4,7 @@
 
 import { ZERO_ID } from './span-events.js'
 import type { SpanProblems } from './span-forest.js'
+import type { SpanIndex } from './span-index.js'
 import type { SpanNode } from './span-node.js'
 
 const UNVISITED = -1
@@ -13,7 +14,7 @@ export function byStart(a: SpanNode, b: SpanNode): number {
 }
 
 /** Links `spans` and returns the roots, sorted by start. */
-export function linkSpans(spans: readonly SpanNode[], byId: ReadonlyMap<string, SpanNode>, problems: SpanProblems): SpanNode[] {
+export function linkSpans(spans: readonly SpanNode[], byId: SpanIndex, problems: SpanProblems): SpanNode[] {
   const roots: SpanNode[] = []
   for (const span of spans) {
     span.depth = UNVISITED

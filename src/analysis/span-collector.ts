@@ -8,6 +8,7 @@ import { linkSpans } from './link-spans.js'
 import { isSpanStart, isSpanStop, textField, type AnalysisItem, type SpanEventInput } from './span-events.js'
 import type { SpanEventRecord, SpanForest, SpanProblems } from './span-forest.js'
 import { SpanNode } from './span-node.js'
+import { SpanIndex } from './span-index.js'
 import { SpanPairing, type SpanPairSink } from './span-pairing.js'
 
 function eventRecord(event: SpanEventInput): SpanEventRecord {
@@ -17,7 +18,7 @@ function eventRecord(event: SpanEventInput): SpanEventRecord {
 export class SpanCollector implements SpanPairSink {
   private readonly pairing = new SpanPairing(this)
   private readonly spans: SpanNode[] = []
-  private readonly byId = new Map<string, SpanNode>()
+  private readonly byId = new SpanIndex()
   private readonly unmatched: SpanEventInput[] = []
   private readonly problems: SpanProblems = {
     unterminated: [], orphanStops: [], duplicateStops: [], duplicateStarts: [],
@@ -85,11 +86,6 @@ export class SpanCollector implements SpanPairSink {
   paired(start: SpanEventInput, stop: SpanEventInput | undefined): void {
     const fields = start.fields
     const id = fields.activityId as string
-    if (this.byId.has(id)) {
-      this.problems.duplicateStarts.push(eventRecord(start))
-      if (stop !== undefined) this.problems.duplicateStops.push(eventRecord(stop))
-      return
-    }
     const base = this.baseNs!
     const startNs = Number(start.timestampNs - base)
     let endNs = stop === undefined ? this.traceEnd : Number(stop.timestampNs - base)
@@ -106,8 +102,12 @@ export class SpanCollector implements SpanPairSink {
       stopFields === undefined ? '' : textField(stopFields, 'errorMessage'),
       fields,
     )
+    if (!this.byId.add(span)) {
+      this.problems.duplicateStarts.push(eventRecord(start))
+      if (stop !== undefined) this.problems.duplicateStops.push(eventRecord(stop))
+      return
+    }
     this.spans.push(span)
-    this.byId.set(id, span)
     if (backwards) this.problems.stopBeforeStart.push(span)
     if (stop === undefined) this.problems.unterminated.push(span)
   }
