@@ -9,7 +9,7 @@ const node = (id: string) => new SpanNode(id, '', '', 'op', thread, thread, 0, 1
 describe('SpanIndex', () => {
   it('finds every span it holds through growth, refuses a second span of an id, and misses unknown ids', () => {
     const index = new SpanIndex()
-    const ids = Array.from({ length: 100_000 }, () => randomUUID())
+    const ids: string[] = Array.from({ length: 100_000 }, () => randomUUID())
     // Ids that differ in one character, and short or empty ones, share hash prefixes and slots.
     ids.push('', 'a', 'b', 'ab', 'ba', ...ids.slice(0, 100).map((id) => `${id.slice(0, -1)}x`))
     const spans = ids.map(node)
