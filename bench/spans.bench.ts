@@ -55,6 +55,7 @@ async function main(): Promise<void> {
     if (!probe.available) continue
     const tracer = createTracer({ provider: 'Ringtrace.Bench.Spans', backend: probe.name, ringBytes: RING_BYTES, flushOnExit: false })
     const typed = tracer.defineSpan('OpTyped', [['actionId', t.u32]], { clock: 'coarse' })
+    const typedPrecise = tracer.defineSpan('OpTypedPrecise', [['actionId', t.u32]])
     const noop = () => 0
     const add = (label: string, body: string, bindings: Record<string, unknown>) => {
       const name = `${probe.name}: ${label}`
@@ -63,6 +64,7 @@ async function main(): Promise<void> {
     }
     add('tracer.span(name, fn, { actionId })', "result = tracer.span('Op', noop, { actionId: i });", { tracer, noop })
     add('defineSpan(...).run(fn, actionId), coarse clock', 'result = typed.run(noop, i);', { typed, noop })
+    add('defineSpan(...).run(fn, actionId), precise clock', 'result = typedPrecise.run(noop, i);', { typedPrecise, noop })
     add('startSpan + end (no context switch)', "tracer.startSpan('Manual').end();", { tracer })
   }
   await bench.run()
@@ -79,10 +81,11 @@ async function main(): Promise<void> {
     }
     const ns = median(tasks[`${probe.name}:tracer.span(name, fn, { actionId })`]!)
     const typedNs = median(tasks[`${probe.name}:defineSpan(...).run(fn, actionId), coarse clock`]!)
-    if (ns === null || typedNs === null || otelNs === null) continue
-    const best = Math.min(ns, typedNs)
+    const preciseNs = median(tasks[`${probe.name}:defineSpan(...).run(fn, actionId), precise clock`]!)
+    if (ns === null || typedNs === null || preciseNs === null || otelNs === null) continue
+    const best = Math.min(ns, typedNs, preciseNs)
     targets.push(check('span start + end with context propagation ≤ 150 ns', probe.name as BackendName,
-      `${round(best, 1)} ns (typed ${round(typedNs, 1)}, dynamic ${round(ns, 1)})`, best <= 150))
+      `${round(best, 1)} ns (typed: coarse clock ${round(typedNs, 1)}, precise clock ${round(preciseNs, 1)}; dynamic, precise clock ${round(ns, 1)})`, best <= 150))
     targets.push(check('≥ 15 × faster than the OpenTelemetry span', probe.name as BackendName,
       `${round(otelNs, 1)} / ${round(best, 1)} = ${round(otelNs / best, 1)}×`, otelNs / best >= 15))
   }
@@ -90,7 +93,7 @@ async function main(): Promise<void> {
   emitResult({
     scenario: 'spans',
     title: 'Spans against the OpenTelemetry SDK',
-    method: `One tinybench run (1 s per task after 300 ms warm-up). Each iteration makes ${CALLS} spans from a call site compiled for that task; figures are per span. OpenTelemetry: BasicTracerProvider with a BatchSpanProcessor whose exporter drops every batch, and the AsyncLocalStorage context manager; each span is \`startActiveSpan\` (which makes it current, like ringtrace's span()), one attribute, \`end()\`. ringtrace: the span's work is an empty function; its ring is flushed after every iteration, outside the timed window.`,
+    method: `One tinybench run (1 s per task after 300 ms warm-up). Each iteration makes ${CALLS} spans from a call site compiled for that task; figures are per span. OpenTelemetry: BasicTracerProvider with a BatchSpanProcessor whose exporter drops every batch, and the AsyncLocalStorage context manager; each span is \`startActiveSpan\` (which makes it current, like ringtrace's span()), one attribute, \`end()\`. ringtrace: the span's work is an empty function; its ring is flushed after every iteration, outside the timed window. Clocks: \`precise\` is \`performance.now()\` at Start and at Stop (OpenTelemetry also reads a precise clock at both); \`coarse\` is the collector's clock word, refreshed every millisecond, so sub-millisecond spans get 0 or 1 ms durations.`,
     backends: probes,
     tables: [{ title: 'Per span', columns: ['task', 'median ns', 'p99 ns', 'samples'], rows: table }],
     targets,
