@@ -225,22 +225,18 @@ export class Tracer {
     return this.spans.kindFor(name, attributes, values).fast.startValues(values)
   }
 
-  private spanRegistry: SpanRegistry | undefined
-
-  private get spans(): SpanRegistry {
-    this.spanRegistry ??= new SpanRegistry({
-      registerSpanEvents: (start, stop) => {
-        const startEntry = this[registerEvent](start, 'start')
-        const stopEntry = this[registerEvent](stop, 'stop')
-        return {
-          writeStart: this.writerOf(startEntry, { guidWords: true }),
-          writeStop: this.writerOf(stopEntry, { guidWords: true }),
-          writeStopEmpty: this.writerOf(stopEntry, { guidWords: true, emptyVariable: true }),
-        }
-      },
-    })
-    return this.spanRegistry
-  }
+  /** A plain field, not a lazy getter: the getter was not inlined into span() (~8 ns per span). */
+  private readonly spans = new SpanRegistry({
+    registerSpanEvents: (start, stop) => {
+      const startEntry = this[registerEvent](start, 'start')
+      const stopEntry = this[registerEvent](stop, 'stop')
+      return {
+        writeStart: this.writerOf(startEntry, { guidWords: true }),
+        writeStop: this.writerOf(stopEntry, { guidWords: true }),
+        writeStopEmpty: this.writerOf(stopEntry, { guidWords: true, emptyVariable: true }),
+      }
+    },
+  })
 
   /** Highest level recorded from now on (0 LogAlways .. 5 Verbose). */
   setLevel(level: number): void {
