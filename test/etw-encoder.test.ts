@@ -107,6 +107,7 @@ describe.each(BACKENDS)('ETW encoder round trip (%s backend records)', (backend)
       tracer.span('Inner', () => {}, { size: 7 })
     })
     expect(() => tracer.span('Failing', () => { throw new TypeError('bad input') })).toThrow(TypeError)
+    tracer.span('GET /users/:id', () => {}, { 'http.status_code': 200 })
     await tracer.close()
 
     const ring = await readEvents(file)
@@ -126,6 +127,9 @@ describe.each(BACKENDS)('ETW encoder round trip (%s backend records)', (backend)
     expect(outerStop!.activityId).toBe(outerStart!.activityId)
     expect(outerStop!.relatedActivityId).toBeNull()
 
+    // Span names and attribute keys are text (OpenTelemetry style), carried as they are.
+    const [routeStart] = captured.get('GET /users/:id/start')!
+    expect(routeStart!.fields).toEqual({ traceId: ringStart('GET /users/:id').fields.traceId, 'http.status_code': 200 })
     expect(Object.keys(innerStart!.fields)).toEqual(['traceId', 'size'])
     expect(innerStart!.fields).toEqual({ traceId: ringStart('Inner').fields.traceId, size: 7 })
     expect(innerStart!.fields.traceId).toBe(outerStart!.fields.traceId)

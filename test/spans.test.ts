@@ -146,6 +146,31 @@ describe.each(BACKENDS)('spans (%s backend)', (backend) => {
     expect(starts.map((s) => [s.fields.actionId, s.fields.kind])).toEqual([[7, 'fast'], [8, 'slow']])
   })
 
+  it('takes span names and attribute keys as text, as OpenTelemetry does, and refuses control characters', async () => {
+    const file = tracePath('span-names')
+    const tracer = createTracer({ provider: 'Test.Spans', backend, file })
+    const query = tracer.defineSpan('db.query', [['db.table', t.str], ['db.rows', t.u32]])
+    tracer.span('GET /users/:id', () => query.run(() => {}, 'users', 3), { 'http.route': '/users/:id', 'user id': 7 })
+    const long = 'x'.repeat(256)
+    for (const name of ['', 'a\nb', 'tab\there', 'nul\u0000', long]) {
+      expect(() => tracer.span(name, () => 1)).toThrow(expect.objectContaining({ code: 'INVALID_EVENT_NAME' }))
+      expect(() => tracer.defineSpan(name, [])).toThrow(expect.objectContaining({ code: 'INVALID_EVENT_NAME' }))
+      if (name !== '' && name !== long) {
+        expect(() => tracer.defineSpan('ok', [[name, t.u8]])).toThrow(expect.objectContaining({ code: 'INVALID_FIELDS' }))
+      }
+    }
+    expect(() => tracer.defineSpan('ok', [['', t.u8]])).toThrow(expect.objectContaining({ code: 'INVALID_FIELDS' }))
+    // Events keep identifier names.
+    expect(() => tracer.event('db.query', [])).toThrow(expect.objectContaining({ code: 'INVALID_EVENT_NAME' }))
+    await tracer.close()
+    const events = await readEvents(file)
+    const [route] = byName(events, 'GET /users/:id', 1)
+    const [db] = byName(events, 'db.query', 1)
+    expect(route!.fields).toMatchObject({ 'http.route': '/users/:id', 'user id': 7 })
+    expect(db!.fields).toMatchObject({ 'db.table': 'users', 'db.rows': 3, parentId: route!.fields.activityId })
+    expect(byName(events, 'db.query', 2)).toHaveLength(1)
+  })
+
   it('continues a W3C traceparent and emits the current one', async () => {
     const file = tracePath('span-traceparent')
     const tracer = createTracer({ provider: 'Test.Spans', backend, file })

@@ -36,12 +36,25 @@ export interface ValidEvent {
   enabled: boolean
 }
 
-export function checkName(kind: 'event' | 'field', name: unknown): string {
-  if (typeof name !== 'string' || name.length === 0 || name.length > MAX_NAME_LENGTH || !IDENTIFIER.test(name)) {
-    throw new TracerError(kind === 'event' ? 'INVALID_EVENT_NAME' : 'INVALID_FIELDS',
-      `ringtrace: ${kind} name ${JSON.stringify(name)} must be an identifier (letters, digits, _; not starting with a digit; at most ${MAX_NAME_LENGTH} characters)`)
+/**
+ * How names are checked. Events and their fields take identifiers. Spans and their attributes take
+ * text, as OpenTelemetry's do (`GET /users/:id`, `db.query`, `http.route`): any characters but
+ * control characters (terminal views print names; ETW ends them with a NUL).
+ */
+export type NameRule = 'identifier' | 'text'
+
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
+
+export function checkName(kind: 'event' | 'field', name: unknown, rule: NameRule = 'identifier'): string {
+  const fits = typeof name === 'string' && name.length > 0 && name.length <= MAX_NAME_LENGTH &&
+    (rule === 'identifier' ? IDENTIFIER.test(name) : !CONTROL.test(name))
+  if (!fits) {
+    const what = rule === 'identifier'
+      ? `${kind} name ${JSON.stringify(name)} must be an identifier (letters, digits, _; not starting with a digit; at most ${MAX_NAME_LENGTH} characters)`
+      : `${kind === 'event' ? 'span' : 'span attribute'} name ${JSON.stringify(name)} must be 1 to ${MAX_NAME_LENGTH} characters, none of them a control character`
+    throw new TracerError(kind === 'event' ? 'INVALID_EVENT_NAME' : 'INVALID_FIELDS', `ringtrace: ${what}`)
   }
-  return name
+  return name as string
 }
 
 export function checkLevel(level: unknown, what: string): number {
@@ -66,8 +79,8 @@ export function checkSampleRate(rate: unknown): number {
   return rate
 }
 
-export function validateEvent(name: unknown, fields: unknown, options: EventOptions = {}): ValidEvent {
-  checkName('event', name)
+export function validateEvent(name: unknown, fields: unknown, options: EventOptions = {}, rule: NameRule = 'identifier'): ValidEvent {
+  checkName('event', name, rule)
   if (!Array.isArray(fields)) {
     throw new TracerError('INVALID_FIELDS', `ringtrace: fields of event ${String(name)} must be an array of [name, type] pairs`)
   }
@@ -79,7 +92,7 @@ export function validateEvent(name: unknown, fields: unknown, options: EventOpti
     if (!Array.isArray(field) || field.length !== 2) {
       throw new TracerError('INVALID_FIELDS', `ringtrace: field ${i} of event ${String(name)} must be a [name, type] pair, e.g. ['count', t.u32]`)
     }
-    const fieldName = checkName('field', field[0])
+    const fieldName = checkName('field', field[0], rule)
     if (seen.has(fieldName)) {
       throw new TracerError('INVALID_FIELDS', `ringtrace: event ${String(name)} declares field ${fieldName} twice`)
     }

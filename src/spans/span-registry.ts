@@ -36,7 +36,7 @@ export class SpanRegistry {
 
   /** A span kind with the given attribute fields (validated like an event's). */
   define(name: string, fields: readonly (readonly [string, unknown])[], options: SpanOptions = {}): SpanKind {
-    const base = validateEvent(name, fields, options)
+    const base = validateEvent(name, fields, options, 'text')
     for (const field of base.fields) {
       if (RESERVED.has(field.name as never)) {
         throw new TracerError('INVALID_FIELDS', `ringtrace: span attribute ${field.name} is reserved for the span's ids; rename it`)
