@@ -56,6 +56,9 @@ async function main(): Promise<void> {
     const tracer = createTracer({ provider: 'Ringtrace.Bench.Spans', backend: probe.name, ringBytes: RING_BYTES, flushOnExit: false })
     const typed = tracer.defineSpan('OpTyped', [['actionId', t.u32]], { clock: 'coarse' })
     const typedPrecise = tracer.defineSpan('OpTypedPrecise', [['actionId', t.u32]])
+    // Keyword 2 outside the tracer's mask (1): disabled; keyword-0 spans above stay recorded.
+    const disabled = tracer.defineSpan('OpDisabled', [['actionId', t.u32]], { keyword: 2n })
+    tracer.setKeywords(1n)
     const noop = () => 0
     const add = (label: string, body: string, bindings: Record<string, unknown>) => {
       const name = `${probe.name}: ${label}`
@@ -66,6 +69,7 @@ async function main(): Promise<void> {
     add('defineSpan(...).run(fn, actionId), coarse clock', 'result = typed.run(noop, i);', { typed, noop })
     add('defineSpan(...).run(fn, actionId), precise clock', 'result = typedPrecise.run(noop, i);', { typedPrecise, noop })
     add('startSpan + end (no context switch)', "tracer.startSpan('Manual').end();", { tracer })
+    add('defineSpan(...).run(fn, actionId), span disabled by keyword', 'result = disabled.run(noop, i);', { disabled, noop })
   }
   await bench.run()
   await otel.shutdown()

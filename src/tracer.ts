@@ -16,7 +16,7 @@ import { checkOptions, type TracerOptions } from './tracer-options.js'
 import { clockMapping, streamOriginNs } from './clock.js'
 import { selectBackend, type BackendName } from './backend/select-backend.js'
 import { RingProducer } from './ring/ring-producer.js'
-import { createRecordWriter, type WriterSpec } from './ring/writer-codegen.js'
+import { createGateCheck, createRecordWriter, type WriterSpec } from './ring/writer-codegen.js'
 import type { ArgsOf, FieldSpec } from './schema/field-type-tokens.js'
 import { checkKeyword, checkLevel, checkSampleRate, validateEvent, type EventOptions, type ValidEvent } from './schema/validate.js'
 import { trackTracer, untrackTracer } from './exit-flush.js'
@@ -234,6 +234,7 @@ export class Tracer {
         writeStart: this.writerOf(startEntry, { guidWords: true }),
         writeStop: this.writerOf(stopEntry, { guidWords: true }),
         writeStopEmpty: this.writerOf(stopEntry, { guidWords: true, emptyVariable: true }),
+        startEnabled: createGateCheck(this.ring, startEntry.id),
       }
     },
   })

@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads'
 import { describe, expect, it } from 'vitest'
 import { createTracer } from '../src/tracer.js'
 import { t } from '../src/schema/field-type-tokens.js'
+import { Level } from '../src/schema/levels.js'
 import { currentTraceparent, exportSpanContext, SpanStatus, withSpanContext, withTraceparent } from '../src/spans/index.js'
 import type { TraceEvent } from '../src/reader/trace-items.js'
 import { BACKENDS } from './helpers/backends.js'
@@ -169,6 +170,39 @@ describe.each(BACKENDS)('spans (%s backend)', (backend) => {
     expect(route!.fields).toMatchObject({ 'http.route': '/users/:id', 'user id': 7 })
     expect(db!.fields).toMatchObject({ 'db.table': 'users', 'db.rows': 3, parentId: route!.fields.activityId })
     expect(byName(events, 'db.query', 2)).toHaveLength(1)
+  })
+
+  it('records nothing for a disabled span and attaches what runs inside it to the nearest recorded span', async () => {
+    const file = tracePath('span-disabled')
+    const tracer = createTracer({ provider: 'Test.Spans', backend, file, level: Level.Info })
+    const verbose = tracer.defineSpan('Verbose', [['n', t.u32]], { level: Level.Verbose })
+    let inner: string | undefined
+    const result = await tracer.span('Outer', async () => {
+      const value = await verbose.run(async () => {
+        await sleep(1)
+        tracer.span('Inner', () => { inner = currentTraceparent() })
+        return 5
+      }, 1)
+      const manual = verbose.start(2)
+      expect(manual.isRecording).toBe(false)
+      manual.run(() => tracer.span('InManual', () => {}))
+      expect(manual.end()).toBe(true)
+      expect(manual.end()).toBe(false)
+      expect(manual.fail(new Error('late'))).toBe(false)
+      return value
+    })
+    expect(result).toBe(5)
+    // Enabled again: recorded as usual.
+    tracer.setLevel(Level.Verbose)
+    verbose.run(() => {}, 3)
+    await tracer.close()
+    const events = await readEvents(file)
+    const [outer] = byName(events, 'Outer', 1)
+    expect(byName(events, 'Inner', 1)[0]!.fields.parentId).toBe(outer!.fields.activityId)
+    expect(byName(events, 'InManual', 1)[0]!.fields.parentId).toBe(outer!.fields.activityId)
+    expect(byName(events, 'Verbose', 1).map((e) => e.fields.n)).toEqual([3])
+    expect(byName(events, 'Verbose', 2)).toHaveLength(1)
+    expect(inner).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/)
   })
 
   it('continues a W3C traceparent and emits the current one', async () => {

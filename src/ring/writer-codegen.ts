@@ -189,6 +189,20 @@ return function trace(${args.join(', ')}) {
 };`
 }
 
+/**
+ * Whether one event of one ring records now: its gate word, as the trace function reads it. Span
+ * kinds ask before a span starts, so that a span that will not be recorded costs this check and
+ * changes no context (src/spans/span-kind.ts).
+ */
+export function createGateCheck(ring: RingProducer, eventId: number): () => boolean {
+  const u32 = ring.views.u32
+  const at = (EVENT_GATE_OFFSET >> 2) + eventId
+  return () => {
+    const gate = u32[at]!
+    return gate !== 0 && (gate === GATE_ALWAYS || ring.sample(gate))
+  }
+}
+
 /** The record writer for one event of one ring. */
 export function createRecordWriter(ring: RingProducer, spec: WriterSpec): RecordWriter {
   const layout = computeLayout(spec.types)

@@ -16,6 +16,8 @@ export interface SpanWriters {
   writeStart: Writer
   writeStop: Writer
   writeStopEmpty: Writer
+  /** Whether the Start records now (level, keyword, ETW sessions, tracer open). */
+  startEnabled: () => boolean
 }
 
 export function startSchema(base: ValidEvent): ValidEvent {
@@ -71,7 +73,16 @@ function settle(writers: SpanWriters, c: SpanContext, result: PromiseLike<unknow
 }
 
 function newSpan(name: string, context: SpanContext, writers: SpanWriters): Span {
-  return new Span(name, context, writers)
+  return new Span(name, context, writers, context)
+}
+
+/**
+ * A span that is not recorded (its Start is disabled): it carries its parent's ids, or new ones
+ * for a root, and its run() keeps the parent as the current span.
+ */
+function idleSpan(name: string, writers: SpanWriters): Span {
+  const parent = currentContext()
+  return new Span(name, parent ?? rootContext(), writers, parent, false)
 }
 
 /**
@@ -96,10 +107,14 @@ function makeKindFunctions(name: string, count: number, writers: SpanWriters): K
   // getStore(), rest array and Reflect.apply: on Node 20/22 (async_hooks stores) and Node 24
   // (context frames, where each enterWith copies the frame) alike. The context is restored
   // before the span's Stop, on return and on throw.
+  // A span whose Start would not be recorded (level, keyword, no ETW session, tracer closed) is
+  // not made at all: fn runs in the current context, so spans inside it attach to the nearest
+  // recorded ancestor instead of to a parent the trace never holds, and it costs one gate check.
   // The synchronous OK Stop is written here, not in a shared helper: a call site shared by every
   // kind sees every kind's writer and turns megamorphic, and the writer is no longer inlined.
   // No Span object is made for run(): the Stop needs the ids only.
-  const runBody = (attrs: string[]) => `${start(attrs)}
+  const runBody = (attrs: string[]) => `if (!startEnabled()) return fn();
+    ${start(attrs)}
     let result;
     storage.enterWith(c);
     try { result = fn(); }
@@ -108,7 +123,8 @@ function makeKindFunctions(name: string, count: number, writers: SpanWriters): K
     if (result !== null && typeof result === 'object' && typeof result.then === 'function') return settle(WRITERS, c, result);
     writeStopEmpty(c.s0, c.s1, c.t0, c.t1, ${SpanStatus.Ok});
     return result;`
-  const startBody = (attrs: string[]) => `${start(attrs)}
+  const startBody = (attrs: string[]) => `if (!startEnabled()) return idleSpan(NAME, WRITERS);
+    ${start(attrs)}
     return newSpan(NAME, c, WRITERS);`
   const source = `'use strict';
 return {
@@ -119,9 +135,9 @@ return {
 };`
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- count-only code generation, see above
   const factory = new Function('NAME', 'storage', 'getStore', 'rootContext', 'childContext', 'NO_PARENT',
-    'WRITERS', 'writeStart', 'writeStopEmpty', 'failStop', 'settle', 'newSpan', source)
+    'WRITERS', 'writeStart', 'writeStopEmpty', 'startEnabled', 'failStop', 'settle', 'newSpan', 'idleSpan', source)
   return factory(name, contextStorage, currentContext, rootContext, childContext, NO_PARENT,
-    writers, writers.writeStart, writers.writeStopEmpty, failStop, settle, newSpan) as KindFunctions
+    writers, writers.writeStart, writers.writeStopEmpty, writers.startEnabled, failStop, settle, newSpan, idleSpan) as KindFunctions
 }
 
 export class SpanKind {
@@ -155,6 +171,13 @@ export class Span {
     /** The ids this span propagates. @internal */
     readonly context: SpanContext,
     private readonly writers: SpanWriters,
+    /** The context run() enters: this span's, or for a span not recorded, its parent's. */
+    private readonly runContext: SpanContext | undefined,
+    /**
+     * False when the span's Start was disabled as it started (level, keyword, no ETW session,
+     * tracer closed): it records nothing, and spans run inside it attach to its parent.
+     */
+    readonly isRecording = true,
   ) {}
 
   get traceId(): string {
@@ -175,7 +198,7 @@ export class Span {
     if (this.ended) return false
     this.ended = true
     const c = this.context
-    this.writers.writeStopEmpty(c.s0, c.s1, c.t0, c.t1, status)
+    if (this.isRecording) this.writers.writeStopEmpty(c.s0, c.s1, c.t0, c.t1, status)
     return true
   }
 
@@ -183,7 +206,7 @@ export class Span {
   fail(error: unknown): boolean {
     if (this.ended) return false
     this.ended = true
-    failStop(this.writers, this.context, error)
+    if (this.isRecording) failStop(this.writers, this.context, error)
     return true
   }
 
@@ -192,7 +215,7 @@ export class Span {
    * to it. The span itself ends only by end() or fail().
    */
   run<R>(fn: () => R): R {
-    return runInContext(this.context, fn)
+    return this.runContext === undefined ? fn() : runInContext(this.runContext, fn)
   }
 
   traceparent(): string {
