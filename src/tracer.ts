@@ -65,6 +65,8 @@ export interface TracerStats {
 
 export interface EventEntry extends ValidEvent {
   id: number
+  /** Set for the two events of a span kind. */
+  span?: 'start' | 'stop'
 }
 
 /** The tracer's internal registration, for spans (src/spans/). */
@@ -166,7 +168,7 @@ export class Tracer {
     if (id >= MAX_EVENTS) {
       throw new TracerError('TOO_MANY_EVENTS', `ringtrace: a tracer holds at most ${MAX_EVENTS - 1} events`)
     }
-    const entry: EventEntry = { ...valid, id }
+    const entry: EventEntry = { ...valid, id, ...(span === undefined ? {} : { span }) }
     const schema: SchemaInfo = {
       stream: this.stream,
       id,
@@ -360,7 +362,11 @@ export class Tracer {
   private updateGate(entry: EventEntry): void {
     if (this.closed) return
     let gate = GATE_OFF
-    if (entry.enabled && this.isEnabled(entry.level, entry.keyword) && entry.sampleRate > 0) {
+    if (entry.span === 'stop') {
+      // Open until close(): a span whose Start was recorded gets its Stop even if its level or
+      // keyword was turned off meanwhile (a span not recorded at its start never writes one).
+      gate = GATE_ALWAYS
+    } else if (entry.enabled && this.isEnabled(entry.level, entry.keyword) && entry.sampleRate > 0) {
       gate = entry.sampleRate >= 1 ? GATE_ALWAYS : Math.max(1, Math.floor(entry.sampleRate * 2 ** 32))
     }
     this.setGate(entry.id, gate)

@@ -192,16 +192,21 @@ describe.each(BACKENDS)('spans (%s backend)', (backend) => {
       return value
     })
     expect(result).toBe(5)
-    // Enabled again: recorded as usual.
+    // Enabled again: recorded as usual; turned off while it runs: still ended.
     tracer.setLevel(Level.Verbose)
     verbose.run(() => {}, 3)
+    const turnedOff = verbose.run(async () => {
+      tracer.setLevel(Level.Info)
+      await sleep(1)
+    }, 4)
+    await turnedOff
     await tracer.close()
     const events = await readEvents(file)
     const [outer] = byName(events, 'Outer', 1)
     expect(byName(events, 'Inner', 1)[0]!.fields.parentId).toBe(outer!.fields.activityId)
     expect(byName(events, 'InManual', 1)[0]!.fields.parentId).toBe(outer!.fields.activityId)
-    expect(byName(events, 'Verbose', 1).map((e) => e.fields.n)).toEqual([3])
-    expect(byName(events, 'Verbose', 2)).toHaveLength(1)
+    expect(byName(events, 'Verbose', 1).map((e) => e.fields.n)).toEqual([3, 4])
+    expect(byName(events, 'Verbose', 2)).toHaveLength(2)
     expect(inner).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/)
   })
 
