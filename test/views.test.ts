@@ -135,6 +135,14 @@ describe('HTML report', () => {
     expect(html).toContain('ringtrace report: a &lt;b&gt; &amp; c')
   })
 
+  it('escapes span names, which are text (GET /a?b=<c>&d)', async () => {
+    const name = 'GET /a?b=<script>x</script>&d="e"'
+    const html = htmlReport(await analyzeSpans(new SpanScript().span(name, spanId(1), 0, 1000, { status: 2, errorType: '<i>' }).items()))
+    expect(html).not.toContain('<script>x</script>')
+    expect(html).not.toContain('<i>')
+    expect(html).toContain('GET /a?b=&lt;script&gt;x&lt;/script&gt;&amp;d=')
+  })
+
   it('renders in headless Chromium with the waterfall, the critical path marked and the statistics', async () => {
     if (!existsSync(CHROMIUM)) {
       throw new Error(`Chromium is needed at ${CHROMIUM} for this test: apt-get install -y chromium`)
