@@ -31,6 +31,9 @@ export class SpanRegistry {
   private readonly dynamic = new Map<string, Map<string, SpanKind>>()
   /** Per name, the shape of its last dynamic span. */
   private readonly lastShape = new Map<string, Shape>()
+  /** The last name looked up and its shape: a span called in a loop skips the Map. */
+  private lastName = ''
+  private lastNameShape: Shape | undefined = undefined
 
   constructor(private readonly host: SpanHost) {}
 
@@ -71,8 +74,12 @@ export class SpanRegistry {
         values.length = 0
       }
     }
-    const last = this.lastShape.get(name)
-    if (last !== undefined && sameShape(last, keys, values)) return last.kind
+    const last = name === this.lastName ? this.lastNameShape : this.lastShape.get(name)
+    if (last !== undefined && sameShape(last, keys, values)) {
+      this.lastName = name
+      this.lastNameShape = last
+      return last.kind
+    }
     const types = keys.map((_, i) => attributeType(values[i]))
     const shape = keys.map((key, i) => `${key}:${types[i]}`).join(',')
     let byShape = this.dynamic.get(name)
@@ -85,7 +92,10 @@ export class SpanRegistry {
       kind = this.define(name, keys.map((key, i) => [key, types[i]] as const))
       byShape.set(shape, kind)
     }
-    this.lastShape.set(name, { keys, types, kind })
+    const entry = { keys, types, kind }
+    this.lastShape.set(name, entry)
+    this.lastName = name
+    this.lastNameShape = entry
     return kind
   }
 }
