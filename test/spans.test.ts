@@ -210,6 +210,30 @@ describe.each(BACKENDS)('spans (%s backend)', (backend) => {
     expect(inner).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/)
   })
 
+  it('records each dynamic span with its own attributes while names and shapes interleave', async () => {
+    const file = tracePath('span-shapes')
+    const tracer = createTracer({ provider: 'Test.Spans', backend, file })
+    const expected: [string, Record<string, unknown>][] = []
+    const span = (name: string, attributes?: Record<string, number | string | boolean>) => {
+      tracer.span(name, () => {}, attributes)
+      expected.push([name, attributes ?? {}])
+    }
+    for (let i = 0; i < 3; i++) {
+      span('A', { n: i })
+      span('A', { s: `x${i}` })
+      span('B', { n: i, ok: i % 2 === 0 })
+      span('A')
+      span('A', { n: i + 0.5 })
+      span('B', { ok: true, n: i })
+    }
+    await tracer.close()
+    const starts = (await readEvents(file)).filter((e) => e.opcode === 1)
+    const attributes = (e: TraceEvent) => Object.fromEntries(Object.entries(e.fields).filter(([k]) => !['activityId', 'parentId', 'traceId'].includes(k)))
+    expect(starts.map((e) => [e.name, attributes(e)])).toEqual(expected)
+    // Key order is part of the shape: { ok, n } and { n, ok } are two kinds with their own field order.
+    expect(Object.keys(attributes(starts[5]!))).toEqual(['ok', 'n'])
+  })
+
   it('continues a W3C traceparent and emits the current one', async () => {
     const file = tracePath('span-traceparent')
     const tracer = createTracer({ provider: 'Test.Spans', backend, file })
