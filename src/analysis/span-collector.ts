@@ -17,7 +17,6 @@ function eventRecord(event: SpanEventInput): SpanEventRecord {
 
 export class SpanCollector implements SpanPairSink {
   private readonly pairing = new SpanPairing(this)
-  private readonly spans: SpanNode[] = []
   private readonly byId = new SpanIndex()
   private readonly unmatched: SpanEventInput[] = []
   private readonly problems: SpanProblems = {
@@ -65,17 +64,18 @@ export class SpanCollector implements SpanPairSink {
       ;(known ? this.problems.duplicateStops : this.problems.orphanStops).push(eventRecord(stop))
     }
     let first = Infinity
-    for (const span of this.spans) if (span.startNs < first) first = span.startNs
+    const spans = this.byId.spans
+    for (const span of spans) if (span.startNs < first) first = span.startNs
     if (first === Infinity) first = 0
-    for (const span of this.spans) {
+    for (const span of spans) {
       span.startNs -= first
       span.endNs -= first
     }
-    const roots = linkSpans(this.spans, this.byId, this.problems)
+    const roots = linkSpans(this.byId, this.problems)
     return {
       originNs: base + BigInt(first),
       endNs: this.traceEnd - first,
-      spans: this.spans,
+      spans,
       roots,
       problems: this.problems,
       otherEvents: this.otherEvents,
@@ -107,7 +107,6 @@ export class SpanCollector implements SpanPairSink {
       if (stop !== undefined) this.problems.duplicateStops.push(eventRecord(stop))
       return
     }
-    this.spans.push(span)
     if (backwards) this.problems.stopBeforeStart.push(span)
     if (stop === undefined) this.problems.unterminated.push(span)
   }

@@ -15,7 +15,8 @@ function hashOf(id: string): number {
 }
 
 export class SpanIndex {
-  private readonly spans: SpanNode[] = []
+  /** Every span added, in the order added; a span's position is its index here. */
+  readonly spans: SpanNode[] = []
   /**
    * Two words per slot: 1 + the span's position in `spans` (0 when empty), then the hash of its
    * id, so that growing never hashes a string again.
@@ -26,22 +27,20 @@ export class SpanIndex {
     return this.spans.length
   }
 
-  get(id: string): SpanNode | undefined {
+  /** The position of the span of this id in `spans`, or -1. */
+  positionOf(id: string): number {
     const table = this.table
     const mask = (table.length >> 1) - 1
     const h = hashOf(id)
     for (let at = h & mask; ; at = (at + 1) & mask) {
       const entry = table[2 * at]!
-      if (entry === 0) return undefined
-      if (table[2 * at + 1] === h) {
-        const span = this.spans[entry - 1]!
-        if (span.id === id) return span
-      }
+      if (entry === 0) return -1
+      if (table[2 * at + 1] === h && this.spans[entry - 1]!.id === id) return entry - 1
     }
   }
 
   has(id: string): boolean {
-    return this.get(id) !== undefined
+    return this.positionOf(id) !== -1
   }
 
   /** Adds `span` under its id; false, adding nothing, when a span of that id is there. */

@@ -5,7 +5,10 @@ import type { FieldValue, TraceThread } from '../reader/trace-items.js'
 import { SpanStatus } from '../format/span-records.js'
 import { spanAttributes } from './span-events.js'
 
-/** Not frozen: a frozen array has its own elements kind, and children reads would go polymorphic. */
+/**
+ * Not frozen: a frozen array has its own elements kind, and children reads would see a third one
+ * beside this empty array's and the exactly sized arrays linkSpans makes.
+ */
 const NO_CHILDREN: readonly SpanNode[] = []
 
 export class SpanNode {
@@ -41,11 +44,6 @@ export class SpanNode {
     /** The Start's decoded fields, ids included. */
     readonly startFields: Record<string, FieldValue>,
   ) {}
-
-  addChild(child: SpanNode): void {
-    if (this.children === NO_CHILDREN) this.children = [child]
-    else (this.children as SpanNode[]).push(child)
-  }
 
   /** Cuts the link to `child` (a cycle of bad parent ids). */
   removeChild(child: SpanNode): void {
