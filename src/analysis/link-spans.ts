@@ -13,6 +13,21 @@ export function byStart(a: SpanNode, b: SpanNode): number {
   return a.startNs - b.startNs || a.endNs - b.endNs
 }
 
+/** How far past a span its parent is looked for before the index is asked. */
+const NEARBY = 16
+
+/**
+ * The position of `parentId` among the few spans completed right after the span at `at`, or -1.
+ * Spans are held in the order they completed, and a parent usually completes shortly after its
+ * children: a few string compares in cache beat the index's random access (a cache miss each,
+ * ~0.3 s over a million spans).
+ */
+function nearby(spans: readonly SpanNode[], at: number, parentId: string): number {
+  const end = Math.min(spans.length, at + 1 + NEARBY)
+  for (let i = at + 1; i < end; i++) if (spans[i]!.id === parentId) return i
+  return -1
+}
+
 /** Links the spans of `index` and returns the roots, sorted by start. */
 export function linkSpans(index: SpanIndex, problems: SpanProblems): SpanNode[] {
   const spans = index.spans
@@ -25,7 +40,8 @@ export function linkSpans(index: SpanIndex, problems: SpanProblems): SpanNode[] 
     span.depth = UNVISITED
     let parent = -1
     if (span.parentId !== ZERO_ID && span.parentId !== '') {
-      parent = index.positionOf(span.parentId)
+      parent = nearby(spans, i, span.parentId)
+      if (parent === -1) parent = index.positionOf(span.parentId)
       if (parent === -1) problems.missingParent.push(span)
     }
     parentAt[i] = parent
