@@ -53,6 +53,8 @@ describe.each(BACKENDS)('bad input (%s backend)', (backend) => {
     expect(codeOf(() => tracer.event('has space', []))).toBe('INVALID_EVENT_NAME')
     expect(codeOf(() => tracer.event('9lives', []))).toBe('INVALID_EVENT_NAME')
     expect(codeOf(() => tracer.event('E1', [['x', { type: 'u128' }]] as never))).toBe('UNKNOWN_FIELD_TYPE')
+    // The message names the tokens a user can write.
+    expect(() => tracer.event('E1b', [['x', undefined]] as never)).toThrow(/use one of t\.bool, .*t\.u32Array, .*t\.f64Array$/)
     expect(codeOf(() => tracer.event('E2', [['x', t.u8], ['x', t.u8]]))).toBe('INVALID_FIELDS')
     expect(codeOf(() => tracer.event('E3', [['bad-name', t.u8]]))).toBe('INVALID_FIELDS')
     expect(codeOf(() => tracer.event('E4', 'u8' as never))).toBe('INVALID_FIELDS')

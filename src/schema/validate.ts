@@ -7,6 +7,8 @@ import { TracerError } from '../errors.js'
 import type { Clock } from '../ring/writer-codegen.js'
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/
+/** The tokens of `t` by which users name the types: `t.u32`, and `t.u32Array` for `u32[]`. */
+const TOKEN_NAMES = [...FIELD_TYPES.keys()].map((type) => `t.${type.replace('[]', 'Array')}`).join(', ')
 const MAX_NAME_LENGTH = 255
 const U64_MAX = (1n << 64n) - 1n
 
@@ -99,7 +101,7 @@ export function validateEvent(name: unknown, fields: unknown, options: EventOpti
     seen.add(fieldName)
     const type = (field[1] as { type?: unknown } | undefined)?.type ?? field[1]
     if (typeof type !== 'string' || !FIELD_TYPES.has(type)) {
-      throw new TracerError('UNKNOWN_FIELD_TYPE', `ringtrace: field ${fieldName} of event ${String(name)} has unknown type ${String(type)}; use one of t.${[...FIELD_TYPES.keys()].join(', t.')}`)
+      throw new TracerError('UNKNOWN_FIELD_TYPE', `ringtrace: field ${fieldName} of event ${String(name)} has unknown type ${String(type)}; use one of ${TOKEN_NAMES}`)
     }
     return { name: fieldName, type: type as FieldTypeName }
   })

@@ -1,0 +1,39 @@
+// The writer variants span records use (WriterSpec.guidWords, WriterSpec.emptyVariable), on a
+// schema with every kind of variable field and guids around them, read back by the reader.
+
+import { describe, expect, it } from 'vitest'
+import { guidText } from '../src/reader/guid-text.js'
+import { validateEvent } from '../src/schema/validate.js'
+import { createTracer, registerEvent } from '../src/tracer.js'
+import { t } from '../src/schema/field-type-tokens.js'
+import { BACKENDS } from './helpers/backends.js'
+import { readEvents, tracePath } from './helpers/trace-files.js'
+
+const FIELDS = [['a', t.u8], ['g', t.guid], ['s', t.str], ['b', t.binary], ['arr', t.u32Array], ['h', t.guid]] as const
+
+/** The GUID text of four int32 words stored little-endian. */
+function wordsText(words: readonly number[]): string {
+  const bytes = new Uint8Array(Int32Array.from(words).buffer)
+  return guidText(bytes, 0)
+}
+
+describe.each(BACKENDS)('span writer variants (%s backend)', (backend) => {
+  it('takes guids as four words and writes variable fields empty when asked', async () => {
+    const file = tracePath('writer-variants')
+    const tracer = createTracer({ provider: 'Test.Writers', backend, file })
+    const entry = tracer[registerEvent](validateEvent('Mixed', FIELDS))
+    const words = tracer.writerOf(entry, { guidWords: true })
+    const wordsEmpty = tracer.writerOf(entry, { guidWords: true, emptyVariable: true })
+    const g = [0x01020304, -1, -0x80000000, 0x7fffffff]
+    const h = [0, 1, -2, 0x12345678]
+    words(7, ...g, 'héllo', Uint8Array.of(1, 2, 3), [4, 5], ...h)
+    wordsEmpty(8, ...h, ...g)
+    await tracer.close()
+    const events = (await readEvents(file)).filter((e) => e.name === 'Mixed')
+    expect(events.map((e) => e.fields)).toEqual([
+      { a: 7, g: wordsText(g), s: 'héllo', b: Uint8Array.of(1, 2, 3), arr: Uint32Array.of(4, 5), h: wordsText(h) },
+      { a: 8, g: wordsText(h), s: '', b: new Uint8Array(0), arr: new Uint32Array(0), h: wordsText(g) },
+    ])
+    expect(wordsText([0x01020304, 0, 0, 0])).toBe('01020304-0000-0000-0000-000000000000')
+  })
+})
