@@ -234,6 +234,27 @@ describe.each(BACKENDS)('spans (%s backend)', (backend) => {
     expect(Object.keys(attributes(starts[5]!))).toEqual(['ok', 'n'])
   })
 
+  it('ends a span once whatever a hand-made thenable does, and records a throwing then as the error', async () => {
+    const file = tracePath('span-thenables')
+    const tracer = createTracer({ provider: 'Test.Spans', backend, file })
+    const both = { then(ok: (v: unknown) => unknown, fail: (e: unknown) => unknown) { ok(1); fail(new Error('late')); ok(2) } }
+    // Its then runs our callbacks at once: the rejection handler's rethrow comes back through it.
+    expect(() => tracer.span('Both', () => both)).toThrow('late')
+    const throwing = { then() { throw new RangeError('then threw') } }
+    expect(() => tracer.span('ThenThrows', () => throwing)).toThrow(RangeError)
+    const getter = { get then(): unknown { throw new TypeError('then getter') } }
+    expect(() => tracer.span('GetterThrows', () => getter)).toThrow(TypeError)
+    const plain = { value: 3 }
+    expect(tracer.span('PlainObject', () => plain)).toBe(plain)
+    await tracer.close()
+    const events = await readEvents(file)
+    const stops = (name: string) => byName(events, name, 2).map((e) => [e.fields.status, e.fields.errorType, e.fields.errorMessage])
+    expect(stops('Both')).toEqual([[SpanStatus.Ok, '', '']])
+    expect(stops('ThenThrows')).toEqual([[SpanStatus.Error, 'RangeError', 'then threw']])
+    expect(stops('GetterThrows')).toEqual([[SpanStatus.Error, 'TypeError', 'then getter']])
+    expect(stops('PlainObject')).toEqual([[SpanStatus.Ok, '', '']])
+  })
+
   it('continues a W3C traceparent and emits the current one', async () => {
     const file = tracePath('span-traceparent')
     const tracer = createTracer({ provider: 'Test.Spans', backend, file })

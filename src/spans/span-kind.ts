@@ -58,18 +58,30 @@ function failStop(writers: SpanWriters, c: SpanContext, error: unknown): void {
   writers.writeStop(c.s0, c.s1, c.t0, c.t1, SpanStatus.Error, type, message)
 }
 
-/** Ends a span run by SpanKind.run when the promise (thenable) `fn` returned settles. */
+/**
+ * Ends a span run by SpanKind.run when the promise (thenable) `fn` returned settles. Once only,
+ * whatever the thenable does: a hand-made `then` may call both callbacks, or throw.
+ */
 function settle(writers: SpanWriters, c: SpanContext, result: PromiseLike<unknown>): unknown {
-  return result.then(
-    (value) => {
-      writers.writeStopEmpty(c.s0, c.s1, c.t0, c.t1, SpanStatus.Ok)
-      return value
-    },
-    (error: unknown) => {
-      failStop(writers, c, error)
-      throw error
-    },
-  )
+  let ended = false
+  try {
+    return result.then(
+      (value) => {
+        if (!ended) writers.writeStopEmpty(c.s0, c.s1, c.t0, c.t1, SpanStatus.Ok)
+        ended = true
+        return value
+      },
+      (error: unknown) => {
+        if (!ended) failStop(writers, c, error)
+        ended = true
+        throw error
+      },
+    )
+  } catch (error) {
+    if (!ended) failStop(writers, c, error)
+    ended = true
+    throw error
+  }
 }
 
 function newSpan(name: string, context: SpanContext, writers: SpanWriters): Span {
@@ -120,7 +132,12 @@ function makeKindFunctions(name: string, count: number, writers: SpanWriters): K
     try { result = fn(); }
     catch (error) { storage.enterWith(parent); failStop(WRITERS, c, error); throw error; }
     storage.enterWith(parent);
-    if (result !== null && typeof result === 'object' && typeof result.then === 'function') return settle(WRITERS, c, result);
+    if (result !== null && typeof result === 'object') {
+      let thenable;
+      try { thenable = typeof result.then === 'function'; }
+      catch (error) { failStop(WRITERS, c, error); throw error; }
+      if (thenable) return settle(WRITERS, c, result);
+    }
     writeStopEmpty(c.s0, c.s1, c.t0, c.t1, ${SpanStatus.Ok});
     return result;`
   const startBody = (attrs: string[]) => `if (!startEnabled()) return idleSpan(NAME, WRITERS);
