@@ -11,6 +11,8 @@
 // costs about one new string instead of four, equal ids are the same string (Map lookups on
 // them compare pointers), and a decoded trace holds a third of the GUID memory.
 
+import { wordAt } from '../format/words.js'
+
 const HEX_CODES = new TextEncoder().encode('0123456789abcdef')
 const text = Buffer.alloc(36)
 // Byte order of the displayed digits: Data1..3 reversed (little-endian), the rest as stored.
@@ -21,10 +23,6 @@ const SLOTS = 4096
 const cachedWords = new Int32Array(SLOTS * 4)
 /** The slot's text; '' while the slot is empty (no GUID's text is empty). */
 const cachedText: string[] = new Array<string>(SLOTS).fill('')
-
-function wordAt(bytes: Uint8Array, at: number): number {
-  return bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)
-}
 
 function format(bytes: Uint8Array, at: number): string {
   let o = 0

@@ -6,6 +6,7 @@
 // per ~2,700 root spans).
 
 import { randomFillSync } from 'node:crypto'
+import { wordAt } from '../format/words.js'
 
 export const ID_BYTES = 16
 export const SPAN_ID_BYTES = 8
@@ -33,12 +34,12 @@ export const NO_PARENT = new SpanContext(0, 0, 0, 0, 0, 0)
 
 const words = new Int32Array(16384)
 /** Next unused word of the pool. */
-let wordAt = words.length
+let next = words.length
 
 function refill(count: number): void {
-  if (wordAt + count > words.length) {
+  if (next + count > words.length) {
     randomFillSync(words)
-    wordAt = 0
+    next = 0
   }
 }
 
@@ -47,13 +48,13 @@ export function rootContext(): SpanContext {
   let t0: number, t1: number, t2: number, t3: number, s0: number, s1: number
   do {
     refill(6)
-    t0 = words[wordAt]!
-    t1 = words[wordAt + 1]!
-    t2 = words[wordAt + 2]!
-    t3 = words[wordAt + 3]!
-    s0 = words[wordAt + 4]!
-    s1 = words[wordAt + 5]!
-    wordAt += 6
+    t0 = words[next]!
+    t1 = words[next + 1]!
+    t2 = words[next + 2]!
+    t3 = words[next + 3]!
+    s0 = words[next + 4]!
+    s1 = words[next + 5]!
+    next += 6
   } while ((t0 | t1 | t2 | t3) === 0 || (s0 | s1) === 0)
   return new SpanContext(t0, t1, t2, t3, s0, s1)
 }
@@ -63,22 +64,17 @@ export function childContext(parent: SpanContext): SpanContext {
   let s0: number, s1: number
   do {
     refill(2)
-    s0 = words[wordAt]!
-    s1 = words[wordAt + 1]!
-    wordAt += 2
+    s0 = words[next]!
+    s1 = words[next + 1]!
+    next += 2
   } while ((s0 | s1) === 0)
   return new SpanContext(parent.t0, parent.t1, parent.t2, parent.t3, s0, s1)
 }
 
-/** The little-endian word of 4 bytes at `at`, as int32. */
-function wordOf(bytes: Uint8Array, at: number): number {
-  return bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)
-}
-
 /** The context of a span known by its 16-byte trace id and 8-byte span id. */
 export function contextOf(traceId: Uint8Array, spanId: Uint8Array): SpanContext {
-  return new SpanContext(wordOf(traceId, 0), wordOf(traceId, 4), wordOf(traceId, 8), wordOf(traceId, 12),
-    wordOf(spanId, 0), wordOf(spanId, 4))
+  return new SpanContext(wordAt(traceId, 0), wordAt(traceId, 4), wordAt(traceId, 8), wordAt(traceId, 12),
+    wordAt(spanId, 0), wordAt(spanId, 4))
 }
 
 function wordHex(word: number): string {
