@@ -52,7 +52,7 @@ return function loop() {
   }
   return result;
 };`
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- benchmark code built from constants in bench/
+  // Benchmark code built from constants in bench/.
   const factory = new Function(...names, source) as (...values: unknown[]) => () => unknown
   return factory(...names.map((name) => bindings[name]))
 }

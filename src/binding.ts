@@ -17,10 +17,10 @@ export function loadNative(): NativeLoad {
   if (cached !== undefined) return cached
   let path: string | undefined
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- node-gyp-build is CommonJS
+    // node-gyp-build is CommonJS.
     const nodeGypBuild = require('node-gyp-build') as { path(dir: string): string }
     path = nodeGypBuild.path(PACKAGE_ROOT)
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a native addon
+    // A native addon.
     cached = { binding: require(path) as NativeBinding, path }
   } catch (error) {
     cached = { error: error as Error, path }

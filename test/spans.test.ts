@@ -96,7 +96,7 @@ describe.each(BACKENDS)('spans (%s backend)', (backend) => {
     await expect(tracer.span('AsyncFail', async () => { await sleep(1); throw boom })).rejects.toBe(boom)
     const odd = { get message(): string { throw new Error('getter') } }
     expect(() => tracer.span('OddFail', () => { throw odd })).toThrow()
-    // eslint-disable-next-line @typescript-eslint/only-throw-error -- a non-Error value, on purpose
+    // A non-Error value, on purpose.
     expect(() => tracer.span('StringFail', () => { throw 'plain' })).toThrow()
     await tracer.close()
     const events = await readEvents(file)

@@ -111,7 +111,7 @@ export function invokerFor(count: number): Invoker {
   let invoke = invokers[count]
   if (invoke === undefined) {
     const args = Array.from({ length: count }, (_, i) => (i === 0 ? 'v[s]' : `v[s + ${i}]`)).join(', ')
-    // eslint-disable-next-line @typescript-eslint/no-implied-eval -- generated from a number only
+    // Generated from a number only.
     invoke = new Function('w', 'v', 's', `'use strict'; w(${args});`) as Invoker
     invokers[count] = invoke
   }

@@ -208,7 +208,7 @@ export function createRecordWriter(ring: RingProducer, spec: WriterSpec): Record
   const layout = computeLayout(spec.types)
   const source = generateSource(spec, layout, ring.mask)
   const { u8, i8, u16, i16, u32, i32, f32, f64, i64 } = ring.views
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- types-only code generation, see file comment
+  // Types-only code generation, see file comment.
   const factory = new Function('ring', 'u8', 'i8', 'u16', 'i16', 'u32', 'i32', 'f32', 'f64', 'i64',
     'utf8Length', 'writeUtf8', 'writeGuid', 'toBytes', 'arrayLength', 'performance', source)
   return factory(ring, u8, i8, u16, i16, u32, i32, f32, f64, i64,

@@ -162,7 +162,7 @@ return {
   runValues: function runValues(fn, values) { ${runBody(values)} },
   startValues: function startValues(values) { ${startBody(values)} },
 };`
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- count-only code generation, see above
+  // Count-only code generation, see above.
   const factory = new Function('NAME', 'storage', 'getStore', 'rootContext', 'childContext', 'NO_PARENT',
     'WRITERS', 'writeStart', 'writeStopEmpty', 'startEnabled', 'failStop', 'endWithObject', 'newSpan', 'idleSpan', source)
   return factory(name, contextStorage, currentContext, rootContext, childContext, NO_PARENT,
