@@ -17,10 +17,10 @@ export function loadNative(): NativeLoad {
   if (cached !== undefined) return cached
   let path: string | undefined
   try {
-    // node-gyp-build is CommonJS.
+    // require(), not import: node-gyp-build is CommonJS.
     const nodeGypBuild = require('node-gyp-build') as { path(dir: string): string }
     path = nodeGypBuild.path(PACKAGE_ROOT)
-    // A native addon.
+    // require(), not import: the addon is a native module.
     cached = { binding: require(path) as NativeBinding, path }
   } catch (error) {
     cached = { error: error as Error, path }

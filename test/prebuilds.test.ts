@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
-// A CommonJS build script.
+// require(), not import: a CommonJS build script.
 const { sourceHash } = require('../scripts/prebuild/source-hash.js') as { sourceHash: (root: string) => string }
 
 const root = join(__dirname, '..')
