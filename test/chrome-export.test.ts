@@ -1,11 +1,11 @@
 // The Chrome export is checked with ajv against a JSON schema written here from the public
 // Trace Event Format document (no validator package for the format exists on npm, and
-// Perfetto's trace_processor downloads a binary), then event by event.
+// Perfetto's trace_processor downloads a binary), then event by event. Chrome DevTools' own trace
+// engine reads it too: chrome-export-devtools.test.ts.
 
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Writable } from 'node:stream'
 import Ajv from 'ajv'
 import { afterAll, describe, expect, it } from 'vitest'
 import { runCli } from '../src/cli/run.js'
@@ -13,6 +13,7 @@ import { ChromeTraceEncoder } from '../src/exporters/index.js'
 import { WALL_NS } from './fixtures/trace-builder.js'
 import { MAIN, SpanScript, TRACE_ID, WORKER, requestScript, spanId, startEvent, stopEvent, writeSpanTrace, type SpanSpec } from './fixtures/span-traces.js'
 import type { TraceEvent, TraceThread } from '../src/reader/trace-items.js'
+import { Capture } from './helpers/capture.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'ringtrace-chrome-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -172,19 +173,6 @@ function checkAsyncNesting(trace: ChromeTrace): Map<string, Slice[]> {
     tracks.set(key, slices)
   }
   return tracks
-}
-
-class Capture extends Writable {
-  text = ''
-  writes = 0
-  constructor() {
-    super({ decodeStrings: false, highWaterMark: 1024 })
-  }
-  override _write(chunk: string | Buffer, _encoding: string, done: () => void): void {
-    this.text += String(chunk)
-    this.writes++
-    done()
-  }
 }
 
 async function exportChrome(path: string): Promise<{ code: number; out: string; err: string; writes: number }> {

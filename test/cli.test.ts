@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import type { FieldTypeName } from '../src/format/field-types.js'
 import { runCli } from '../src/cli/run.js'
 import { MONO_NS, TraceBuilder, WALL_NS, eventRecord, lostRecord } from './fixtures/trace-builder.js'
+import { Capture } from './helpers/capture.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'ringtrace-cli-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -13,20 +14,6 @@ let fileCount = 0
 const fileName = (): string => `c${fileCount++}.rtrc`
 
 /** A stream that keeps what is written; `highWaterMark` small to exercise backpressure. */
-class Capture extends Writable {
-  text = ''
-  writes = 0
-  constructor(private readonly delayMs = 0) {
-    super({ highWaterMark: 1024, decodeStrings: false })
-  }
-  override _write(chunk: string | Buffer, _encoding: string, done: (error?: Error | null) => void): void {
-    this.text += String(chunk)
-    this.writes++
-    if (this.delayMs > 0) setTimeout(done, this.delayMs)
-    else done()
-  }
-}
-
 /** A pipe whose reader leaves after `limit` bytes, like `| head -c limit`. */
 class ClosingPipe extends Writable {
   received = 0
@@ -98,7 +85,7 @@ describe('ringtrace export', () => {
     for (let c = 0; c < 20; c++) {
       b.events(1, ...Array.from({ length: 200 }, (_, i) => eventRecord(1, ['u32'], { seq: c * 200 + i, timestamp: 0, values: [i] })))
     }
-    const stdout = new Capture(1)
+    const stdout = new Capture({ delayMs: 1 })
     const { code } = await run(['export', b.write(dir, fileName())], stdout)
     expect(code).toBe(0)
     expect(stdout.text.trimEnd().split('\n')).toHaveLength(4000)

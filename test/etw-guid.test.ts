@@ -1,15 +1,7 @@
-import { Writable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { runCli } from '../src/cli/run.js'
 import { providerGuid, providerGuidText, providerTraits } from '../src/etw/provider-guid.js'
-
-class Capture extends Writable {
-  text = ''
-  override _write(chunk: Buffer | string, _encoding: string, done: () => void): void {
-    this.text += String(chunk)
-    done()
-  }
-}
+import { Capture } from './helpers/capture.js'
 
 describe('providerGuid()', () => {
   it('derives the published EventSource GUIDs from provider names', () => {

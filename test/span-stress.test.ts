@@ -1,32 +1,11 @@
 // Spans at load: three threads each run hundreds of concurrent async request trees into one file;
 // the analysis must find every tree whole, with nothing lost, unmatched or misparented.
 
-import { join } from 'node:path'
-import { Worker } from 'node:worker_threads'
 import { describe, expect, it } from 'vitest'
 import { analyzeTraceFile } from '../src/analysis/index.js'
 import { BACKENDS } from './helpers/backends.js'
+import { runLoad, runLoadInWorker } from './helpers/span-load.js'
 import { tracePath } from './helpers/trace-files.js'
-
-const FIXTURE = join(__dirname, 'fixtures', 'span-load.js')
-// The fixture is plain JS over dist/, as workers need; the main thread runs the same load.
-const { runLoad } = require(FIXTURE) as { runLoad: (plan: LoadPlan) => Promise<{ lost: number }> }
-
-interface LoadPlan {
-  file: string
-  backend: string
-  trees: number
-  concurrency: number
-  tag: string
-}
-
-function inWorker(plan: LoadPlan): Promise<{ lost: number }> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(FIXTURE, { workerData: plan })
-    worker.once('message', (m: { stats?: { lost: number }; error?: string }) => (m.error === undefined ? resolve(m.stats!) : reject(new Error(m.error))))
-    worker.once('error', reject)
-  })
-}
 
 const TREES = 400
 const SPANS_PER_TREE = 5
@@ -35,7 +14,7 @@ describe.each(BACKENDS)('spans under load (%s backend)', (backend) => {
   it('keeps every tree of three threads whole: 6,000 spans, 50 in flight per thread', async () => {
     const file = tracePath(`span-load-${backend}`)
     const plans = ['main', 'w1', 'w2'].map((tag) => ({ file, backend, trees: TREES, concurrency: 50, tag }))
-    const stats = await Promise.all([runLoad(plans[0]!), inWorker(plans[1]!), inWorker(plans[2]!)])
+    const stats = await Promise.all([runLoad(plans[0]!), runLoadInWorker(plans[1]!), runLoadInWorker(plans[2]!)])
     expect(stats.map((s) => s.lost)).toEqual([0, 0, 0])
 
     const { analysis, damage } = await analyzeTraceFile(file)

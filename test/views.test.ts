@@ -1,13 +1,13 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Writable } from 'node:stream'
 import { chromium } from 'playwright-core'
 import { afterAll, describe, expect, it } from 'vitest'
 import { analyzeSpans } from '../src/analysis/index.js'
 import { runCli } from '../src/cli/run.js'
 import { ANSI_STYLE, htmlReport, summaryText, waterfallText, wantsColor } from '../src/views/index.js'
 import { SpanScript, requestScript, spanId, writeSpanTrace } from './fixtures/span-traces.js'
+import { Capture } from './helpers/capture.js'
 
 /** The browser's, inside page.evaluate (tsconfig has no DOM lib). */
 declare function getComputedStyle(element: unknown): { backgroundColor: string }
@@ -17,17 +17,6 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 const ARTIFACTS = join(__dirname, 'artifacts')
 const CHROMIUM = '/usr/bin/chromium'
 const ESC = '\x1b['
-
-class Capture extends Writable {
-  text = ''
-  constructor(readonly isTTY = false) {
-    super({ decodeStrings: false })
-  }
-  override _write(chunk: string | Buffer, _encoding: string, done: () => void): void {
-    this.text += String(chunk)
-    done()
-  }
-}
 
 async function view(argv: string[], stdout = new Capture()): Promise<{ code: number; out: string; err: string }> {
   const stderr = new Capture()
@@ -55,10 +44,10 @@ describe('terminal waterfall', () => {
   })
 
   it('uses colour only on a TTY without NO_COLOR', () => {
-    expect(wantsColor(new Capture(true), {})).toBe(true)
-    expect(wantsColor(new Capture(true), { NO_COLOR: '1' })).toBe(false)
-    expect(wantsColor(new Capture(true), { NO_COLOR: '' })).toBe(true)
-    expect(wantsColor(new Capture(false), {})).toBe(false)
+    expect(wantsColor(new Capture({ isTTY: true }), {})).toBe(true)
+    expect(wantsColor(new Capture({ isTTY: true }), { NO_COLOR: '1' })).toBe(false)
+    expect(wantsColor(new Capture({ isTTY: true }), { NO_COLOR: '' })).toBe(true)
+    expect(wantsColor(new Capture(), {})).toBe(false)
   })
 
   it('limits the roots, the depth and the rows, and says what it left out', async () => {
@@ -100,7 +89,7 @@ describe('ringtrace view', () => {
     const saved = process.env.NO_COLOR
     delete process.env.NO_COLOR
     try {
-      expect((await view([path], new Capture(true))).out).toContain(ESC)
+      expect((await view([path], new Capture({ isTTY: true }))).out).toContain(ESC)
     } finally {
       if (saved !== undefined) process.env.NO_COLOR = saved
     }
