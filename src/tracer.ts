@@ -188,7 +188,7 @@ export class Tracer {
   }
 
   /** @internal `span`: WriterSpec options for span records. */
-  writerOf(entry: EventEntry, span?: Pick<WriterSpec, 'guidWords' | 'emptyVariable'>): (...args: unknown[]) => void {
+  writerOf(entry: EventEntry, span?: Pick<WriterSpec, 'guidWords' | 'emptyVariable' | 'ungated'>): (...args: unknown[]) => void {
     return createRecordWriter(this.ring, {
       eventId: entry.id,
       types: entry.fields.map((f) => f.type),
@@ -233,7 +233,8 @@ export class Tracer {
       const startEntry = this[registerEvent](start, 'start')
       const stopEntry = this[registerEvent](stop, 'stop')
       return {
-        writeStart: this.writerOf(startEntry, { guidWords: true }),
+        // Ungated: the span kind asks startEnabled() before it makes the span at all.
+        writeStart: this.writerOf(startEntry, { guidWords: true, ungated: true }),
         writeStop: this.writerOf(stopEntry, { guidWords: true }),
         writeStopEmpty: this.writerOf(stopEntry, { guidWords: true, emptyVariable: true }),
         startEnabled: createGateCheck(this.ring, startEntry.id),

@@ -18,7 +18,7 @@ function wordsText(words: readonly number[]): string {
 }
 
 describe.each(BACKENDS)('span writer variants (%s backend)', (backend) => {
-  it('takes guids as four words and writes variable fields empty when asked', async () => {
+  it('takes guids as four words, writes variable fields empty, and skips the gate when asked', async () => {
     const file = tracePath('writer-variants')
     const tracer = createTracer({ provider: 'Test.Writers', backend, file })
     const entry = tracer[registerEvent](validateEvent('Mixed', FIELDS))
@@ -26,13 +26,20 @@ describe.each(BACKENDS)('span writer variants (%s backend)', (backend) => {
     const wordsEmpty = tracer.writerOf(entry, { guidWords: true, emptyVariable: true })
     const g = [0x01020304, -1, -0x80000000, 0x7fffffff]
     const h = [0, 1, -2, 0x12345678]
+    const ungated = tracer.writerOf(entry, { guidWords: true, emptyVariable: true, ungated: true })
     words(7, ...g, 'héllo', Uint8Array.of(1, 2, 3), [4, 5], ...h)
     wordsEmpty(8, ...h, ...g)
+    // Level Info (4) off: the gated writers record nothing, the ungated one (its caller checked) does.
+    tracer.setLevel(3)
+    words(0, ...g, 'x', Uint8Array.of(), [], ...h)
+    wordsEmpty(0, ...g, ...h)
+    ungated(9, ...g, ...g)
     await tracer.close()
     const events = (await readEvents(file)).filter((e) => e.name === 'Mixed')
     expect(events.map((e) => e.fields)).toEqual([
       { a: 7, g: wordsText(g), s: 'héllo', b: Uint8Array.of(1, 2, 3), arr: Uint32Array.of(4, 5), h: wordsText(h) },
       { a: 8, g: wordsText(h), s: '', b: new Uint8Array(0), arr: new Uint32Array(0), h: wordsText(g) },
+      { a: 9, g: wordsText(g), s: '', b: new Uint8Array(0), arr: new Uint32Array(0), h: wordsText(g) },
     ])
     expect(wordsText([0x01020304, 0, 0, 0])).toBe('01020304-0000-0000-0000-000000000000')
   })

@@ -32,6 +32,11 @@ export interface WriterSpec {
    * size and nothing is measured: a span's OK Stop, whose error strings are always empty.
    */
   emptyVariable?: boolean
+  /**
+   * The writer itself, without the gate check: for a caller that has asked the gate already
+   * (a span's Start, after createGateCheck), so the check is not made twice.
+   */
+  ungated?: boolean
 }
 
 export type RecordWriter = (...args: unknown[]) => void
@@ -179,9 +184,13 @@ const write = function (${args.join(', ')}) {
   u32[${CURSOR_OFFSET >> 2}] = p + size;
   ring.afterRecord();
 };
+${spec.ungated === true ? 'return write;' : gatedTrace(spec, args)}`
+}
+
 // The gate check stays in a function small enough for TurboFan to inline into the caller, so a
 // disabled event costs a typed-array load and a branch; the writer is the out-of-line call.
-return function trace(${args.join(', ')}) {
+function gatedTrace(spec: WriterSpec, args: readonly string[]): string {
+  return `return function trace(${args.join(', ')}) {
   const gate = u32[${(EVENT_GATE_OFFSET >> 2) + spec.eventId}];
   if (gate === 0) return;
   if (gate !== ${GATE_ALWAYS} && !ring.sample(gate)) return;

@@ -9,8 +9,9 @@ import { childContext, NO_PARENT, rootContext, spanIdHex, traceIdHex, type SpanC
 type Writer = (...args: unknown[]) => void
 
 /**
- * A span kind's record writers, ids passed as words (WriterSpec.guidWords): the Start, the Stop,
- * and the Stop with empty error strings (WriterSpec.emptyVariable), which measures no string.
+ * A span kind's record writers, ids passed as words (WriterSpec.guidWords): the Start (ungated:
+ * call it only after startEnabled()), the Stop, and the Stop with empty error strings
+ * (WriterSpec.emptyVariable), which measures no string.
  */
 export interface SpanWriters {
   writeStart: Writer
