@@ -1,5 +1,5 @@
 // GUID values: a canonical string (8-4-4-4-12 hex, braces allowed) written in Windows memory
-// order (the first three groups little-endian, as ETW expects), or 16 raw bytes taken as they are.
+// order (the first three groups little-endian, as ETW expects).
 
 function hexNibble(code: number): number {
   if (code >= 48 && code <= 57) return code - 48
@@ -15,15 +15,11 @@ function hexByte(s: string, at: number): number {
 // Source position of each output byte inside "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx".
 const STRING_POSITIONS = [6, 4, 2, 0, 11, 9, 16, 14, 19, 21, 24, 26, 28, 30, 32, 34]
 
-/** Throws a TypeError on a malformed value; the writer turns that into a counted drop. */
-export function writeGuid(u8: Uint8Array, at: number, value: unknown): void {
-  if (value instanceof Uint8Array) {
-    if (value.length !== 16) throw new TypeError('Expected 16 GUID bytes')
-    // A loop, not u8.set(): for 16 bytes set() is a runtime call several times slower.
-    for (let i = 0; i < 16; i++) u8[at + i] = value[i]!
-    return
-  }
-  if (typeof value !== 'string') throw new TypeError('Expected a GUID string or 16 bytes')
+/**
+ * Writes a GUID string; throws a TypeError when it is malformed, which the writer turns into a
+ * counted drop. Bytes are copied by the writer itself (src/ring/plain-values.ts checks them).
+ */
+export function writeGuid(u8: Uint8Array, at: number, value: string): void {
   const s = value.length === 38 && value[0] === '{' && value[37] === '}' ? value.slice(1, 37) : value
   if (s.length !== 36 || s[8] !== '-' || s[13] !== '-' || s[18] !== '-' || s[23] !== '-') {
     throw new TypeError('Expected a GUID string like 01234567-89ab-cdef-0123-456789abcdef')

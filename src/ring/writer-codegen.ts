@@ -11,6 +11,7 @@ import { COARSE_CLOCK_OFFSET, CURSOR_OFFSET, DATA_OFFSET, EVENT_GATE_OFFSET, GAT
 import { recordWord0, VAR_HEADER_BYTES } from '../format/record-layout.js'
 import { writeGuid } from './guid.js'
 import type { RingProducer } from './ring-producer.js'
+import { arrayLength, binaryBytes, byteLength, createArrayScratch, cutBytes, guidBytes } from './plain-values.js'
 import { utf8Length, writeUtf8 } from './utf8.js'
 
 export type Clock = 'precise' | 'coarse'
@@ -56,33 +57,50 @@ function index(byteExpr: string, shift: number): string {
 /**
  * Stores a 64-bit value at byte offset `at`. A number is split into 32-bit halves (the high half
  * computed from the truncated low half, so fractions truncate toward zero and non-finite values
- * become 0); anything else goes through BigInt64Array assignment (bigint, wrapped to 64 bits).
+ * become 0); a bigint goes through BigInt64Array assignment (wrapped to 64 bits). `views` is what
+ * the typed-array names hang off: '' for the ring's, 's0.' for an array field's scratch.
  */
-function store64(at: string, value: string): string {
-  return `if (typeof ${value} === 'number') { u32[(${at}) >> 2] = ${value}; ` +
-    `u32[((${at}) >> 2) + 1] = (${value} - (${value} >>> 0)) / 4294967296; } else i64[(${at}) >> 3] = ${value};`
+function store64(at: string, value: string, views: string): string {
+  return `if (typeof ${value} === 'number') { ${views}u32[(${at}) >> 2] = ${value}; ` +
+    `${views}u32[((${at}) >> 2) + 1] = (${value} - (${value} >>> 0)) / 4294967296; } else ${views}i64[(${at}) >> 3] = ${value};`
 }
 
-function scalarStore(type: FieldTypeName, at: string, value: string): string {
+/** Stores a value coerce() has made a primitive (or genuine bytes) at byte offset `at`. */
+function scalarStore(type: FieldTypeName, at: string, value: string, views = ''): string {
   switch (type) {
-    case 'bool': return `u8[${at}] = ${value} ? 1 : 0;`
-    // 16 bytes inline when given bytes (span ids are): writeGuid's call and checks cost more
-    // than the copy; strings and bad values still go through it.
-    case 'guid': return `if (${value} instanceof Uint8Array && ${value}.length === 16) { ` +
+    case 'bool': return `${views}u8[${at}] = ${value} ? 1 : 0;`
+    // 16 bytes inline when given bytes: writeGuid's call costs more than the copy.
+    case 'guid': return `if (typeof ${value} !== 'string') { ` +
       Array.from({ length: 16 }, (_, i) => `u8[${at} + ${i}] = ${value}[${i}];`).join(' ') +
       ` } else writeGuid(u8, ${at}, ${value});`
-    case 'i64': case 'u64': return store64(at, value)
+    case 'i64': case 'u64': return store64(at, value, views)
     default: {
       const { view, shift } = TYPED_VIEW[type as NumericTypeName]
-      return `${view}[${index(at, shift)}] = ${value};`
+      return `${views}${view}[${index(at, shift)}] = ${value};`
     }
   }
 }
 
+/**
+ * Turns a fixed field's argument into a value whose store runs no user code and gives what the
+ * store itself would have: ToNumber for numbers (`+v`), ToBigInt for 64-bit fields (BigInt.asIntN
+ * takes its argument through ToBigInt), a string or genuine bytes for a guid. It runs before the
+ * cursor is read (src/ring/plain-values.ts); what throws here is a counted invalid value.
+ */
+function coerce(type: FieldTypeName, value: string): string {
+  switch (type) {
+    case 'bool': return ''
+    case 'guid': return `if (typeof ${value} !== 'string') ${value} = guidBytes(${value});`
+    case 'i64': case 'u64':
+      return `if (typeof ${value} !== 'number' && typeof ${value} !== 'bigint') ${value} = BigInt.asIntN(64, ${value});`
+    default: return `if (typeof ${value} !== 'number') ${value} = +${value};`
+  }
+}
+
 interface VarPlan {
-  /** Statements run before space is reserved: coerce the value, add its bytes to `size`. */
+  /** Statements run before the cursor is read: coerce the value (all user code runs here), add its bytes to `size`. */
   measure: string
-  /** Statements that write the field at byte offset `q` and advance `q`. */
+  /** Statements that write the field at byte offset `q` and advance `q`; they run no user code. */
   write: string
 }
 
@@ -98,35 +116,29 @@ function varPlan(type: FieldTypeName, arg: string, k: number): VarPlan {
     }
   }
   if (type === 'binary') {
+    // binaryBytes gives a genuine Uint8Array of at most CAP bytes: set() then reads its memory.
     return {
-      measure: `${v} = toBytes(${arg}); ${n} = ${v}.length; ${tr} = 0;
-        if (${n} > CAP) { ${n} = CAP; ${tr} = 1; }
+      measure: `${v} = binaryBytes(${arg}); ${n} = byteLength(${v}); ${tr} = 0;
+        if (${n} > CAP) { ${v} = cutBytes(${v}, CAP); ${n} = CAP; ${tr} = 1; }
         size += ${VAR_HEADER_BYTES} + ((${n} + 7) & ~7);`,
-      write: `${header} u8.set(${tr} ? ${v}.subarray(0, ${n}) : ${v}, q + ${VAR_HEADER_BYTES}); q += ${VAR_HEADER_BYTES} + ((${n} + 7) & ~7);`,
+      write: `${header} u8.set(${v}, q + ${VAR_HEADER_BYTES}); q += ${VAR_HEADER_BYTES} + ((${n} + 7) & ~7);`,
     }
   }
+  // Arrays: the elements are read and coerced into the field's scratch while measuring (element
+  // getters, Proxy traps and valueOf run then); the write copies the scratch's words. A call made
+  // from inside that user code finds the scratch taken and uses one of its own.
   const element = FIELD_TYPES.get(type)!.element!
   const es = FIELD_TYPES.get(element)!.size
-  const elementAt = `q + ${VAR_HEADER_BYTES} + i * ${es}`
+  const s = `s${k}`, busy = `busy${k}`, scratch = `scratch${k}`
   return {
     measure: `${v} = ${arg}; ${n} = arrayLength(${v}); ${tr} = 0;
       if (${n} * ${es} > CAP) { ${n} = Math.floor(CAP / ${es}); ${tr} = 1; }
+      if (${busy}) ${s} = createArrayScratch(CAP); else { ${busy} = true; ${s} = ${scratch} ??= createArrayScratch(CAP); }
+      for (let i = 0; i < ${n}; i++) { const e = ${v}[i]; ${scalarStore(element, `i * ${es}`, 'e', `${s}.`)} }
       size += ${VAR_HEADER_BYTES} + ((${n} * ${es} + 7) & ~7);`,
-    write: `${header} for (let i = 0; i < ${n}; i++) { const e = ${v}[i]; ${scalarStore(element, elementAt, 'e')} } q += ${VAR_HEADER_BYTES} + ((${n} * ${es} + 7) & ~7);`,
+    write: `${header} for (let i = 0, w = (q + ${VAR_HEADER_BYTES}) >> 2, e = (${n} * ${es} + 3) >> 2; i < e; i++) u32[w + i] = ${s}.u32[i];
+    q += ${VAR_HEADER_BYTES} + ((${n} * ${es} + 7) & ~7);`,
   }
-}
-
-function toBytes(value: unknown): Uint8Array {
-  if (value instanceof Uint8Array) return value
-  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
-  if (value instanceof ArrayBuffer) return new Uint8Array(value)
-  throw new TypeError('Expected a Uint8Array, an ArrayBuffer view or an ArrayBuffer')
-}
-
-function arrayLength(value: unknown): number {
-  const length = (value as { length?: unknown } | null | undefined)?.length
-  if (typeof length !== 'number' || !(length >= 0)) throw new TypeError('Expected an array-like value')
-  return Math.floor(length)
 }
 
 /** The parameters field `i` takes: one value, four words for a guid given as words, or none. */
@@ -147,8 +159,12 @@ function fixedStore(spec: WriterSpec, slot: FixedSlot): string {
 function generateSource(spec: WriterSpec, layout: RecordLayout, mask: number): string {
   const args = spec.types.flatMap((_, i) => params(spec, i))
   const fixedStores = layout.fixed.map((slot) => fixedStore(spec, slot))
+  const wordGuid = (type: FieldTypeName) => spec.guidWords === true && type === 'guid'
+  // Span ids passed as words are the tracer's own int32s: nothing to coerce.
+  const coercions = layout.fixed.filter((slot) => !wordGuid(slot.type)).map((slot) => coerce(slot.type, `a${slot.index}`)).filter((c) => c !== '')
   const empty = spec.emptyVariable === true
   const plans = empty ? [] : layout.variable.map((slot, k) => varPlan(slot.type, `a${slot.index}`, k))
+  const arrays = empty ? [] : layout.variable.flatMap((slot, k) => FIELD_TYPES.get(slot.type)!.element === undefined ? [] : [k])
   const variable = plans.length > 0
   // Empty variable fields: a zero header each (length 0, not truncated), right after the fixed block.
   const emptyHeaders = empty ? layout.variable.map((_, k) => {
@@ -159,22 +175,33 @@ function generateSource(spec: WriterSpec, layout: RecordLayout, mask: number): s
   const clock = spec.clock === 'precise'
     ? `const ts = performance.now(); f64[${LAST_TIME_OFFSET >> 3}] = ts;`
     : `let ts = f64[${COARSE_CLOCK_OFFSET >> 3}]; const last = f64[${LAST_TIME_OFFSET >> 3}]; if (ts < last) ts = last;`
+  // Phase 1, before the cursor is read: every coercion, so any user code a value runs (and any
+  // event it traces into this ring) is over before this record takes its place. A scratch taken
+  // here is given back here: nothing after this block can call back into this writer.
+  const prepare = [...coercions, ...plans.map((p) => p.measure)]
+  const release = arrays.map((k) => `if (s${k} === scratch${k}) busy${k} = false;`)
+  const phase1 = prepare.length === 0 ? '' : `try { ${prepare.join('\n')} } catch { ring.dropInvalid(ID); return; }` +
+    (release.length === 0 ? '' : ` finally { ${release.join(' ')} }`)
   const sizeDecl = variable
-    ? `let size = ${layout.fixedEnd}; let ${plans.map((_, k) => `v${k}, n${k}, t${k}`).join(', ')};
-  try { ${plans.map((p) => p.measure).join('\n')} } catch { ring.dropInvalid(ID); return; }`
+    ? `let size = ${layout.fixedEnd}; let ${plans.map((_, k) => `v${k}, n${k}, t${k}, s${k}`).join(', ')};`
     : `const size = ${fixedSize};`
+  // Only a guid string can still throw while writing (a malformed one); writeGuid runs no user code.
+  const stores = [...fixedStores, ...emptyHeaders].join('\n    ') +
+    (variable ? `\n    let q = o + ${layout.fixedEnd};\n    ${plans.map((p) => p.write).join('\n    ')}` : '')
+  const guarded = layout.fixed.some((slot) => slot.type === 'guid' && !wordGuid(slot.type))
+    ? `try {\n    ${stores}\n  } catch { ring.dropInvalid(ID); return; }`
+    : stores
   return `'use strict';
 const ID = ${spec.eventId};
 const CAP = ${spec.maxStringBytes};
+${arrays.map((k) => `let busy${k} = false, scratch${k} = null;`).join('\n')}
 const write = function (${args.join(', ')}) {
   ${sizeDecl}
+  ${phase1}
   let p = u32[${CURSOR_OFFSET >> 2}];
   if (((u32[${LIMIT_OFFSET >> 2}] - p) >>> 0) < size) { p = ring.reserve(size, ID); if (p < 0) return; }
   const o = ${DATA_OFFSET} + (p & ${mask});
-  try {
-    ${[...fixedStores, ...emptyHeaders].join('\n    ')}
-    ${variable ? `let q = o + ${layout.fixedEnd};\n    ${plans.map((p) => p.write).join('\n    ')}` : ''}
-  } catch { ring.dropInvalid(ID); return; }
+  ${guarded}
   ${clock}
   u32[o >> 2] = ${variable ? `((size >>> 3) | ${spec.eventId << 16}) >>> 0` : recordWord0(fixedSize, spec.eventId)};
   const seq = u32[${SEQ_STATE_OFFSET >> 2}];
@@ -219,7 +246,8 @@ export function createRecordWriter(ring: RingProducer, spec: WriterSpec): Record
   const { u8, i8, u16, i16, u32, i32, f32, f64, i64 } = ring.views
   // Types-only code generation, see file comment.
   const factory = new Function('ring', 'u8', 'i8', 'u16', 'i16', 'u32', 'i32', 'f32', 'f64', 'i64',
-    'utf8Length', 'writeUtf8', 'writeGuid', 'toBytes', 'arrayLength', 'performance', source)
-  return factory(ring, u8, i8, u16, i16, u32, i32, f32, f64, i64,
-    utf8Length, writeUtf8, writeGuid, toBytes, arrayLength, performance) as RecordWriter
+    'utf8Length', 'writeUtf8', 'writeGuid', 'guidBytes', 'binaryBytes', 'byteLength', 'cutBytes', 'arrayLength',
+    'createArrayScratch', 'performance', source)
+  return factory(ring, u8, i8, u16, i16, u32, i32, f32, f64, i64, utf8Length, writeUtf8, writeGuid,
+    guidBytes, binaryBytes, byteLength, cutBytes, arrayLength, createArrayScratch, performance) as RecordWriter
 }
