@@ -22,11 +22,12 @@ export interface WriterSpec {
   /** Cap for str and binary bytes, and for array bytes. */
   maxStringBytes: number
   /**
-   * Each guid field is passed as four int32 words (little-endian byte order) instead of one
-   * value: span records, whose ids are kept as words (src/spans/ids.ts), store them with four
-   * word stores and no byte array.
+   * Indices of guid fields passed as four int32 words (little-endian byte order) instead of one
+   * value: a span record's ids, kept as words (src/spans/ids.ts), are stored with four word
+   * stores and no byte array. Only the fields named: a guid attribute of a span takes its value
+   * as any other guid field does.
    */
-  guidWords?: boolean
+  guidWords?: readonly number[]
   /**
    * Every variable-size field is written empty and takes no argument, so the record has a fixed
    * size and nothing is measured: a span's OK Stop, whose error strings are always empty.
@@ -129,17 +130,23 @@ function arrayLength(value: unknown): number {
   return Math.floor(length)
 }
 
+/** Whether field `i` is a guid given as four words (WriterSpec.guidWords). */
+function takesWords(spec: WriterSpec, i: number): boolean {
+  if (spec.guidWords === undefined || !spec.guidWords.includes(i)) return false
+  if (spec.types[i] !== 'guid') throw new RangeError(`WriterSpec.guidWords: field ${i} is not a guid`)
+  return true
+}
+
 /** The parameters field `i` takes: one value, four words for a guid given as words, or none. */
 function params(spec: WriterSpec, i: number): string[] {
-  const type = spec.types[i]!
-  if (spec.guidWords === true && type === 'guid') return [0, 1, 2, 3].map((k) => `a${i}_${k}`)
-  if (spec.emptyVariable === true && FIELD_TYPES.get(type)!.variable) return []
+  if (takesWords(spec, i)) return [0, 1, 2, 3].map((k) => `a${i}_${k}`)
+  if (spec.emptyVariable === true && FIELD_TYPES.get(spec.types[i]!)!.variable) return []
   return [`a${i}`]
 }
 
 function fixedStore(spec: WriterSpec, slot: FixedSlot): string {
   const at = `o + ${slot.offset}`
-  if (spec.guidWords !== true || slot.type !== 'guid') return scalarStore(slot.type, at, `a${slot.index}`)
+  if (!takesWords(spec, slot.index)) return scalarStore(slot.type, at, `a${slot.index}`)
   // guid slots are 8-aligned (src/format/layout.ts), so word stores land on whole words.
   return params(spec, slot.index).map((word, k) => `i32[((${at}) >> 2) + ${k}] = ${word};`).join(' ')
 }
