@@ -20,7 +20,7 @@ import { createGateCheck, createRecordWriter, type WriterSpec } from './ring/wri
 import type { ArgsOf, FieldSpec } from './schema/field-type-tokens.js'
 import { checkKeyword, checkLevel, checkSampleRate, validateEvent, type EventOptions, type ValidEvent } from './schema/validate.js'
 import { trackTracer, untrackTracer } from './exit-flush.js'
-import type { Span } from './spans/span-kind.js'
+import { START_ID_WORDS, STOP_ID_WORDS, type Span } from './spans/span-kind.js'
 import { EventBuilder } from './dynamic/event-builder.js'
 import { SpanRegistry, type AttributeValue, type SpanOptions } from './spans/span-registry.js'
 
@@ -234,9 +234,9 @@ export class Tracer {
       const stopEntry = this[registerEvent](stop, 'stop')
       return {
         // Ungated: the span kind asks startEnabled() before it makes the span at all.
-        writeStart: this.writerOf(startEntry, { guidWords: true, ungated: true }),
-        writeStop: this.writerOf(stopEntry, { guidWords: true }),
-        writeStopEmpty: this.writerOf(stopEntry, { guidWords: true, emptyVariable: true }),
+        writeStart: this.writerOf(startEntry, { guidWords: START_ID_WORDS, ungated: true }),
+        writeStop: this.writerOf(stopEntry, { guidWords: STOP_ID_WORDS }),
+        writeStopEmpty: this.writerOf(stopEntry, { guidWords: STOP_ID_WORDS, emptyVariable: true }),
         startEnabled: createGateCheck(this.ring, startEntry.id),
       }
     },

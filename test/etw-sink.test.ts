@@ -58,6 +58,8 @@ describe('Tracer with etw.capture (native backend)', () => {
     const tracer = createTracer({ provider: PROVIDER, backend: 'native', file, etw: { capture } })
     const trace = tracer.event('AllTypes', ALL_TYPES, { level: 2, keyword: 0x8000_0000_0000_0001n })
     for (const row of ALL_TYPES_ROWS) trace(...row)
+    const typed = tracer.defineSpan('AllTypesSpan', ALL_TYPES)
+    for (const row of ALL_TYPES_ROWS) typed.run(() => {}, ...row)
     tracer.span('Outer', () => {
       tracer.span('Inner', () => {}, { size: 7, label: 'x' })
     })
@@ -71,8 +73,11 @@ describe('Tracer with etw.capture (native backend)', () => {
     expect(etw.provider).toBe(PROVIDER)
     expect(etw.guid).toBe(providerGuidText(PROVIDER))
     expect(etw.drops).toEqual([])
-    expect(ring).toHaveLength(2 + 3 * 2 + 5000)
+    expect(ring).toHaveLength(2 + 2 * 2 + 3 * 2 + 5000)
     expect(etw.events.map(pick)).toEqual(ring.map(asEtw))
+    // A typed span's attributes of every type reach ETW as the event's fields do.
+    const { activityId: _a, parentId: _p, traceId: _t, ...attributes } = etw.events.find((e) => e.name === 'AllTypesSpan' && e.opcode === 1)!.fields
+    expect(attributes).toEqual(etw.events.find((e) => e.name === 'AllTypes')!.fields)
     const innerStart = etw.events.find((e) => e.name === 'Inner' && e.opcode === 1)!
     const outerStart = etw.events.find((e) => e.name === 'Outer' && e.opcode === 1)!
     expect(innerStart.relatedActivityId).toBe(outerStart.activityId)

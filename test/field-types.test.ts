@@ -3,17 +3,16 @@ import { createTracer } from '../src/tracer.js'
 import { t } from '../src/schema/field-type-tokens.js'
 import { BACKENDS } from './helpers/backends.js'
 import { readEvents, tracePath } from './helpers/trace-files.js'
+import { prng } from './helpers/prng.js'
+import { ALL_TYPES, ALL_TYPES_ROWS, GUID } from './helpers/all-field-types.js'
 
-/** Deterministic values, so a failure reproduces. */
-function prng(seed: number): () => number {
-  let x = seed >>> 0 || 1
-  return () => {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    return (x >>> 0) / 2 ** 32
-  }
+/** A span Start's attributes: its fields without the span's ids. */
+function attributesOf(fields: Record<string, unknown>): Record<string, unknown> {
+  const { activityId: _a, parentId: _p, traceId: _t, ...attributes } = fields
+  return attributes
 }
+
+const ZERO_GUID = '00000000-0000-0000-0000-000000000000'
 
 const wrapInt = (bits: number, signed: boolean, v: number): number => {
   const n = Number.isFinite(v) ? Math.trunc(v) : 0
@@ -161,6 +160,48 @@ describe.each(BACKENDS)('field types (%s backend)', (backend) => {
       expect(event.fields).toEqual({ s: new TextDecoder().decode(new TextEncoder().encode(row.s)), f: row.f, u: row.u, b: row.b })
       expect(event.truncated).toBeUndefined()
     })
+  })
+
+  it('records every field type alike as event fields and as typed span attributes, by run() and start()', async () => {
+    const file = tracePath('span-types')
+    const tracer = createTracer({ provider: 'Test.Fields', backend, file })
+    const event = tracer.event('AllTypes', ALL_TYPES)
+    const kind = tracer.defineSpan('AllTypesSpan', ALL_TYPES)
+    for (const row of ALL_TYPES_ROWS) {
+      event(...row)
+      kind.run(() => {}, ...row)
+      kind.start(...row).end()
+    }
+    await tracer.close()
+    const events = await readEvents(file)
+    const expected = events.filter((e) => e.name === 'AllTypes').map((e) => e.fields)
+    expect(expected).toHaveLength(ALL_TYPES_ROWS.length)
+    const starts = events.filter((e) => e.name === 'AllTypesSpan' && e.opcode === 1).map((e) => attributesOf(e.fields))
+    expect(starts).toEqual(expected.flatMap((fields) => [fields, fields]))
+    expect(expected.map((fields) => [fields.g, fields.s, fields.u16])).toEqual([[GUID, ALL_TYPES_ROWS[0]![12], 65535], [ZERO_GUID, '', 0]])
+  })
+
+  it('takes a guid span attribute as a value wherever it stands, beside the span ids', async () => {
+    const file = tracePath('span-guids')
+    const tracer = createTracer({ provider: 'Test.Fields', backend, file })
+    const first = tracer.defineSpan('GuidFirst', [['g', t.guid], ['a', t.u16], ['s', t.str]])
+    const last = tracer.defineSpan('GuidLast', [['s', t.str], ['a', t.u16], ['g', t.guid]])
+    const two = tracer.defineSpan('TwoGuids', [['g', t.guid], ['h', t.guid]])
+    const text = '11111111-2222-3333-4444-555555555555'
+    const bytes = Uint8Array.from({ length: 16 }, (_, i) => 0xa0 + i)
+    first.run(() => {}, text, 513, 'after')
+    first.start(bytes, 1, 'x').end()
+    last.run(() => {}, 'before', 514, text)
+    two.start(text, GUID).end()
+    await tracer.close()
+    const starts = (await readEvents(file)).filter((e) => e.opcode === 1).map((e) => [e.name, attributesOf(e.fields)])
+    const bytesText = 'a3a2a1a0-a5a4-a7a6-a8a9-aaabacadaeaf'
+    expect(starts).toEqual([
+      ['GuidFirst', { g: text, a: 513, s: 'after' }],
+      ['GuidFirst', { g: bytesText, a: 1, s: 'x' }],
+      ['GuidLast', { s: 'before', a: 514, g: text }],
+      ['TwoGuids', { g: text, h: GUID }],
+    ])
   })
 
   it('records an event without fields', async () => {

@@ -6,10 +6,11 @@ import { describe, expect, it } from 'vitest'
 import { createTracer } from '../src/tracer.js'
 import { t } from '../src/schema/field-type-tokens.js'
 import { Level } from '../src/schema/levels.js'
-import { currentTraceparent, exportSpanContext, SpanStatus, withSpanContext, withTraceparent } from '../src/spans/index.js'
+import { currentTraceparent, exportSpanContext, SpanStatus, withSpanContext, withTraceparent, type AttributeValue } from '../src/spans/index.js'
 import type { TraceEvent } from '../src/reader/trace-items.js'
 import { BACKENDS } from './helpers/backends.js'
 import { readEvents, tracePath } from './helpers/trace-files.js'
+import { prng } from './helpers/prng.js'
 
 const ZERO = '00000000-0000-0000-0000-000000000000'
 
@@ -30,6 +31,12 @@ function spansOf(events: TraceEvent[]): Map<string, { start?: TraceEvent; stops:
 /** The reader's GUID text of 16 bytes given as hex (first three groups little-endian). */
 function guidText(hex: string): string {
   return hex.replace(/^(..)(..)(..)(..)(..)(..)(..)(..)(....)(.{12})$/, '$4$3$2$1-$6$5-$8$7-$9-$10')
+}
+
+/** A span Start's attributes: its fields without the span's ids. */
+function attributesOf(start: TraceEvent): Record<string, unknown> {
+  const { activityId: _a, parentId: _p, traceId: _t, ...attributes } = start.fields
+  return attributes
 }
 
 function byName(events: TraceEvent[], name: string, opcode: 1 | 2): TraceEvent[] {
@@ -228,10 +235,59 @@ describe.each(BACKENDS)('spans (%s backend)', (backend) => {
     }
     await tracer.close()
     const starts = (await readEvents(file)).filter((e) => e.opcode === 1)
-    const attributes = (e: TraceEvent) => Object.fromEntries(Object.entries(e.fields).filter(([k]) => !['activityId', 'parentId', 'traceId'].includes(k)))
-    expect(starts.map((e) => [e.name, attributes(e)])).toEqual(expected)
+    expect(starts.map((e) => [e.name, attributesOf(e)])).toEqual(expected)
     // Key order is part of the shape: { ok, n } and { n, ok } are two kinds with their own field order.
-    expect(Object.keys(attributes(starts[5]!))).toEqual(['ok', 'n'])
+    expect(Object.keys(attributesOf(starts[5]!))).toEqual(['ok', 'n'])
+  })
+
+  it('keeps dynamic span shapes apart whatever characters their keys hold', async () => {
+    const file = tracePath('span-shape-keys')
+    const tracer = createTracer({ provider: 'Test.Spans', backend, file })
+    // The issue's pair: joined as `key:type,...` both would be "a:str,b:f64".
+    tracer.span('s', () => {}, { 'a:str,b': 1 })
+    tracer.span('s', () => {}, { a: 'x', b: 2 })
+    // Seeded shapes over the characters a separator would use, in random order, each in turn.
+    const seed = 0x5eed
+    const random = prng(seed)
+    const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!
+    const parts = ['a', 'b', ':', ',', 'str', 'f64', 'bool', '=', ';', '|', ' ', '\u00e9']
+    const values = [1.5, 'x', true, 7n, Uint8Array.of(9)]
+    const shapes = Array.from({ length: 40 }, () => {
+      const attributes: Record<string, AttributeValue> = {}
+      const count = Math.floor(random() * 4)
+      for (let i = 0; i < count; i++) attributes[Array.from({ length: 1 + Math.floor(random() * 3) }, () => pick(parts)).join('')] = pick(values)
+      return attributes
+    })
+    const expected: Record<string, unknown>[] = [{ 'a:str,b': 1 }, { a: 'x', b: 2 }]
+    for (let round = 0; round < 3; round++) {
+      for (const attributes of shapes) {
+        tracer.span('s', () => {}, attributes)
+        tracer.startSpan('s', attributes).end()
+        expected.push(attributes, attributes)
+      }
+    }
+    await tracer.close()
+    const starts = byName(await readEvents(file), 's', 1).map(attributesOf)
+    expect(starts, `shapes from seed ${seed}`).toEqual(expected)
+  })
+
+  it('records every attribute value type of a dynamic span, by tracer.span() and startSpan()', async () => {
+    const file = tracePath('span-dynamic-types')
+    const tracer = createTracer({ provider: 'Test.Spans', backend, file })
+    const attributes = {
+      n: 1.5, nan: Number.NaN, negZero: -0, int: 2 ** 53, big: -(2n ** 63n), wide: 2n ** 64n - 1n, yes: true, no: false,
+      s: 'héllo € 😀', empty: '', bin: Uint8Array.of(0, 1, 255), none: new Uint8Array(0), nil: null, undef: undefined,
+      guidText: '11111111-2222-3333-4444-555555555555',
+    }
+    const asRecorded = {
+      ...attributes, big: -(2n ** 63n), wide: -1n, nil: 'null', undef: 'undefined',
+    }
+    tracer.span('Dynamic', () => {}, attributes)
+    tracer.startSpan('Dynamic', attributes).end()
+    await tracer.close()
+    const starts = byName(await readEvents(file), 'Dynamic', 1).map(attributesOf)
+    expect(starts).toEqual([asRecorded, asRecorded])
+    expect(Object.is(starts[0]!.negZero, -0)).toBe(true)
   })
 
   it('ends a span once whatever a hand-made thenable does, and records a throwing then as the error', async () => {

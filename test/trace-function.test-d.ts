@@ -2,6 +2,7 @@
 import { describe, expectTypeOf, it } from 'vitest'
 import { createTracer } from '../src/tracer.js'
 import { t } from '../src/schema/field-type-tokens.js'
+import { ALL_TYPES } from './helpers/all-field-types.js'
 
 const tracer = createTracer({ provider: 'Types.Test', backend: 'js' })
 
@@ -52,5 +53,16 @@ describe('tracer.defineSpan() typing', () => {
     action.start('1', 'a')
     // @ts-expect-error a missing attribute
     action.run(() => 1, 7)
+  })
+
+  it('types attributes of every field type as an event of the same fields types its arguments', () => {
+    const kind = tracer.defineSpan('AllTypesSpan', ALL_TYPES)
+    const event = tracer.event('AllTypesEvent', ALL_TYPES)
+    expectTypeOf(kind.start).parameters.toEqualTypeOf<Parameters<typeof event>>()
+    expectTypeOf<Parameters<typeof kind.run<void>>>().toEqualTypeOf<[() => void, ...Parameters<typeof event>]>()
+    const guidFirst = tracer.defineSpan('GuidFirst', [['g', t.guid], ['a', t.u16], ['s', t.str]])
+    guidFirst.run(() => {}, '11111111-2222-3333-4444-555555555555', 513, 'after')
+    // @ts-expect-error a guid attribute is one value, not four words
+    guidFirst.run(() => {}, 1, 2, 3, 4, 513, 'after')
   })
 })

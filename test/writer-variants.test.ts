@@ -1,5 +1,6 @@
 // The writer variants span records use (WriterSpec.guidWords, WriterSpec.emptyVariable), on a
-// schema with every kind of variable field and guids around them, read back by the reader.
+// schema with every kind of variable field and guids around them, read back by the reader. Only
+// the guid fields guidWords names take words: a span's ids, not its guid attributes.
 
 import { describe, expect, it } from 'vitest'
 import { guidText } from '../src/reader/guid-text.js'
@@ -22,11 +23,11 @@ describe.each(BACKENDS)('span writer variants (%s backend)', (backend) => {
     const file = tracePath('writer-variants')
     const tracer = createTracer({ provider: 'Test.Writers', backend, file })
     const entry = tracer[registerEvent](validateEvent('Mixed', FIELDS))
-    const words = tracer.writerOf(entry, { guidWords: true })
-    const wordsEmpty = tracer.writerOf(entry, { guidWords: true, emptyVariable: true })
+    const words = tracer.writerOf(entry, { guidWords: [1, 5] })
+    const wordsEmpty = tracer.writerOf(entry, { guidWords: [1, 5], emptyVariable: true })
     const g = [0x01020304, -1, -0x80000000, 0x7fffffff]
     const h = [0, 1, -2, 0x12345678]
-    const ungated = tracer.writerOf(entry, { guidWords: true, emptyVariable: true, ungated: true })
+    const ungated = tracer.writerOf(entry, { guidWords: [1, 5], emptyVariable: true, ungated: true })
     words(7, ...g, 'héllo', Uint8Array.of(1, 2, 3), [4, 5], ...h)
     wordsEmpty(8, ...h, ...g)
     // Level Info (4) off: the gated writers record nothing, the ungated one (its caller checked) does.
@@ -42,5 +43,37 @@ describe.each(BACKENDS)('span writer variants (%s backend)', (backend) => {
       { a: 9, g: wordsText(g), s: '', b: new Uint8Array(0), arr: new Uint32Array(0), h: wordsText(g) },
     ])
     expect(wordsText([0x01020304, 0, 0, 0])).toBe('01020304-0000-0000-0000-000000000000')
+  })
+})
+
+describe.each(BACKENDS)('WriterSpec.guidWords (%s backend)', (backend) => {
+  it('passes only the guid fields it names as words; the others take a guid string or 16 bytes', async () => {
+    const file = tracePath('writer-guid-words')
+    const tracer = createTracer({ provider: 'Test.Writers', backend, file })
+    const entry = tracer[registerEvent](validateEvent('Mixed', FIELDS))
+    const first = tracer.writerOf(entry, { guidWords: [1] })
+    const last = tracer.writerOf(entry, { guidWords: [5] })
+    const none = tracer.writerOf(entry, { guidWords: [] })
+    const g = [0x01020304, -1, -0x80000000, 0x7fffffff]
+    const text = '11111111-2222-3333-4444-555555555555'
+    const bytes = Uint8Array.from({ length: 16 }, (_, i) => 0xa0 + i)
+    first(1, ...g, 'x', Uint8Array.of(1), [2], text)
+    last(2, bytes, 'y', Uint8Array.of(3), [4], ...g)
+    none(3, text, 'z', Uint8Array.of(5), [6], bytes)
+    await tracer.close()
+    const events = (await readEvents(file)).filter((e) => e.name === 'Mixed')
+    const bytesText = guidText(bytes, 0)
+    expect(events.map((e) => e.fields)).toEqual([
+      { a: 1, g: wordsText(g), s: 'x', b: Uint8Array.of(1), arr: Uint32Array.of(2), h: text },
+      { a: 2, g: bytesText, s: 'y', b: Uint8Array.of(3), arr: Uint32Array.of(4), h: wordsText(g) },
+      { a: 3, g: text, s: 'z', b: Uint8Array.of(5), arr: Uint32Array.of(6), h: bytesText },
+    ])
+  })
+
+  it('refuses to take a field that is not a guid as words', async () => {
+    const tracer = createTracer({ provider: 'Test.Writers', backend })
+    const entry = tracer[registerEvent](validateEvent('Mixed', FIELDS))
+    expect(() => tracer.writerOf(entry, { guidWords: [0] })).toThrow(new RangeError('WriterSpec.guidWords: field 0 is not a guid'))
+    await tracer.close()
   })
 })

@@ -23,11 +23,12 @@ export interface WriterSpec {
   /** Cap for str and binary bytes, and for array bytes. */
   maxStringBytes: number
   /**
-   * Each guid field is passed as four int32 words (little-endian byte order) instead of one
-   * value: span records, whose ids are kept as words (src/spans/ids.ts), store them with four
-   * word stores and no byte array.
+   * Indices of guid fields passed as four int32 words (little-endian byte order) instead of one
+   * value: a span record's ids, kept as words (src/spans/ids.ts), are stored with four word
+   * stores and no byte array. Only the fields named: a guid attribute of a span takes its value
+   * as any other guid field does.
    */
-  guidWords?: boolean
+  guidWords?: readonly number[]
   /**
    * Every variable-size field is written empty and takes no argument, so the record has a fixed
    * size and nothing is measured: a span's OK Stop, whose error strings are always empty.
@@ -141,17 +142,23 @@ function varPlan(type: FieldTypeName, arg: string, k: number): VarPlan {
   }
 }
 
+/** Whether field `i` is a guid given as four words (WriterSpec.guidWords). */
+function takesWords(spec: WriterSpec, i: number): boolean {
+  if (spec.guidWords === undefined || !spec.guidWords.includes(i)) return false
+  if (spec.types[i] !== 'guid') throw new RangeError(`WriterSpec.guidWords: field ${i} is not a guid`)
+  return true
+}
+
 /** The parameters field `i` takes: one value, four words for a guid given as words, or none. */
 function params(spec: WriterSpec, i: number): string[] {
-  const type = spec.types[i]!
-  if (spec.guidWords === true && type === 'guid') return [0, 1, 2, 3].map((k) => `a${i}_${k}`)
-  if (spec.emptyVariable === true && FIELD_TYPES.get(type)!.variable) return []
+  if (takesWords(spec, i)) return [0, 1, 2, 3].map((k) => `a${i}_${k}`)
+  if (spec.emptyVariable === true && FIELD_TYPES.get(spec.types[i]!)!.variable) return []
   return [`a${i}`]
 }
 
 function fixedStore(spec: WriterSpec, slot: FixedSlot): string {
   const at = `o + ${slot.offset}`
-  if (spec.guidWords !== true || slot.type !== 'guid') return scalarStore(slot.type, at, `a${slot.index}`)
+  if (!takesWords(spec, slot.index)) return scalarStore(slot.type, at, `a${slot.index}`)
   // guid slots are 8-aligned (src/format/layout.ts), so word stores land on whole words.
   return params(spec, slot.index).map((word, k) => `i32[((${at}) >> 2) + ${k}] = ${word};`).join(' ')
 }
@@ -159,9 +166,8 @@ function fixedStore(spec: WriterSpec, slot: FixedSlot): string {
 function generateSource(spec: WriterSpec, layout: RecordLayout, mask: number): string {
   const args = spec.types.flatMap((_, i) => params(spec, i))
   const fixedStores = layout.fixed.map((slot) => fixedStore(spec, slot))
-  const wordGuid = (type: FieldTypeName) => spec.guidWords === true && type === 'guid'
   // Span ids passed as words are the tracer's own int32s: nothing to coerce.
-  const coercions = layout.fixed.filter((slot) => !wordGuid(slot.type)).map((slot) => coerce(slot.type, `a${slot.index}`)).filter((c) => c !== '')
+  const coercions = layout.fixed.filter((slot) => !takesWords(spec, slot.index)).map((slot) => coerce(slot.type, `a${slot.index}`)).filter((c) => c !== '')
   const empty = spec.emptyVariable === true
   const plans = empty ? [] : layout.variable.map((slot, k) => varPlan(slot.type, `a${slot.index}`, k))
   const arrays = empty ? [] : layout.variable.flatMap((slot, k) => FIELD_TYPES.get(slot.type)!.element === undefined ? [] : [k])
@@ -188,7 +194,7 @@ function generateSource(spec: WriterSpec, layout: RecordLayout, mask: number): s
   // Only a guid string can still throw while writing (a malformed one); writeGuid runs no user code.
   const stores = [...fixedStores, ...emptyHeaders].join('\n    ') +
     (variable ? `\n    let q = o + ${layout.fixedEnd};\n    ${plans.map((p) => p.write).join('\n    ')}` : '')
-  const guarded = layout.fixed.some((slot) => slot.type === 'guid' && !wordGuid(slot.type))
+  const guarded = layout.fixed.some((slot) => slot.type === 'guid' && !takesWords(spec, slot.index))
     ? `try {\n    ${stores}\n  } catch { ring.dropInvalid(ID); return; }`
     : stores
   return `'use strict';

@@ -9,7 +9,8 @@ import { childContext, NO_PARENT, rootContext, spanIdHex, traceIdHex, type SpanC
 type Writer = (...args: unknown[]) => void
 
 /**
- * A span kind's record writers, ids passed as words (WriterSpec.guidWords): the Start (ungated:
+ * A span kind's record writers, ids passed as words (WriterSpec.guidWords, START_ID_WORDS and
+ * STOP_ID_WORDS), attributes as values: the Start (ungated:
  * call it only after startEnabled()), the Stop, and the Stop with empty error strings
  * (WriterSpec.emptyVariable), which measures no string.
  */
@@ -20,6 +21,13 @@ export interface SpanWriters {
   /** Whether the Start records now (level, keyword, ETW sessions, tracer open). */
   startEnabled: () => boolean
 }
+
+/**
+ * The fields of a Start and of a Stop whose span ids the writers take as four words each: the
+ * ids alone, never a guid attribute, which is passed as any guid value.
+ */
+export const START_ID_WORDS: readonly number[] = START_ID_FIELDS.map((_, i) => i)
+export const STOP_ID_WORDS: readonly number[] = [STOP_FIELDS.findIndex((f) => f.name === 'activityId')]
 
 export function startSchema(base: ValidEvent): ValidEvent {
   return { ...base, opcode: SPAN_START_OPCODE, fields: [...START_ID_FIELDS, ...base.fields] }
@@ -180,16 +188,6 @@ export class SpanKind {
     writers: SpanWriters,
   ) {
     this.fast = makeKindFunctions(name, attributeCount, writers)
-  }
-
-  /** Starts a span, a child of the current span if any. */
-  start(attributes: readonly unknown[]): Span {
-    return this.fast.startValues(attributes)
-  }
-
-  /** Runs `fn` inside a new span; sync or async, its result or error passes through unchanged. */
-  run<R>(fn: () => R, attributes: readonly unknown[]): R {
-    return this.fast.runValues(fn, attributes) as R
   }
 }
 

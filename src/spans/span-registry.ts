@@ -1,5 +1,7 @@
 // The span kinds of one tracer: typed ones from defineSpan(), and dynamic ones made on first
-// use from the keys and value types of an attributes object (cached per name and shape).
+// use from the keys and value types of an attributes object (cached per name and shape). A shape
+// is a path in a trie, one edge per attribute (its key, then its type), never a joined string:
+// keys may hold any character but control characters, so no separator could be safe.
 
 import { TracerError } from '../errors.js'
 import type { FieldTypeName } from '../format/field-types.js'
@@ -28,7 +30,8 @@ function attributeType(value: unknown): FieldTypeName {
 export type SpanOptions = Pick<EventOptions, 'level' | 'keyword' | 'clock'>
 
 export class SpanRegistry {
-  private readonly dynamic = new Map<string, Map<string, SpanKind>>()
+  /** Per name, the root of its shape trie. */
+  private readonly dynamic = new Map<string, SpanShapeNode>()
   /** Per name, the shape of its last dynamic span. */
   private readonly lastShape = new Map<string, Shape>()
   /** The last name looked up and its shape: a span called in a loop skips the Map. */
@@ -49,19 +52,10 @@ export class SpanRegistry {
   }
 
   /**
-   * The kind for `name` and the shape of `attributes`, and the attribute values in field order.
-   * Reading the object runs user getters: if one throws, the span is recorded without
-   * attributes rather than not at all.
-   */
-  forAttributes(name: string, attributes: Record<string, AttributeValue> | undefined): [SpanKind, unknown[]] {
-    const values: unknown[] = []
-    return [this.kindFor(name, attributes, values), values]
-  }
-
-  /**
    * The kind for `name` and the shape of `attributes`; fills `values` in field order. The common
    * case, the same shape as the last span of that name, compares keys and value types against
-   * it and builds no shape string.
+   * it and walks no trie. Reading the object runs user getters: if one throws, the span is
+   * recorded without attributes rather than not at all.
    */
   kindFor(name: string, attributes: Record<string, AttributeValue> | undefined, values: unknown[]): SpanKind {
     let keys: string[] = EMPTY
@@ -81,16 +75,20 @@ export class SpanRegistry {
       return last.kind
     }
     const types = keys.map((_, i) => attributeType(values[i]))
-    const shape = keys.map((key, i) => `${key}:${types[i]}`).join(',')
-    let byShape = this.dynamic.get(name)
-    if (byShape === undefined) {
-      byShape = new Map()
-      this.dynamic.set(name, byShape)
-    }
-    let kind = byShape.get(shape)
+    let root = this.dynamic.get(name)
+    let node = root
+    for (let i = 0; i < keys.length && node !== undefined; i++) node = node.child(keys[i]!, types[i]!)
+    let kind = node?.kind
     if (kind === undefined) {
+      // Validated before anything is kept: a refused name or key leaves no node behind.
       kind = this.define(name, keys.map((key, i) => [key, types[i]] as const))
-      byShape.set(shape, kind)
+      if (root === undefined) {
+        root = new SpanShapeNode()
+        this.dynamic.set(name, root)
+      }
+      node = root
+      for (let i = 0; i < keys.length; i++) node = node.childOrAdd(keys[i]!, types[i]!)
+      node.kind = kind
     }
     const entry = { keys, types, kind }
     this.lastShape.set(name, entry)
@@ -101,6 +99,32 @@ export class SpanRegistry {
 }
 
 const EMPTY: string[] = []
+
+/** A node of a name's shape trie: the kind whose attributes are the path to it, once used. */
+class SpanShapeNode {
+  kind: SpanKind | undefined = undefined
+  private readonly children = new Map<string, Map<FieldTypeName, SpanShapeNode>>()
+
+  /** The node one attribute (`key`, of `type`) further, if a shape has passed there. */
+  child(key: string, type: FieldTypeName): SpanShapeNode | undefined {
+    return this.children.get(key)?.get(type)
+  }
+
+  /** child(), made if it is missing. */
+  childOrAdd(key: string, type: FieldTypeName): SpanShapeNode {
+    let byType = this.children.get(key)
+    if (byType === undefined) {
+      byType = new Map()
+      this.children.set(key, byType)
+    }
+    let node = byType.get(type)
+    if (node === undefined) {
+      node = new SpanShapeNode()
+      byType.set(type, node)
+    }
+    return node
+  }
+}
 
 interface Shape {
   keys: readonly string[]
