@@ -1,5 +1,5 @@
-// createTracer()'s options and their checks: every mistake is a TracerError with a code, thrown
-// before anything is allocated.
+// createTracer()'s options and their checks: every mistake, an unknown key included, is a
+// TracerError with a code, thrown before anything is allocated.
 
 import { DEFAULT_RING_BYTES, MAX_RING_BYTES, MIN_RING_BYTES } from './format/ring-layout.js'
 import { DEFAULT_MAX_STRING_BYTES, MAX_STRING_BYTES } from './format/record-layout.js'
@@ -50,10 +50,75 @@ export interface EtwOptions {
   forceWrites?: boolean
 }
 
+/**
+ * Every key of TracerOptions, so that a misspelt one is an error rather than silently ignored. The
+ * `satisfies` makes a key added to TracerOptions without a line here (or one here that
+ * TracerOptions lacks) a compile error.
+ */
+const TRACER_OPTION_KEYS = Object.keys({
+  provider: true,
+  backend: true,
+  ringBytes: true,
+  onFull: true,
+  file: true,
+  fileMode: true,
+  level: true,
+  keywords: true,
+  maxStringBytes: true,
+  threadName: true,
+  flushOnExit: true,
+  etw: true,
+} satisfies Record<keyof TracerOptions, true>)
+
+const ETW_OPTION_KEYS = Object.keys({
+  capture: true,
+  forceWrites: true,
+} satisfies Record<keyof EtwOptions, true>)
+
+/**
+ * Edit distance with adjacent transpositions (optimal string alignment): 'ringDri' is one edit
+ * from 'ringDir', 'flie' one from 'file'.
+ */
+function editDistance(a: string, b: string): number {
+  const rows = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)))
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1
+      let d = Math.min(rows[i - 1]![j]! + 1, rows[i]![j - 1]! + 1, rows[i - 1]![j - 1]! + cost)
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, rows[i - 2]![j - 2]! + 1)
+      rows[i]![j] = d
+    }
+  }
+  return rows[a.length]![b.length]!
+}
+
+/** The known key nearest to `key` (case ignored; the first listed wins a tie). */
+export function nearestKey(key: string, known: readonly string[]): string {
+  let best = known[0]!
+  let bestDistance = Infinity
+  for (const candidate of known) {
+    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase())
+    if (distance < bestDistance) {
+      best = candidate
+      bestDistance = distance
+    }
+  }
+  return best
+}
+
+function checkKnownKeys(object: object, known: readonly string[], prefix: string): void {
+  for (const key of Object.keys(object)) {
+    if (!known.includes(key)) {
+      throw new TracerError('INVALID_OPTION', `ringtrace: unknown option ${JSON.stringify(prefix + key)}; did you mean ${prefix}${nearestKey(key, known)}?`)
+    }
+  }
+}
+
 export function checkOptions(options: TracerOptions): Required<Pick<TracerOptions, 'ringBytes' | 'onFull' | 'maxStringBytes'>> {
   if (typeof options !== 'object' || options === null) {
     throw new TracerError('INVALID_OPTION', 'ringtrace: createTracer() expects an options object with at least { provider }')
   }
+  checkKnownKeys(options, TRACER_OPTION_KEYS, '')
   const { provider } = options
   if (typeof provider !== 'string' || provider.length === 0 || provider.length > 255 || provider.includes('\0')) {
     throw new TracerError('INVALID_OPTION', `ringtrace: provider must be a non-empty string of at most 255 characters without NUL, got ${JSON.stringify(provider)}`)
@@ -80,6 +145,7 @@ export function checkOptions(options: TracerOptions): Required<Pick<TracerOption
   if (etw !== undefined && (typeof etw !== 'object' || etw === null)) {
     throw new TracerError('INVALID_OPTION', `ringtrace: etw must be an object such as { capture: 'trace.etwcap' }, got ${String(etw)}`)
   }
+  if (etw !== undefined) checkKnownKeys(etw, ETW_OPTION_KEYS, 'etw.')
   if (etw?.capture !== undefined && (typeof etw.capture !== 'string' || etw.capture.length === 0)) {
     throw new TracerError('INVALID_OPTION', `ringtrace: etw.capture must be a path string, got ${String(etw.capture)}`)
   }
