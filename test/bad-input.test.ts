@@ -44,6 +44,44 @@ describe('createTracer() options', () => {
   })
 })
 
+describe('createTracer() option keys', () => {
+  const typos: [string, Record<string, unknown>, string][] = [
+    ['a misspelt key', { ringDri: 1 << 16 }, 'ringtrace: unknown option "ringDri"; did you mean ringBytes?'],
+    ['a transposition', { flie: 'x.rtrc' }, 'ringtrace: unknown option "flie"; did you mean file?'],
+    ['a key in the wrong case', { filemode: 'append' }, 'ringtrace: unknown option "filemode"; did you mean fileMode?'],
+    ['an unknown key set to undefined', { keyword: undefined }, 'ringtrace: unknown option "keyword"; did you mean keywords?'],
+    ['an unknown etw key', { etw: { captrue: 'x.etwcap' } }, 'ringtrace: unknown option "etw.captrue"; did you mean etw.capture?'],
+  ]
+  it.each(typos)('rejects %s with INVALID_OPTION naming it and the nearest known option', (_, extra, message) => {
+    let error: unknown
+    try {
+      createTracer({ provider: 'P', backend: 'js', flushOnExit: false, ...extra } as TracerOptions)
+    } catch (caught) {
+      error = caught
+    }
+    expect({ isTracerError: error instanceof TracerError, code: (error as TracerError).code, message: (error as TracerError).message })
+      .toEqual({ isTracerError: true, code: 'INVALID_OPTION', message })
+  })
+
+  it('accepts every option key docs/api.md lists', () => {
+    const options: Required<TracerOptions> = {
+      provider: 'Test.AllOptions',
+      backend: 'native',
+      ringBytes: 1 << 16,
+      onFull: 'discard',
+      file: tracePath('all-options'),
+      fileMode: 'truncate',
+      level: 4,
+      keywords: 1n,
+      maxStringBytes: 64,
+      threadName: 'main',
+      flushOnExit: false,
+      etw: { capture: tracePath('all-options-etw'), forceWrites: false },
+    }
+    createTracer(options).closeSync()
+  })
+})
+
 describe.each(BACKENDS)('bad input (%s backend)', (backend) => {
   it('rejects invalid schemas at tracer.event() with a code', async () => {
     const tracer = createTracer({ provider: 'Test.Bad', backend })
