@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { createTracer, type TracerOptions } from '../src/tracer.js'
 import { t } from '../src/schema/field-type-tokens.js'
 import { TracerError } from '../src/errors.js'
+import { testHooksOf } from '../src/backend/select-backend.js'
 import { BACKENDS } from './helpers/backends.js'
 import { readAll, tracePath } from './helpers/trace-files.js'
 
@@ -83,6 +84,21 @@ describe('createTracer() option keys', () => {
 })
 
 describe.each(BACKENDS)('bad input (%s backend)', (backend) => {
+  it('takes a drain delay (a test hook) in whole microseconds up to 10 s', () => {
+    const hooks = testHooksOf(backend)
+    const refused = [-1, 1.5, 10_000_001, Number.NaN].filter((micros) => {
+      try {
+        hooks.setDrainDelay(micros)
+        return false
+      } catch (error) {
+        return error instanceof RangeError
+      }
+    })
+    expect(refused).toEqual([-1, 1.5, 10_000_001, Number.NaN])
+    hooks.setDrainDelay(10_000_000)
+    hooks.setDrainDelay(0)
+  })
+
   it('rejects invalid schemas at tracer.event() with a code', async () => {
     const tracer = createTracer({ provider: 'Test.Bad', backend })
     tracer.event('Taken', [])

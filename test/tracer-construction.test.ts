@@ -137,6 +137,20 @@ describe('a createTracer() that throws', () => {
     tracer.closeSync()
   })
 
+  it('turns each ETW sink refusal into a TracerError (native backend)', () => {
+    const provider = 'Test.Failed.EtwErrors'
+    const missing = thrown(() => createTracer({ provider, backend: 'native', etw: { capture: '/nonexistent-dir/x/y.etwcap' }, flushOnExit: false }))
+    const open = createTracer({ provider, backend: 'native', etw: { capture: tracePath('etw-open') }, flushOnExit: false })
+    const conflict = thrown(() => createTracer({ provider, backend: 'native', etw: { capture: tracePath('etw-other') }, flushOnExit: false }))
+    open.closeSync()
+    const shape = (error: unknown) => ({ isTracerError: error instanceof TracerError, code: (error as TracerError).code, causeCode: ((error as TracerError).cause as { code?: unknown } | undefined)?.code })
+    expect([shape(missing), shape(conflict)]).toEqual([
+      { isTracerError: true, code: 'SINK_ERROR', causeCode: 'ERR_RINGTRACE_IO' },
+      { isTracerError: true, code: 'INVALID_OPTION', causeCode: 'ERR_RINGTRACE_STATE' },
+    ])
+    expect((missing as Error).message).toBe('ringtrace: etw: cannot open /nonexistent-dir/x/y.etwcap: No such file or directory')
+  })
+
   describe.each(BACKENDS)('with a failure injected at each step (%s backend)', (backend) => {
     const withEtw = backend === 'native'
     const steps = withEtw
