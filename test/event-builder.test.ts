@@ -267,7 +267,7 @@ describe.each(BACKENDS)('EventBuilder (%s backend)', (backend) => {
         resetKeyword: codeOf(() => eb.reset('Ok', Level.Info, h)),
         resetOpcode: codeOf(() => eb.reset('Ok', Level.Info, 1n, h)),
         addName: codeOf(() => eb.reset('Ok', Level.Info, 1n).addU32(h, 1)),
-        addType: codeOf(() => eb.reset('Ok', Level.Info, 1n).add('n', h, 1)),
+        addType: codeOf(() => eb.reset('Ok', Level.Info, 1n).add('n', h as 'u32', 1)),
         addOutType: codeOf(() => eb.reset('Ok', Level.Info, 1n).addU32('n', 1, h)),
         addTag: codeOf(() => eb.reset('Ok', Level.Info, 1n).addU32('n', 1, 0, h)),
       }
