@@ -118,6 +118,8 @@ describe.each(BACKENDS)('bad input (%s backend)', (backend) => {
     expect(codeOf(() => tracer.event('E7', [], { level: 9 }))).toBe('INVALID_OPTION')
     expect(codeOf(() => tracer.event('E8', [], { sampleRate: 2 }))).toBe('INVALID_OPTION')
     expect(codeOf(() => tracer.event('E9', [], { clock: 'slow' as never }))).toBe('INVALID_OPTION')
+    expect(() => tracer.event('E10', [], { levle: 3 } as never)).toThrow('ringtrace: unknown option "levle"; did you mean level?')
+    expect(codeOf(() => tracer.event('E11', [], null as never))).toBe('INVALID_OPTION')
     await tracer.close()
     expect(codeOf(() => tracer.event('Late', []))).toBe('TRACER_CLOSED')
   })

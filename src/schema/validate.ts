@@ -4,6 +4,7 @@
 import { FIELD_TYPES, type FieldTypeName } from '../format/field-types.js'
 import { MAX_FIELDS } from '../format/record-layout.js'
 import { describeValue, TracerError } from '../errors.js'
+import { checkKnownKeys } from '../option-keys.js'
 import type { Clock } from '../ring/writer-codegen.js'
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/
@@ -26,6 +27,16 @@ export interface EventOptions {
   /** Whether the event starts enabled (default true). */
   enabled?: boolean
 }
+
+/** Every key of EventOptions (the `satisfies` keeps the two in step). */
+const EVENT_OPTION_KEYS = Object.keys({
+  level: true,
+  keyword: true,
+  opcode: true,
+  clock: true,
+  sampleRate: true,
+  enabled: true,
+} satisfies Record<keyof EventOptions, true>)
 
 export interface ValidEvent {
   name: string
@@ -105,6 +116,10 @@ export function validateEvent(name: unknown, fields: unknown, options: EventOpti
     }
     return { name: fieldName, type: type as FieldTypeName }
   })
+  if (typeof options !== 'object' || options === null) {
+    throw new TracerError('INVALID_OPTION', `ringtrace: the options of event ${String(name)} must be an object, got ${describeValue(options)}`)
+  }
+  checkKnownKeys(options, EVENT_OPTION_KEYS, '')
   const clock = options.clock ?? 'precise'
   if (clock !== 'precise' && clock !== 'coarse') {
     throw new TracerError('INVALID_OPTION', `ringtrace: clock must be 'precise' or 'coarse', got ${describeValue(clock)}`)
