@@ -160,8 +160,9 @@ export class Tracer {
       // tracer could not be made, and a sink that cannot even close has nothing left to lose.
       const quietly = (release: () => void) => { try { release() } catch { /* see above */ } }
       if (tracked) untrackTracer(this)
-      if (ring !== null) quietly(() => binding.closeRing(ring!.id))
       if (sinkId !== 0 && !attached) quietly(() => binding.releaseFileSink(sinkId))
+      const ringId = ring?.id
+      if (ringId !== undefined) quietly(() => binding.closeRing(ringId))
       if (etwSinkId !== 0 && !etwAttached) quietly(() => etw!.releaseEtwSink(etwSinkId))
       throw error
     }

@@ -220,14 +220,14 @@ export function createGateCheck(ring: RingProducer, eventId: number): () => bool
  * when the source is built; whatever the caller passed, only these values reach the source.
  */
 function checkSpec(spec: WriterSpec): WriterSpec {
-  const { eventId, clock, maxStringBytes } = spec
-  const types: unknown[] = Array.isArray(spec.types) ? [...spec.types] : []
+  const { eventId, types: given, clock, maxStringBytes } = spec
   if (!Number.isInteger(eventId) || eventId < FIRST_EVENT_ID || eventId >= MAX_EVENTS) {
     throw new RangeError(`ringtrace: a record writer's eventId must be an integer from ${FIRST_EVENT_ID} to ${MAX_EVENTS - 1}, got ${describeValue(eventId)}`)
   }
-  if (!Array.isArray(spec.types) || types.length > MAX_FIELDS) {
+  if (!Array.isArray(given) || given.length > MAX_FIELDS) {
     throw new RangeError(`ringtrace: a record writer's types must be an array of at most ${MAX_FIELDS} type names`)
   }
+  const types: unknown[] = [...given]
   for (const type of types) {
     if (typeof type !== 'string' || !FIELD_TYPES.has(type)) {
       throw new RangeError(`ringtrace: a record writer's types must be field type names, got ${describeValue(type)}`)
