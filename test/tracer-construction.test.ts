@@ -48,7 +48,7 @@ const FAILED_TRACERS = join(__dirname, 'fixtures', 'failed-tracers.js')
 const MISSING_FILE = '/nonexistent-dir/x/y.rtrc'
 
 function openFds(): number {
-  return readdirSync('/proc/self/fd').length
+  return readdirSync('/dev/fd').length
 }
 
 function thrown(fn: () => unknown): unknown {
