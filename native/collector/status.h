@@ -1,6 +1,5 @@
 // Result of a collector call, mapped by the addon onto the JS error class it names. The native
-// core is built without exceptions, so failures travel as values, and [[nodiscard]] makes the
-// compiler refuse a dropped one: a caller handles it or says why not (static_cast<void>).
+// core is built without exceptions, so failures travel as values.
 #pragma once
 
 #include <string>
@@ -16,7 +15,7 @@ enum class StatusCode {
   kUnsupported, // not available on this OS or build: Error
 };
 
-struct [[nodiscard]] Status {
+struct Status {
   StatusCode code = StatusCode::kOk;
   std::string message;
 
