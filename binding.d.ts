@@ -1,5 +1,8 @@
 // The native addon's interface: the only contract between src/binding.ts and native/addon/.
 // Every function validates its arguments and throws a TypeError/RangeError naming the bad one.
+// Other failures are Errors with a `code` (ERR_RINGTRACE_IO, ERR_RINGTRACE_NO_MEMORY,
+// ERR_RINGTRACE_STATE, ERR_RINGTRACE_UNSUPPORTED); the TS backend throws the same, so the tracer
+// maps both onto one TracerError.
 
 export interface NativeRing {
   /** Process-wide unique ring id; also the stream id in trace files. */
@@ -33,14 +36,26 @@ export interface NativeRingStats {
 }
 
 export interface NativeBinding {
-  /** Allocates a ring of `capacity` data bytes (power of two, 4 KiB .. 1 GiB), control block zeroed. */
+  /**
+   * Allocates a ring of `capacity` data bytes (power of two, 4 KiB .. 1 GiB), control block
+   * zeroed; ERR_RINGTRACE_NO_MEMORY when it cannot. A ring never attached is released by
+   * closeRing() (its memory then lives until the ArrayBuffer is collected).
+   */
   createRing(capacity: number, overwrite: boolean): NativeRing
   /**
    * Opens (or joins, when this process already has it open) a trace file sink and returns its id.
    * A new sink opens the path truncated when `truncate`, else for append; it writes `fileChunk`
-   * (a complete FILE chunk) when it truncated or the file is empty.
+   * (a complete FILE chunk) when it truncated or the file is empty. A file that cannot be opened
+   * throws ERR_RINGTRACE_IO, "cannot open <path>: <reason>". The open holds a reference that the
+   * attachRing() naming the sink claims, or releaseFileSink() gives back.
    */
   openFileSink(path: string, truncate: boolean, fileChunk: Uint8Array): number
+  /**
+   * Gives back an open of openFileSink() that no attachRing() claimed (a tracer whose
+   * construction failed after it): the file is closed when that was its last reference. Throws
+   * ERR_RINGTRACE_STATE when the sink has no such open.
+   */
+  releaseFileSink(sinkId: number): void
   /**
    * Hands the ring to the collector. `sinkId` 0 means no file (records are drained and counted).
    * `streamChunk` (a complete STREAM chunk) is written to the sink first. `originMonoNs` is the
@@ -58,11 +73,13 @@ export interface NativeBinding {
    * failed registration). `forceWrites` (tests): the live provider writes every event as if a
    * session wanted all of them; with a capture path too, each event goes to ETW and to the
    * capture file. Joining an open sink with another GUID, traits, capture file or forceWrites
-   * throws ERR_RINGTRACE_STATE; a file that cannot be created, ERR_RINGTRACE_IO. The sink is shared by every thread's rings and closed (its
+   * throws ERR_RINGTRACE_STATE; a file that cannot be created, ERR_RINGTRACE_IO. As with openFileSink(), the open's reference is claimed by attachEtwSink() or given back by releaseEtwSink(). The sink is shared by every thread's rings and closed (its
    * capture file flushed and closed) when the last ring attached to it closes. Optional: the TS
    * ring backend has no TraceLogging encoder and leaves it out.
    */
   openEtwSink?(provider: string, guid: Uint8Array, traits: Uint8Array, capturePath: string | null, forceWrites: boolean): number
+  /** As releaseFileSink(), for an open of openEtwSink() that no attachEtwSink() claimed. Optional, as openEtwSink. */
+  releaseEtwSink?(etwSinkId: number): void
   /**
    * Adds the ETW sink `etwSinkId` (from openEtwSink) to an attached ring, in addition to its file
    * sink (or instead of it, when that is 0). Call it before the ring's first SCHEMA chunk:
@@ -99,12 +116,23 @@ export interface NativeBinding {
    */
   closeRing(ringId: number): void
   ringStats(ringId: number): NativeRingStats
-  /** Test hook: the collector sleeps this many microseconds after every drain pass (0 = off). */
-  setDrainDelay(micros: number): void
   /** The steady clock the collector uses, in ns. */
   monotonicNs(): bigint
+}
+
+/**
+ * Test hooks: on the same object as the NativeBinding, but not part of the contract the tracer
+ * uses. Tests reach them through testHooksOf() (src/backend/select-backend.ts).
+ */
+export interface BindingTestHooks {
   /**
-   * Test hook for the ETW encoder: encodes `records` (ring records back to back, as in an EVENTS
+   * Slows draining down, to fill rings in tests: the native collector sleeps this many
+   * microseconds after every drain pass; the TS backend's timer skips draining until this many
+   * microseconds have passed since its last drain. 0 (the default) is off; at most 10 s.
+   */
+  setDrainDelay(micros: number): void
+  /**
+   * For the ETW encoder: encodes `records` (ring records back to back, as in an EVENTS
    * chunk; records of other event ids, padding and LOST records are skipped) for the event that
    * `schemaJson` (a SCHEMA chunk's JSON) describes, and returns the capture file bytes
    * (docs/etw.md, "Capture files"): what the ETW sink would pass to EventWriteTransfer. Oversize

@@ -2,10 +2,10 @@
 // before prebuilds/<platform>-<arch>.
 
 import { join } from 'node:path'
-import type { NativeBinding } from '../binding.js'
+import type { BindingTestHooks, NativeBinding } from '../binding.js'
 
 export type NativeLoad =
-  | { binding: NativeBinding; path: string; error?: undefined }
+  | { binding: NativeBinding & BindingTestHooks; path: string; error?: undefined }
   | { binding?: undefined; path?: string; error: Error }
 
 /** The package root: the directory with package.json, prebuilds/ and build/. */
@@ -21,7 +21,7 @@ export function loadNative(): NativeLoad {
     const nodeGypBuild = require('node-gyp-build') as { path(dir: string): string }
     path = nodeGypBuild.path(PACKAGE_ROOT)
     // require(), not import: the addon is a native module.
-    cached = { binding: require(path) as NativeBinding, path }
+    cached = { binding: require(path) as NativeBinding & BindingTestHooks, path }
   } catch (error) {
     cached = { error: error as Error, path }
   }

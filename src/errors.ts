@@ -14,6 +14,8 @@ export type TracerErrorCode =
   | 'ETW_UNSUPPORTED'
   | 'TRACER_CLOSED'
   | 'SINK_ERROR'
+  | 'NO_MEMORY'
+  | 'CODEGEN_DISALLOWED'
 
 export class TracerError extends Error {
   readonly code: TracerErrorCode
@@ -22,5 +24,20 @@ export class TracerError extends Error {
     super(message, options)
     this.name = 'TracerError'
     this.code = code
+  }
+}
+
+/**
+ * A bad value as an error message shows it, without running any of its code: String() or
+ * JSON.stringify() of an object would call its toString/toJSON or a Proxy's traps, and what
+ * they throw would escape instead of the TracerError.
+ */
+export function describeValue(value: unknown): string {
+  switch (typeof value) {
+    case 'string': return JSON.stringify(value)
+    case 'object': return value === null ? 'null' : 'an object'
+    case 'function': return 'a function'
+    case 'bigint': return `${value}n`
+    default: return String(value)
   }
 }

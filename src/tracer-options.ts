@@ -1,9 +1,10 @@
-// createTracer()'s options and their checks: every mistake is a TracerError with a code, thrown
-// before anything is allocated.
+// createTracer()'s options and their checks: every mistake, an unknown key included, is a
+// TracerError with a code, thrown before anything is allocated.
 
 import { DEFAULT_RING_BYTES, MAX_RING_BYTES, MIN_RING_BYTES } from './format/ring-layout.js'
 import { DEFAULT_MAX_STRING_BYTES, MAX_STRING_BYTES } from './format/record-layout.js'
 import { TracerError } from './errors.js'
+import { checkKnownKeys } from './option-keys.js'
 import type { BackendRequest } from './backend/select-backend.js'
 
 export type OnFull = 'discard' | 'overwrite'
@@ -50,10 +51,36 @@ export interface EtwOptions {
   forceWrites?: boolean
 }
 
+/**
+ * Every key of TracerOptions, so that a misspelt one is an error rather than silently ignored. The
+ * `satisfies` makes a key added to TracerOptions without a line here (or one here that
+ * TracerOptions lacks) a compile error.
+ */
+const TRACER_OPTION_KEYS = Object.keys({
+  provider: true,
+  backend: true,
+  ringBytes: true,
+  onFull: true,
+  file: true,
+  fileMode: true,
+  level: true,
+  keywords: true,
+  maxStringBytes: true,
+  threadName: true,
+  flushOnExit: true,
+  etw: true,
+} satisfies Record<keyof TracerOptions, true>)
+
+const ETW_OPTION_KEYS = Object.keys({
+  capture: true,
+  forceWrites: true,
+} satisfies Record<keyof EtwOptions, true>)
+
 export function checkOptions(options: TracerOptions): Required<Pick<TracerOptions, 'ringBytes' | 'onFull' | 'maxStringBytes'>> {
   if (typeof options !== 'object' || options === null) {
     throw new TracerError('INVALID_OPTION', 'ringtrace: createTracer() expects an options object with at least { provider }')
   }
+  checkKnownKeys(options, TRACER_OPTION_KEYS, '')
   const { provider } = options
   if (typeof provider !== 'string' || provider.length === 0 || provider.length > 255 || provider.includes('\0')) {
     throw new TracerError('INVALID_OPTION', `ringtrace: provider must be a non-empty string of at most 255 characters without NUL, got ${JSON.stringify(provider)}`)
@@ -80,6 +107,7 @@ export function checkOptions(options: TracerOptions): Required<Pick<TracerOption
   if (etw !== undefined && (typeof etw !== 'object' || etw === null)) {
     throw new TracerError('INVALID_OPTION', `ringtrace: etw must be an object such as { capture: 'trace.etwcap' }, got ${String(etw)}`)
   }
+  if (etw !== undefined) checkKnownKeys(etw, ETW_OPTION_KEYS, 'etw.')
   if (etw?.capture !== undefined && (typeof etw.capture !== 'string' || etw.capture.length === 0)) {
     throw new TracerError('INVALID_OPTION', `ringtrace: etw.capture must be a path string, got ${String(etw.capture)}`)
   }

@@ -3,7 +3,7 @@
 
 import { hostname } from 'node:os'
 import { isMainThread, threadId } from 'node:worker_threads'
-import type { NativeBinding } from '../binding.js'
+import type { NativeBinding, NativeRing } from '../binding.js'
 import { etwBinding, openEtwSink, type EtwBinding } from './etw/etw-binding.js'
 import { encodeFileChunk, encodeJsonChunk, type SchemaInfo } from './format/chunk.js'
 import { ChunkType } from './format/file-layout.js'
@@ -22,6 +22,8 @@ import { checkKeyword, checkLevel, checkSampleRate, validateEvent, type EventOpt
 import { trackTracer, untrackTracer } from './exit-flush.js'
 import { START_ID_WORDS, STOP_ID_WORDS, type Span } from './spans/span-kind.js'
 import { EventBuilder } from './dynamic/event-builder.js'
+import { registerEvent, writerOf } from './internal-symbols.js'
+import { checkCodegenAllowed } from './compile-function.js'
 import { SpanRegistry, type AttributeValue, type SpanOptions } from './spans/span-registry.js'
 
 /** A typed trace function: call it to record the event. */
@@ -69,9 +71,6 @@ export interface EventEntry extends ValidEvent {
   span?: 'start' | 'stop'
 }
 
-/** The tracer's internal registration, for spans (src/spans/). */
-export const registerEvent = Symbol('ringtrace.registerEvent')
-
 const ALL_KEYWORDS = (1n << 64n) - 1n
 
 export type { EtwOptions, OnFull, TracerOptions } from './tracer-options.js'
@@ -105,41 +104,68 @@ export class Tracer {
     this.backend = name
     this.binding = binding
     const etw = options.etw === undefined ? null : etwBinding(binding, name)
-    // First: the likeliest refusals (live ETW off Windows, a provider open with another capture
-    // file) then leave no ring or file sink behind.
-    const etwSinkId = etw === null ? 0 : openEtwSink(etw, this.provider, options.etw!)
     this.etwGates = etw !== null && options.file === undefined && options.etw?.capture === undefined && options.etw?.forceWrites !== true ? etw : null
-    const native = binding.createRing(ringBytes, onFull === 'overwrite')
-    this.stream = native.id
-    this.ring = new RingProducer(native.buffer, ringBytes, onFull === 'overwrite')
-    const steady = () => binding.monotonicNs()
+    // What is acquired so far, for the catch below: a constructor that throws leaves no ring,
+    // sink or exit hook behind, whichever step failed. An attached ring's closeRing() releases
+    // the sinks it claimed; an open no attach claimed is given back by itself.
+    let etwSinkId = 0
+    let etwAttached = false
+    let ring: NativeRing | null = null
     let sinkId = 0
-    if (options.file !== undefined) {
-      const mapping = clockMapping(steady)
-      const truncate = (options.fileMode ?? (isMainThread ? 'truncate' : 'append')) === 'truncate'
-      sinkId = binding.openFileSink(options.file, truncate, encodeFileChunk({
-        provider: this.provider,
-        pid: process.pid,
-        hostname: hostname(),
-        monoNs: mapping.monoNs.toString(),
-        wallNs: mapping.wallNs.toString(),
-        createdBy: 'ringtrace',
+    let attached = false
+    let tracked = false
+    try {
+      // First: the likeliest refusals (live ETW off Windows, a provider open with another capture
+      // file) then leave nothing else to release.
+      if (etw !== null) etwSinkId = openEtwSink(etw, this.provider, options.etw!)
+      ring = createRing(binding, ringBytes, onFull === 'overwrite')
+      this.stream = ring.id
+      this.ring = new RingProducer(ring.buffer, ringBytes, onFull === 'overwrite')
+      const steady = () => binding.monotonicNs()
+      if (options.file !== undefined) {
+        const mapping = clockMapping(steady)
+        const truncate = (options.fileMode ?? (isMainThread ? 'truncate' : 'append')) === 'truncate'
+        sinkId = openFileSink(binding, options.file, truncate, encodeFileChunk({
+          provider: this.provider,
+          pid: process.pid,
+          hostname: hostname(),
+          monoNs: mapping.monoNs.toString(),
+          wallNs: mapping.wallNs.toString(),
+          createdBy: 'ringtrace',
+        }))
+      }
+      const originMonoNs = streamOriginNs(steady)
+      binding.attachRing(this.stream, sinkId, originMonoNs, encodeJsonChunk(ChunkType.Stream, {
+        stream: this.stream,
+        threadId,
+        threadName: options.threadName ?? (isMainThread ? 'main' : `worker ${threadId}`),
+        isMainThread,
+        originMonoNs: originMonoNs.toString(),
+        ringBytes,
+        onFull,
+        backend: name,
       }))
+      attached = true
+      // Before any SCHEMA chunk: the ETW sink builds its encoders from them.
+      if (etwSinkId !== 0) {
+        etw!.attachEtwSink(this.stream, etwSinkId)
+        etwAttached = true
+      }
+      if (options.flushOnExit ?? true) {
+        trackTracer(this)
+        tracked = true
+      }
+    } catch (error) {
+      // In reverse order. A release that fails too is not reported: the caller must see why the
+      // tracer could not be made, and a sink that cannot even close has nothing left to lose.
+      const quietly = (release: () => void) => { try { release() } catch { /* see above */ } }
+      if (tracked) untrackTracer(this)
+      if (sinkId !== 0 && !attached) quietly(() => binding.releaseFileSink(sinkId))
+      const ringId = ring?.id
+      if (ringId !== undefined) quietly(() => binding.closeRing(ringId))
+      if (etwSinkId !== 0 && !etwAttached) quietly(() => etw!.releaseEtwSink(etwSinkId))
+      throw error
     }
-    const originMonoNs = streamOriginNs(steady)
-    binding.attachRing(this.stream, sinkId, originMonoNs, encodeJsonChunk(ChunkType.Stream, {
-      stream: this.stream,
-      threadId,
-      threadName: options.threadName ?? (isMainThread ? 'main' : `worker ${threadId}`),
-      isMainThread,
-      originMonoNs: originMonoNs.toString(),
-      ringBytes,
-      onFull,
-      backend: name,
-    }))
-    // Before any SCHEMA chunk: the ETW sink builds its encoders from them.
-    if (etwSinkId !== 0) etw?.attachEtwSink(this.stream, etwSinkId)
-    if (options.flushOnExit ?? true) trackTracer(this)
   }
 
   /**
@@ -154,7 +180,7 @@ export class Tracer {
     }
     const entry = this[registerEvent](valid)
     this.events.set(entry.name, entry)
-    return this.decorate(this.writerOf(entry), entry) as TraceFunction<ArgsOf<Fields>>
+    return this.decorate(this[writerOf](entry), entry) as TraceFunction<ArgsOf<Fields>>
   }
 
   /**
@@ -164,6 +190,8 @@ export class Tracer {
    */
   [registerEvent](valid: ValidEvent, span?: 'start' | 'stop'): EventEntry {
     this.assertOpen()
+    // Before anything is taken: an event whose writer cannot be compiled gets no id or SCHEMA.
+    checkCodegenAllowed()
     const id = FIRST_EVENT_ID + this.byId.length
     if (id >= MAX_EVENTS) {
       throw new TracerError('TOO_MANY_EVENTS', `ringtrace: a tracer holds at most ${MAX_EVENTS - 1} events`)
@@ -187,8 +215,8 @@ export class Tracer {
     return entry
   }
 
-  /** @internal `span`: WriterSpec options for span records. */
-  writerOf(entry: EventEntry, span?: Pick<WriterSpec, 'guidWords' | 'emptyVariable' | 'ungated'>): (...args: unknown[]) => void {
+  /** @internal The record writer of a registered event; `span`: WriterSpec options for span records. */
+  [writerOf](entry: EventEntry, span?: Pick<WriterSpec, 'guidWords' | 'emptyVariable' | 'ungated'>): (...args: unknown[]) => void {
     return createRecordWriter(this.ring, {
       eventId: entry.id,
       types: entry.fields.map((f) => f.type),
@@ -234,9 +262,9 @@ export class Tracer {
       const stopEntry = this[registerEvent](stop, 'stop')
       return {
         // Ungated: the span kind asks startEnabled() before it makes the span at all.
-        writeStart: this.writerOf(startEntry, { guidWords: START_ID_WORDS, ungated: true }),
-        writeStop: this.writerOf(stopEntry, { guidWords: STOP_ID_WORDS }),
-        writeStopEmpty: this.writerOf(stopEntry, { guidWords: STOP_ID_WORDS, emptyVariable: true }),
+        writeStart: this[writerOf](startEntry, { guidWords: START_ID_WORDS, ungated: true }),
+        writeStop: this[writerOf](stopEntry, { guidWords: STOP_ID_WORDS }),
+        writeStopEmpty: this[writerOf](stopEntry, { guidWords: STOP_ID_WORDS, emptyVariable: true }),
         startEnabled: createGateCheck(this.ring, startEntry.id),
       }
     },
@@ -292,6 +320,10 @@ export class Tracer {
    * says whether an ETW session wants its event.
    */
   isEnabled(level: number, keyword: bigint): boolean {
+    // From untyped callers: compared as they are, a level would run its valueOf and a number
+    // keyword would throw mixing BigInt with numbers. So they are checked (a number keyword taken).
+    if (typeof level !== 'number') checkLevel(level, 'level')
+    if (typeof keyword !== 'bigint') keyword = checkKeyword(keyword, 'keyword')
     if (this.closed || !(level === 0 || level <= this.level) || !(keyword === 0n || (keyword & this.keywords) !== 0n)) {
       return false
     }
@@ -387,6 +419,26 @@ export class Tracer {
 
   private assertOpen(): void {
     if (this.closed) throw new TracerError('TRACER_CLOSED', 'ringtrace: this tracer is closed; create a new one')
+  }
+}
+
+/** binding.createRing(), a ring that cannot be allocated being NO_MEMORY on both backends. */
+function createRing(binding: NativeBinding, ringBytes: number, overwrite: boolean): NativeRing {
+  try {
+    return binding.createRing(ringBytes, overwrite)
+  } catch (error) {
+    if ((error as { code?: unknown } | null)?.code !== 'ERR_RINGTRACE_NO_MEMORY') throw error
+    throw new TracerError('NO_MEMORY', `ringtrace: ringBytes: ${(error as Error).message}; choose a smaller ring`, { cause: error })
+  }
+}
+
+/** binding.openFileSink(), a file that cannot be opened being SINK_ERROR on both backends. */
+function openFileSink(binding: NativeBinding, path: string, truncate: boolean, fileChunk: Uint8Array): number {
+  try {
+    return binding.openFileSink(path, truncate, fileChunk)
+  } catch (error) {
+    if ((error as { code?: unknown } | null)?.code !== 'ERR_RINGTRACE_IO') throw error
+    throw new TracerError('SINK_ERROR', `ringtrace: file: ${(error as Error).message}`, { cause: error })
   }
 }
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { createTracer, type TracerOptions } from '../src/tracer.js'
 import { t } from '../src/schema/field-type-tokens.js'
 import { TracerError } from '../src/errors.js'
+import { testHooksOf } from '../src/backend/select-backend.js'
 import { BACKENDS } from './helpers/backends.js'
 import { readAll, tracePath } from './helpers/trace-files.js'
 
@@ -44,7 +45,60 @@ describe('createTracer() options', () => {
   })
 })
 
+describe('createTracer() option keys', () => {
+  const typos: [string, Record<string, unknown>, string][] = [
+    ['a misspelt key', { ringDri: 1 << 16 }, 'ringtrace: unknown option "ringDri"; did you mean ringBytes?'],
+    ['a transposition', { flie: 'x.rtrc' }, 'ringtrace: unknown option "flie"; did you mean file?'],
+    ['a key in the wrong case', { filemode: 'append' }, 'ringtrace: unknown option "filemode"; did you mean fileMode?'],
+    ['an unknown key set to undefined', { keyword: undefined }, 'ringtrace: unknown option "keyword"; did you mean keywords?'],
+    ['an unknown etw key', { etw: { captrue: 'x.etwcap' } }, 'ringtrace: unknown option "etw.captrue"; did you mean etw.capture?'],
+  ]
+  it.each(typos)('rejects %s with INVALID_OPTION naming it and the nearest known option', (_, extra, message) => {
+    let error: unknown
+    try {
+      createTracer({ provider: 'P', backend: 'js', flushOnExit: false, ...extra } as TracerOptions)
+    } catch (caught) {
+      error = caught
+    }
+    expect({ isTracerError: error instanceof TracerError, code: (error as TracerError).code, message: (error as TracerError).message })
+      .toEqual({ isTracerError: true, code: 'INVALID_OPTION', message })
+  })
+
+  it('accepts every option key docs/api.md lists', () => {
+    const options: Required<TracerOptions> = {
+      provider: 'Test.AllOptions',
+      backend: 'native',
+      ringBytes: 1 << 16,
+      onFull: 'discard',
+      file: tracePath('all-options'),
+      fileMode: 'truncate',
+      level: 4,
+      keywords: 1n,
+      maxStringBytes: 64,
+      threadName: 'main',
+      flushOnExit: false,
+      etw: { capture: tracePath('all-options-etw'), forceWrites: false },
+    }
+    createTracer(options).closeSync()
+  })
+})
+
 describe.each(BACKENDS)('bad input (%s backend)', (backend) => {
+  it('takes a drain delay (a test hook) in whole microseconds up to 10 s', () => {
+    const hooks = testHooksOf(backend)
+    const refused = [-1, 1.5, 10_000_001, Number.NaN].filter((micros) => {
+      try {
+        hooks.setDrainDelay(micros)
+        return false
+      } catch (error) {
+        return error instanceof RangeError
+      }
+    })
+    expect(refused).toEqual([-1, 1.5, 10_000_001, Number.NaN])
+    hooks.setDrainDelay(10_000_000)
+    hooks.setDrainDelay(0)
+  })
+
   it('rejects invalid schemas at tracer.event() with a code', async () => {
     const tracer = createTracer({ provider: 'Test.Bad', backend })
     tracer.event('Taken', [])
@@ -64,6 +118,8 @@ describe.each(BACKENDS)('bad input (%s backend)', (backend) => {
     expect(codeOf(() => tracer.event('E7', [], { level: 9 }))).toBe('INVALID_OPTION')
     expect(codeOf(() => tracer.event('E8', [], { sampleRate: 2 }))).toBe('INVALID_OPTION')
     expect(codeOf(() => tracer.event('E9', [], { clock: 'slow' as never }))).toBe('INVALID_OPTION')
+    expect(() => tracer.event('E10', [], { levle: 3 } as never)).toThrow('ringtrace: unknown option "levle"; did you mean level?')
+    expect(codeOf(() => tracer.event('E11', [], null as never))).toBe('INVALID_OPTION')
     await tracer.close()
     expect(codeOf(() => tracer.event('Late', []))).toBe('TRACER_CLOSED')
   })

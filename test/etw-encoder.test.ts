@@ -3,7 +3,7 @@
 // back as ringtrace's own reader decodes it from the .rtrc, and as it was written.
 
 import { describe, expect, it } from 'vitest'
-import type { NativeBinding } from '../binding.js'
+import type { BindingTestHooks } from '../binding.js'
 import { loadNative } from '../src/binding.js'
 import { readCapture, type CaptureEvent } from '../src/etw/capture-reader.js'
 import { providerGuid, providerGuidText } from '../src/etw/provider-guid.js'
@@ -17,10 +17,10 @@ import { readEvents, tracePath } from './helpers/trace-files.js'
 
 const PROVIDER = 'Ringtrace.Test.Etw'
 
-function binding(): NativeBinding & Required<Pick<NativeBinding, 'etwEncodeCapture'>> {
+function binding(): Required<Pick<BindingTestHooks, 'etwEncodeCapture'>> {
   const native = loadNative()
   if (native.binding?.etwEncodeCapture === undefined) throw native.error ?? new Error('the addon has no etwEncodeCapture')
-  return native.binding as NativeBinding & Required<Pick<NativeBinding, 'etwEncodeCapture'>>
+  return native.binding as Required<Pick<BindingTestHooks, 'etwEncodeCapture'>>
 }
 
 interface SchemaChunk {

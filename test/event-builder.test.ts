@@ -245,6 +245,58 @@ describe.each(BACKENDS)('EventBuilder (%s backend)', (backend) => {
     tracer.closeSync()
   })
 
+  it('throws TracerError, not what a hostile argument throws, from every method that checks arguments', async () => {
+    const file = tracePath('hostile-arguments')
+    const tracer = createTracer({ provider: 'Test.Dynamic', backend, file, flushOnExit: false })
+    const eb = new EventBuilder(tracer)
+    const trap = (): never => { throw new Error('the trap ran') }
+    const hostile: [string, unknown][] = [
+      ['a Proxy whose traps throw', new Proxy({}, { get: trap, getOwnPropertyDescriptor: trap, ownKeys: trap, has: trap, getPrototypeOf: trap })],
+      ['a revoked Proxy', (() => { const r = Proxy.revocable({}, {}); r.revoke(); return r.proxy })()],
+      ['an object whose conversions throw', { valueOf: trap, toString: trap, toJSON: trap }],
+    ]
+    for (const [what, value] of hostile) {
+      const h = value as never
+      const codes = {
+        constructor: codeOf(() => new EventBuilder(h)),
+        isEnabledLevel: codeOf(() => eb.isEnabled(h, 0n)),
+        isEnabledKeyword: codeOf(() => eb.isEnabled(Level.Info, h)),
+        tracerIsEnabled: codeOf(() => tracer.isEnabled(h, 0n)),
+        resetName: codeOf(() => eb.reset(h, Level.Info, 1n)),
+        resetLevel: codeOf(() => eb.reset('Ok', h, 1n)),
+        resetKeyword: codeOf(() => eb.reset('Ok', Level.Info, h)),
+        resetOpcode: codeOf(() => eb.reset('Ok', Level.Info, 1n, h)),
+        addName: codeOf(() => eb.reset('Ok', Level.Info, 1n).addU32(h, 1)),
+        addType: codeOf(() => eb.reset('Ok', Level.Info, 1n).add('n', h as 'u32', 1)),
+        addOutType: codeOf(() => eb.reset('Ok', Level.Info, 1n).addU32('n', 1, h)),
+        addTag: codeOf(() => eb.reset('Ok', Level.Info, 1n).addU32('n', 1, 0, h)),
+      }
+      expect({ what, codes }).toEqual({
+        what,
+        codes: {
+          constructor: 'INVALID_OPTION',
+          isEnabledLevel: 'INVALID_OPTION',
+          isEnabledKeyword: 'INVALID_OPTION',
+          tracerIsEnabled: 'INVALID_OPTION',
+          resetName: 'INVALID_EVENT_NAME',
+          resetLevel: 'INVALID_OPTION',
+          resetKeyword: 'INVALID_OPTION',
+          resetOpcode: 'INVALID_OPTION',
+          addName: 'INVALID_FIELDS',
+          addType: 'UNKNOWN_FIELD_TYPE',
+          addOutType: 'INVALID_FIELDS',
+          addTag: 'INVALID_FIELDS',
+        },
+      })
+      // A hostile value is a value: the record is dropped and counted, as traceX does.
+      expect(() => eb.reset('Ok', Level.Info, 1n).addU32('n', h).write()).not.toThrow()
+    }
+    expect(() => eb.reset('Ok', { valueOf: trap } as never, 1n)).toThrow('ringtrace: level must be an integer level from 0 (LogAlways) to 5 (Verbose), got an object')
+    await tracer.close()
+    expect(tracer.stats()).toMatchObject({ delivered: 0, lostInvalid: hostile.length })
+    expect(await readEvents(file)).toEqual([])
+  })
+
   it('throws TOO_MANY_EVENTS when shapes exceed the tracer\'s 4095 events, and keeps writing known shapes', () => {
     const tracer = createTracer({ provider: 'Test.Dynamic', backend, flushOnExit: false })
     const eb = new EventBuilder(tracer)

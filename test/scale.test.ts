@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import { createTracer, type OnFull } from '../src/tracer.js'
 import { t } from '../src/schema/field-type-tokens.js'
-import { selectBackend } from '../src/backend/select-backend.js'
+import { testHooksOf } from '../src/backend/select-backend.js'
 import { summarizeTrace } from '../src/reader/index.js'
 import { BACKENDS } from './helpers/backends.js'
 import { tracePath } from './helpers/trace-files.js'
@@ -18,8 +18,8 @@ const RING_BYTES = 64 * 1024
 describe.each(BACKENDS)('accounting at scale (%s backend)', (backend) => {
   it.each(['discard', 'overwrite'] as OnFull[])("balances 10 million events across 3 threads with '%s'", async (onFull) => {
     const file = tracePath(`scale-${onFull}`)
-    const binding = selectBackend(backend).binding
-    binding.setDrainDelay(DRAIN_DELAY_MICROS)
+    const hooks = testHooksOf(backend)
+    hooks.setDrainDelay(DRAIN_DELAY_MICROS)
     try {
       const tracer = createTracer({ provider: 'Test.Scale', backend, file, ringBytes: RING_BYTES, onFull })
       const trace = tracer.event('WorkerEvent', [['thread', t.u32], ['i', t.u32], ['x', t.f64], ['y', t.f64]], { clock: 'coarse' })
@@ -49,7 +49,7 @@ describe.each(BACKENDS)('accounting at scale (%s backend)', (backend) => {
       expect(summary).toMatchObject({ written: MAIN_EVENTS + 2 * WORKER_EVENTS, events: delivered, lost, balanced: true })
       expect(summary.threads).toHaveLength(3)
     } finally {
-      binding.setDrainDelay(0)
+      hooks.setDrainDelay(0)
     }
   }, 300_000)
 })

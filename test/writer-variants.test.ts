@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest'
 import { guidText } from '../src/reader/guid-text.js'
 import { validateEvent } from '../src/schema/validate.js'
-import { createTracer, registerEvent } from '../src/tracer.js'
+import { createTracer } from '../src/tracer.js'
+import { registerEvent, writerOf } from '../src/internal-symbols.js'
 import { t } from '../src/schema/field-type-tokens.js'
 import { BACKENDS } from './helpers/backends.js'
 import { readEvents, tracePath } from './helpers/trace-files.js'
@@ -23,11 +24,11 @@ describe.each(BACKENDS)('span writer variants (%s backend)', (backend) => {
     const file = tracePath('writer-variants')
     const tracer = createTracer({ provider: 'Test.Writers', backend, file })
     const entry = tracer[registerEvent](validateEvent('Mixed', FIELDS))
-    const words = tracer.writerOf(entry, { guidWords: [1, 5] })
-    const wordsEmpty = tracer.writerOf(entry, { guidWords: [1, 5], emptyVariable: true })
+    const words = tracer[writerOf](entry, { guidWords: [1, 5] })
+    const wordsEmpty = tracer[writerOf](entry, { guidWords: [1, 5], emptyVariable: true })
     const g = [0x01020304, -1, -0x80000000, 0x7fffffff]
     const h = [0, 1, -2, 0x12345678]
-    const ungated = tracer.writerOf(entry, { guidWords: [1, 5], emptyVariable: true, ungated: true })
+    const ungated = tracer[writerOf](entry, { guidWords: [1, 5], emptyVariable: true, ungated: true })
     words(7, ...g, 'héllo', Uint8Array.of(1, 2, 3), [4, 5], ...h)
     wordsEmpty(8, ...h, ...g)
     // Level Info (4) off: the gated writers record nothing, the ungated one (its caller checked) does.

@@ -104,8 +104,10 @@ class RingtraceAddon : public Napi::Addon<RingtraceAddon> {
     DefineAddon(exports, {
         InstanceMethod("createRing", &RingtraceAddon::JS_createRing, napi_enumerable),
         InstanceMethod("openFileSink", &RingtraceAddon::JS_openFileSink, napi_enumerable),
+        InstanceMethod("releaseFileSink", &RingtraceAddon::JS_releaseFileSink, napi_enumerable),
         InstanceMethod("attachRing", &RingtraceAddon::JS_attachRing, napi_enumerable),
         InstanceMethod("openEtwSink", &RingtraceAddon::JS_openEtwSink, napi_enumerable),
+        InstanceMethod("releaseEtwSink", &RingtraceAddon::JS_releaseEtwSink, napi_enumerable),
         InstanceMethod("attachEtwSink", &RingtraceAddon::JS_attachEtwSink, napi_enumerable),
         InstanceMethod("writeChunk", &RingtraceAddon::JS_writeChunk, napi_enumerable),
         InstanceMethod("setEventGate", &RingtraceAddon::JS_setEventGate, napi_enumerable),
@@ -183,6 +185,12 @@ class RingtraceAddon : public Napi::Addon<RingtraceAddon> {
     return Napi::Number::New(env, sink_id);
   }
 
+  Napi::Value JS_releaseFileSink(const Napi::CallbackInfo& info) {
+    std::uint32_t sink_id = 0;
+    if (!read_u32(info, 0, "sink id", sink_id)) return info.Env().Undefined();
+    return throw_status(info.Env(), Collector::instance().release_file_sink_open(sink_id));
+  }
+
   Napi::Value JS_attachRing(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     std::uint32_t ring_id = 0;
@@ -241,6 +249,12 @@ class RingtraceAddon : public Napi::Addon<RingtraceAddon> {
     const Status status = Collector::instance().open_etw_sink(options, etw_sink_id);
     if (!status.ok()) return throw_status(env, status);
     return Napi::Number::New(env, etw_sink_id);
+  }
+
+  Napi::Value JS_releaseEtwSink(const Napi::CallbackInfo& info) {
+    std::uint32_t etw_sink_id = 0;
+    if (!read_u32(info, 0, "ETW sink id", etw_sink_id)) return info.Env().Undefined();
+    return throw_status(info.Env(), Collector::instance().release_etw_sink_open(etw_sink_id));
   }
 
   Napi::Value JS_attachEtwSink(const Napi::CallbackInfo& info) {

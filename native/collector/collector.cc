@@ -215,6 +215,33 @@ Status Collector::open_etw_sink(const EtwSinkOptions& options,
   return {};
 }
 
+Status Collector::release_file_sink_open(std::uint32_t sink_id) {
+  std::lock_guard lock(mutex_);
+  auto it = sinks_.find(sink_id);
+  if (it == sinks_.end()) {
+    return Status::error(StatusCode::kRangeError, "Unknown sink id " + std::to_string(sink_id));
+  }
+  if (!it->second->unclaim()) {
+    return Status::error(StatusCode::kStateError,
+                         "Sink id " + std::to_string(sink_id) + " has no unclaimed open");
+  }
+  return release_sink(it->second.get());
+}
+
+Status Collector::release_etw_sink_open(std::uint32_t etw_sink_id) {
+  std::lock_guard lock(mutex_);
+  auto it = etw_sinks_.find(etw_sink_id);
+  if (it == etw_sinks_.end()) {
+    return Status::error(StatusCode::kRangeError,
+                         "Unknown ETW sink id " + std::to_string(etw_sink_id));
+  }
+  if (!it->second->unclaim()) {
+    return Status::error(StatusCode::kStateError,
+                         "ETW sink id " + std::to_string(etw_sink_id) + " has no unclaimed open");
+  }
+  return release_etw_sink(it->second.get());
+}
+
 Status Collector::attach_etw_sink(std::uint32_t ring_id, std::uint32_t etw_sink_id) {
   std::lock_guard lock(mutex_);
   RingEntry* ring = nullptr;

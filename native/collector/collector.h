@@ -96,6 +96,11 @@ class Collector {
   // drive); it is discarded when the provider's sink is already open.
   Status open_etw_sink(const EtwSinkOptions& options, std::unique_ptr<etw::EtwOutput> output,
                        std::uint32_t& etw_sink_id);
+  // Give back an open that no attach claimed (a tracer whose construction failed in between):
+  // the sink closes when that was its last reference. kStateError when the sink has no
+  // unclaimed open, kRangeError for an unknown id.
+  Status release_file_sink_open(std::uint32_t sink_id);
+  Status release_etw_sink_open(std::uint32_t etw_sink_id);
   // Adds the ETW sink to an attached ring, before its first SCHEMA chunk (records of events
   // whose schema the sink has not seen are dropped and counted).
   Status attach_etw_sink(std::uint32_t ring_id, std::uint32_t etw_sink_id);
@@ -131,6 +136,12 @@ class Collector {
       } else {
         ++refs;
       }
+    }
+    // Drops an open's claim; the caller then releases its reference (release_sink()).
+    bool unclaim() {
+      if (unclaimed == 0) return false;
+      --unclaimed;
+      return true;
     }
   };
 

@@ -3,13 +3,32 @@
 // timer on the producing thread drains them (the producer and consumer never run at once).
 
 import { threadId } from 'node:worker_threads'
-import type { NativeBinding, NativeRing, NativeRingStats } from '../../binding.js'
+import { getSystemErrorMap } from 'node:util'
+import type { BindingTestHooks, NativeBinding, NativeRing, NativeRingStats } from '../../binding.js'
 import { DATA_OFFSET } from '../format/ring-layout.js'
 import { RingConsumer } from '../ring/ring-consumer.js'
 import { FileSink } from '../sinks/file-sink.js'
 
 /** How often the timer drains each ring. */
 export const JS_DRAIN_INTERVAL_MS = 4
+/** setDrainDelay()'s bound, the addon's. */
+const MAX_DRAIN_DELAY_MICROS = 10_000_000
+
+/** An error as the addon throws it (binding.d.ts): a message and a code. */
+function bindingError(code: string, message: string, cause?: unknown): Error {
+  return Object.assign(new Error(message, cause === undefined ? undefined : { cause }), { code })
+}
+
+/**
+ * The OS's text for a system error, capitalised as the addon's strerror() text is ("No such file
+ * or directory"); else the error's message.
+ */
+function systemErrorText(error: unknown): string {
+  const errno = (error as NodeJS.ErrnoException | null)?.errno
+  const text = typeof errno === 'number' ? getSystemErrorMap().get(errno)?.[1] : undefined
+  if (text === undefined) return String((error as Error | null)?.message ?? error)
+  return text.charAt(0).toUpperCase() + text.slice(1)
+}
 
 interface JsRing {
   buffer: ArrayBuffer
@@ -20,28 +39,49 @@ interface JsRing {
   closed: boolean
 }
 
-export class JsBackend implements NativeBinding {
+export class JsBackend implements NativeBinding, BindingTestHooks {
   private readonly rings = new Map<number, JsRing>()
   private readonly sinks = new Map<number, FileSink>()
   private nextRing = 1
   private nextSink = 1
   private timer: NodeJS.Timeout | null = null
-  private drainDelayMs = 0
-  private lastDrain = 0
+  private drainDelayMicros = 0
+  /** performance.now() of the timer's last drain, in ms. */
+  private lastDrainMs = 0
 
   createRing(capacity: number, overwrite: boolean): NativeRing {
     // Stream ids must be unique in a file that several threads share: the thread id in the high
     // bits, a per-thread counter in the low 16.
     const id = ((threadId & 0xffff) * 0x10000 + this.nextRing++) >>> 0
-    const buffer = new ArrayBuffer(DATA_OFFSET + capacity)
+    let buffer: ArrayBuffer
+    try {
+      buffer = new ArrayBuffer(DATA_OFFSET + capacity)
+    } catch (cause) {
+      throw bindingError('ERR_RINGTRACE_NO_MEMORY', `Cannot allocate ${DATA_OFFSET + capacity} bytes for a ring`, cause)
+    }
     this.rings.set(id, { buffer, capacity, overwrite, consumer: null, sink: null, closed: false })
     return { id, buffer }
   }
 
   openFileSink(path: string, truncate: boolean, fileChunk: Uint8Array): number {
+    let sink: FileSink
+    try {
+      sink = FileSink.acquire(path, truncate, fileChunk)
+    } catch (error) {
+      // The OS error, as the addon reports it: FileSink wraps it in a TracerError of its own.
+      const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error
+      throw bindingError('ERR_RINGTRACE_IO', `cannot open ${path}: ${systemErrorText(cause)}`, cause)
+    }
     const id = this.nextSink++
-    this.sinks.set(id, FileSink.acquire(path, truncate, fileChunk))
+    this.sinks.set(id, sink)
     return id
+  }
+
+  releaseFileSink(sinkId: number): void {
+    const sink = this.sinks.get(sinkId)
+    if (sink === undefined) throw bindingError('ERR_RINGTRACE_STATE', `Sink id ${sinkId} has no unclaimed open`)
+    this.sinks.delete(sinkId)
+    sink.release()
   }
 
   attachRing(ringId: number, sinkId: number, _originMonoNs: bigint, streamChunk: Uint8Array): void {
@@ -88,9 +128,11 @@ export class JsBackend implements NativeBinding {
       : { ...consumer.stats }
   }
 
-  /** Test hook: the timer skips draining until this many ms passed since its last drain. */
   setDrainDelay(micros: number): void {
-    this.drainDelayMs = micros / 1000
+    if (!Number.isInteger(micros) || micros < 0 || micros > MAX_DRAIN_DELAY_MICROS) {
+      throw new RangeError(`Expected first argument to be a delay in microseconds from 0 to ${MAX_DRAIN_DELAY_MICROS} (10 s)`)
+    }
+    this.drainDelayMicros = micros
   }
 
   monotonicNs(): bigint {
@@ -101,8 +143,8 @@ export class JsBackend implements NativeBinding {
     if (this.timer !== null) return
     this.timer = setInterval(() => {
       const now = performance.now()
-      if (now - this.lastDrain < this.drainDelayMs) return
-      this.lastDrain = now
+      if ((now - this.lastDrainMs) * 1000 < this.drainDelayMicros) return
+      this.lastDrainMs = now
       for (const ring of this.rings.values()) ring.consumer?.drain()
     }, JS_DRAIN_INTERVAL_MS)
     // The drain timer must not keep a process alive that has nothing else to do.

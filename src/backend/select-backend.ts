@@ -1,7 +1,7 @@
 // Chooses the backend: the native addon when it loads, else the TS ring; forced by the
 // `backend` option or the RINGTRACE_BACKEND environment variable.
 
-import type { NativeBinding } from '../../binding.js'
+import type { BindingTestHooks, NativeBinding } from '../../binding.js'
 import { loadNative } from '../binding.js'
 import { TracerError } from '../errors.js'
 import { JsBackend } from './js-backend.js'
@@ -29,6 +29,13 @@ export function selectBackend(requested: BackendRequest | undefined): { name: Ba
       process.emitWarning(`ringtrace: the native backend did not load (${native.error.message.split('\n')[0]}), so tracing uses the TS ring. 'npx ringtrace doctor' says why; 'npm rebuild ringtrace' builds the native backend (cmake and a C++20 compiler needed). Set RINGTRACE_BACKEND=js to choose the TS ring without this warning.`, { code: 'RINGTRACE_TS_BACKEND' })
     }
   }
-  jsBackend ??= new JsBackend()
-  return { name: 'js', binding: jsBackend }
+  return { name: 'js', binding: jsBackend ??= new JsBackend() }
+}
+
+/** The test hooks of a backend (binding.d.ts): the native addon's, or the TS backend's. */
+export function testHooksOf(backend: BackendName): BindingTestHooks {
+  if (backend === 'js') return jsBackend ??= new JsBackend()
+  const native = loadNative()
+  if (native.binding === undefined) throw native.error
+  return native.binding
 }

@@ -10,8 +10,10 @@
 //     eb.reset('CacheMiss', Level.Info, 0x4n).addStr('key', key).addU32('bytes', n).write()
 //   }
 
-import { registerEvent, type Tracer } from '../tracer.js'
-import { TracerError } from '../errors.js'
+// The tracer's type only: its internals are reached through the keys of internal-symbols.ts.
+import type { Tracer } from '../tracer.js'
+import { registerEvent, writerOf } from '../internal-symbols.js'
+import { describeValue, TracerError } from '../errors.js'
 import type { FieldTypeName } from '../format/field-types.js'
 import { MAX_FIELDS } from '../format/record-layout.js'
 import type { FieldToken, t } from '../schema/field-type-tokens.js'
@@ -35,7 +37,7 @@ const ID_FIELDS: readonly (readonly [string, FieldTypeName])[] = [['activityId',
 function checkHead(level: unknown, opcode: unknown): void {
   checkLevel(level, 'level')
   if (!Number.isInteger(opcode) || (opcode as number) < 0 || (opcode as number) > 255) {
-    throw new TracerError('INVALID_OPTION', `ringtrace: opcode must be an integer from 0 to 255, got ${String(opcode)}`)
+    throw new TracerError('INVALID_OPTION', `ringtrace: opcode must be an integer from 0 to 255, got ${describeValue(opcode)}`)
   }
 }
 
@@ -60,7 +62,14 @@ export class EventBuilder {
   private readonly values: unknown[] = new Array<unknown>(ID_SLOTS + MAX_FIELDS).fill(undefined)
 
   constructor(tracer: Tracer) {
-    if (typeof (tracer as { writerOf?: unknown } | null)?.writerOf !== 'function') {
+    let writerOfTracer: unknown
+    try {
+      writerOfTracer = (tracer as { [writerOf]?: unknown } | null | undefined)?.[writerOf]
+    } catch (cause) {
+      // A Proxy whose trap throws: not a tracer either.
+      throw new TracerError('INVALID_OPTION', 'ringtrace: new EventBuilder(tracer) expects a Tracer from createTracer()', { cause })
+    }
+    if (typeof writerOfTracer !== 'function') {
       throw new TracerError('INVALID_OPTION', 'ringtrace: new EventBuilder(tracer) expects a Tracer from createTracer()')
     }
     this.tracer = tracer
@@ -84,7 +93,10 @@ export class EventBuilder {
     const values = this.values
     for (let i = ID_SLOTS + this.count - 1; i >= 0; i--) values[i] = undefined
     this.count = 0
-    if (!((level >>> 0) === level && level <= 5 && (opcode >>> 0) === opcode && opcode <= 255)) checkHead(level, opcode)
+    // typeof first: `>>>` on an object would run its valueOf (or a Proxy's trap) and let what
+    // it throws escape instead of the TracerError.
+    if (!(typeof level === 'number' && (level >>> 0) === level && level <= 5 &&
+      typeof opcode === 'number' && (opcode >>> 0) === opcode && opcode <= 255)) checkHead(level, opcode)
     const code = headCode(level, opcode)
     let kw = keyword
     let head = typeof kw === 'bigint' ? this.root.head(name, code, kw) : null
@@ -108,9 +120,10 @@ export class EventBuilder {
    * (28 bits) are ETW formatting hints kept in the schema; both are part of the shape.
    */
   add<T extends FieldTypeName>(name: string, type: T, value: FieldValueOf<T>, outType = 0, tag = 0): this {
-    const code: unknown = Object.hasOwn(TYPE_CODE, type) ? TYPE_CODE[type] : undefined
+    // A string first: Object.hasOwn() would turn an object into a key through its toString.
+    const code: unknown = typeof type === 'string' && Object.hasOwn(TYPE_CODE, type) ? TYPE_CODE[type] : undefined
     if (typeof code !== 'number') {
-      throw new TracerError('UNKNOWN_FIELD_TYPE', `ringtrace: field ${String(name)} has unknown type ${String(type)}; use one of ${Object.keys(TYPE_CODE).join(', ')}`)
+      throw new TracerError('UNKNOWN_FIELD_TYPE', `ringtrace: field ${describeValue(name)} has unknown type ${describeValue(type)}; use one of ${Object.keys(TYPE_CODE).join(', ')}`)
     }
     return this.push(name, code, value, outType, tag)
   }
@@ -194,10 +207,10 @@ export class EventBuilder {
       throw new TracerError('TOO_MANY_FIELDS', `ringtrace: event ${this.eventName} already has ${MAX_FIELDS} fields, the limit (as in ETW); split it, or send an array`)
     }
     if (!(Number.isInteger(outType) && outType >= 0 && outType <= MAX_OUT_TYPE)) {
-      throw new TracerError('INVALID_FIELDS', `ringtrace: outType of field ${String(name)} must be an integer from 0 to ${MAX_OUT_TYPE} (an ETW OutType), got ${String(outType)}`)
+      throw new TracerError('INVALID_FIELDS', `ringtrace: outType of field ${describeValue(name)} must be an integer from 0 to ${MAX_OUT_TYPE} (an ETW OutType), got ${describeValue(outType)}`)
     }
     if (!(Number.isInteger(tag) && tag >= 0 && tag <= MAX_TAG)) {
-      throw new TracerError('INVALID_FIELDS', `ringtrace: tag of field ${String(name)} must be an integer from 0 to 0x0FFFFFFF (28 bits), got ${String(tag)}`)
+      throw new TracerError('INVALID_FIELDS', `ringtrace: tag of field ${describeValue(name)} must be an integer from 0 to 0x0FFFFFFF (28 bits), got ${describeValue(tag)}`)
     }
   }
 
@@ -245,7 +258,7 @@ export class EventBuilder {
       throw error
     }
     const shape: RegisteredShape = {
-      writer: this.tracer.writerOf(entry),
+      writer: this.tracer[writerOf](entry),
       invoke: invokerFor(layout + this.count),
       start: ID_SLOTS - layout,
     }

@@ -5,6 +5,7 @@
 // activity-id layout. Nodes are created only when a shape is first written, so shapes that are
 // built but never written (disabled, or abandoned) cost nothing.
 
+import { compileFunction } from '../compile-function.js'
 import type { Tracer } from '../tracer.js'
 import { FIELD_TYPES, type FieldTypeName } from '../format/field-types.js'
 import type { RecordWriter } from '../ring/writer-codegen.js'
@@ -112,7 +113,7 @@ export function invokerFor(count: number): Invoker {
   if (invoke === undefined) {
     const args = Array.from({ length: count }, (_, i) => (i === 0 ? 'v[s]' : `v[s + ${i}]`)).join(', ')
     // Generated from a number only.
-    invoke = new Function('w', 'v', 's', `'use strict'; w(${args});`) as Invoker
+    invoke = compileFunction(['w', 'v', 's'], `'use strict'; w(${args});`) as Invoker
     invokers[count] = invoke
   }
   return invoke

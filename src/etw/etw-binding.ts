@@ -3,26 +3,35 @@
 
 import type { NativeBinding } from '../../binding.js'
 import type { BackendName } from '../backend/select-backend.js'
-import { TracerError } from '../errors.js'
+import { TracerError, type TracerErrorCode } from '../errors.js'
 import type { EtwOptions } from '../tracer-options.js'
 import { providerGuid, providerTraits } from './provider-guid.js'
 
-export type EtwBinding = NativeBinding & Required<Pick<NativeBinding, 'openEtwSink' | 'attachEtwSink' | 'setEventGate'>>
+export type EtwBinding = NativeBinding & Required<Pick<NativeBinding, 'openEtwSink' | 'releaseEtwSink' | 'attachEtwSink' | 'setEventGate'>>
 
 export function etwBinding(binding: NativeBinding, backend: BackendName): EtwBinding {
-  if (binding.openEtwSink === undefined || binding.attachEtwSink === undefined || binding.setEventGate === undefined) {
+  if (binding.openEtwSink === undefined || binding.releaseEtwSink === undefined || binding.attachEtwSink === undefined || binding.setEventGate === undefined) {
     throw new TracerError('NATIVE_UNAVAILABLE', `ringtrace: the etw option needs the native addon; the ${backend} backend has no TraceLogging encoder`)
   }
   return binding as EtwBinding
 }
 
-/** Opens (or joins) the provider's ETW sink; live ETW where it does not exist is a TracerError. */
+/** The TracerError for each way the addon refuses an ETW sink. */
+const ETW_ERRORS: Readonly<Record<string, TracerErrorCode>> = {
+  ERR_RINGTRACE_UNSUPPORTED: 'ETW_UNSUPPORTED',
+  ERR_RINGTRACE_IO: 'SINK_ERROR',
+  // The provider is open in this process with another capture file or forceWrites.
+  ERR_RINGTRACE_STATE: 'INVALID_OPTION',
+}
+
+/** Opens (or joins) the provider's ETW sink; every refusal is a TracerError. */
 export function openEtwSink(etw: EtwBinding, provider: string, options: EtwOptions): number {
   try {
     return etw.openEtwSink(provider, providerGuid(provider), providerTraits(provider), options.capture ?? null, options.forceWrites ?? false)
   } catch (error) {
-    if ((error as { code?: unknown }).code !== 'ERR_RINGTRACE_UNSUPPORTED') throw error
-    throw new TracerError('ETW_UNSUPPORTED', `ringtrace: etw: ${(error as Error).message}`, { cause: error })
+    const code = (error as { code?: unknown } | null)?.code
+    if (typeof code !== 'string' || !Object.hasOwn(ETW_ERRORS, code)) throw error
+    throw new TracerError(ETW_ERRORS[code]!, `ringtrace: etw: ${(error as Error).message}`, { cause: error })
   }
 }
 

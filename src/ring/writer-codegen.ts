@@ -7,8 +7,10 @@ import type { FieldTypeName, NumericTypeName } from '../format/field-types.js'
 import { FIELD_TYPES } from '../format/field-types.js'
 import { computeLayout, type FixedSlot, type RecordLayout } from '../format/layout.js'
 import { COARSE_CLOCK_OFFSET, CURSOR_OFFSET, DATA_OFFSET, EVENT_GATE_OFFSET, GATE_ALWAYS,
-  LAST_TIME_OFFSET, LIMIT_OFFSET, SEQ_STATE_OFFSET } from '../format/ring-layout.js'
-import { recordWord0, VAR_HEADER_BYTES } from '../format/record-layout.js'
+  LAST_TIME_OFFSET, LIMIT_OFFSET, MAX_EVENTS, SEQ_STATE_OFFSET } from '../format/ring-layout.js'
+import { FIRST_EVENT_ID, MAX_FIELDS, MAX_STRING_BYTES, recordWord0, VAR_HEADER_BYTES } from '../format/record-layout.js'
+import { compileFunction } from '../compile-function.js'
+import { describeValue } from '../errors.js'
 import { writeGuid } from './guid.js'
 import type { RingProducer } from './ring-producer.js'
 import { arrayLength, binaryBytes, byteLength, createArrayScratch, cutBytes, guidBytes } from './plain-values.js'
@@ -245,15 +247,62 @@ export function createGateCheck(ring: RingProducer, eventId: number): () => bool
   }
 }
 
+/**
+ * The spec as the generated source may use it: an event id, a cap and a mask that are integers in
+ * range, known type names, field indices, booleans. Checked on a copy, so a getter cannot answer differently
+ * when the source is built; whatever the caller passed, only these values reach the source.
+ */
+function checkSpec(spec: WriterSpec): WriterSpec {
+  const { eventId, types: given, clock, maxStringBytes } = spec
+  if (!Number.isInteger(eventId) || eventId < FIRST_EVENT_ID || eventId >= MAX_EVENTS) {
+    throw new RangeError(`ringtrace: a record writer's eventId must be an integer from ${FIRST_EVENT_ID} to ${MAX_EVENTS - 1}, got ${describeValue(eventId)}`)
+  }
+  if (!Array.isArray(given) || given.length > MAX_FIELDS) {
+    throw new RangeError(`ringtrace: a record writer's types must be an array of at most ${MAX_FIELDS} type names`)
+  }
+  const types: unknown[] = [...given]
+  for (const type of types) {
+    if (typeof type !== 'string' || !FIELD_TYPES.has(type)) {
+      throw new RangeError(`ringtrace: a record writer's types must be field type names, got ${describeValue(type)}`)
+    }
+  }
+  if (!Number.isInteger(maxStringBytes) || maxStringBytes < 0 || maxStringBytes > MAX_STRING_BYTES) {
+    throw new RangeError(`ringtrace: a record writer's maxStringBytes must be an integer from 0 to ${MAX_STRING_BYTES}, got ${describeValue(maxStringBytes)}`)
+  }
+  if (clock !== 'precise' && clock !== 'coarse') {
+    throw new RangeError(`ringtrace: a record writer's clock must be 'precise' or 'coarse', got ${describeValue(clock)}`)
+  }
+  const guidWords: unknown[] = spec.guidWords === undefined ? [] : [...spec.guidWords]
+  for (const i of guidWords) {
+    if (!Number.isInteger(i) || (i as number) < 0 || (i as number) >= types.length) {
+      throw new RangeError(`ringtrace: a record writer's guidWords must be field indices, got ${describeValue(i)}`)
+    }
+  }
+  return {
+    eventId,
+    types: types as FieldTypeName[],
+    clock,
+    maxStringBytes,
+    guidWords: guidWords as number[],
+    emptyVariable: spec.emptyVariable === true,
+    ungated: spec.ungated === true,
+  }
+}
+
 /** The record writer for one event of one ring. */
 export function createRecordWriter(ring: RingProducer, spec: WriterSpec): RecordWriter {
-  const layout = computeLayout(spec.types)
-  const source = generateSource(spec, layout, ring.mask)
+  const checked = checkSpec(spec)
+  const mask = ring.mask
+  if (!Number.isInteger(mask) || mask <= 0 || (mask & (mask + 1)) !== 0) {
+    throw new RangeError(`ringtrace: a ring's mask must be a power of two minus one, got ${describeValue(mask)}`)
+  }
+  const layout = computeLayout(checked.types)
+  const source = generateSource(checked, layout, mask)
   const { u8, i8, u16, i16, u32, i32, f32, f64, i64 } = ring.views
   // Types-only code generation, see file comment.
-  const factory = new Function('ring', 'u8', 'i8', 'u16', 'i16', 'u32', 'i32', 'f32', 'f64', 'i64',
+  const factory = compileFunction(['ring', 'u8', 'i8', 'u16', 'i16', 'u32', 'i32', 'f32', 'f64', 'i64',
     'utf8Length', 'writeUtf8', 'writeGuid', 'guidBytes', 'binaryBytes', 'byteLength', 'cutBytes', 'arrayLength',
-    'createArrayScratch', 'performance', source)
+    'createArrayScratch', 'performance'], source)
   return factory(ring, u8, i8, u16, i16, u32, i32, f32, f64, i64, utf8Length, writeUtf8, writeGuid,
     guidBytes, binaryBytes, byteLength, cutBytes, arrayLength, createArrayScratch, performance) as RecordWriter
 }

@@ -3,7 +3,8 @@
 
 import { FIELD_TYPES, type FieldTypeName } from '../format/field-types.js'
 import { MAX_FIELDS } from '../format/record-layout.js'
-import { TracerError } from '../errors.js'
+import { describeValue, TracerError } from '../errors.js'
+import { checkKnownKeys } from '../option-keys.js'
 import type { Clock } from '../ring/writer-codegen.js'
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/
@@ -26,6 +27,16 @@ export interface EventOptions {
   /** Whether the event starts enabled (default true). */
   enabled?: boolean
 }
+
+/** Every key of EventOptions (the `satisfies` keeps the two in step). */
+const EVENT_OPTION_KEYS = Object.keys({
+  level: true,
+  keyword: true,
+  opcode: true,
+  clock: true,
+  sampleRate: true,
+  enabled: true,
+} satisfies Record<keyof EventOptions, true>)
 
 export interface ValidEvent {
   name: string
@@ -52,8 +63,8 @@ export function checkName(kind: 'event' | 'field', name: unknown, rule: NameRule
     (rule === 'identifier' ? IDENTIFIER.test(name) : !CONTROL.test(name))
   if (!fits) {
     const what = rule === 'identifier'
-      ? `${kind} name ${JSON.stringify(name)} must be an identifier (letters, digits, _; not starting with a digit; at most ${MAX_NAME_LENGTH} characters)`
-      : `${kind === 'event' ? 'span' : 'span attribute'} name ${JSON.stringify(name)} must be 1 to ${MAX_NAME_LENGTH} characters, none of them a control character`
+      ? `${kind} name ${describeValue(name)} must be an identifier (letters, digits, _; not starting with a digit; at most ${MAX_NAME_LENGTH} characters)`
+      : `${kind === 'event' ? 'span' : 'span attribute'} name ${describeValue(name)} must be 1 to ${MAX_NAME_LENGTH} characters, none of them a control character`
     throw new TracerError(kind === 'event' ? 'INVALID_EVENT_NAME' : 'INVALID_FIELDS', `ringtrace: ${what}`)
   }
   return name as string
@@ -61,7 +72,7 @@ export function checkName(kind: 'event' | 'field', name: unknown, rule: NameRule
 
 export function checkLevel(level: unknown, what: string): number {
   if (typeof level !== 'number' || !Number.isInteger(level) || level < 0 || level > 5) {
-    throw new TracerError('INVALID_OPTION', `ringtrace: ${what} must be an integer level from 0 (LogAlways) to 5 (Verbose), got ${String(level)}`)
+    throw new TracerError('INVALID_OPTION', `ringtrace: ${what} must be an integer level from 0 (LogAlways) to 5 (Verbose), got ${describeValue(level)}`)
   }
   return level
 }
@@ -69,14 +80,14 @@ export function checkLevel(level: unknown, what: string): number {
 export function checkKeyword(keyword: unknown, what: string): bigint {
   const value = typeof keyword === 'number' && Number.isInteger(keyword) ? BigInt(keyword) : keyword
   if (typeof value !== 'bigint' || value < 0n || value > U64_MAX) {
-    throw new TracerError('INVALID_OPTION', `ringtrace: ${what} must be a 64-bit unsigned keyword (bigint or integer), got ${String(keyword)}`)
+    throw new TracerError('INVALID_OPTION', `ringtrace: ${what} must be a 64-bit unsigned keyword (bigint or integer), got ${describeValue(keyword)}`)
   }
   return value
 }
 
 export function checkSampleRate(rate: unknown): number {
   if (typeof rate !== 'number' || !(rate >= 0 && rate <= 1)) {
-    throw new TracerError('INVALID_OPTION', `ringtrace: sampleRate must be a number from 0 to 1, got ${String(rate)}`)
+    throw new TracerError('INVALID_OPTION', `ringtrace: sampleRate must be a number from 0 to 1, got ${describeValue(rate)}`)
   }
   return rate
 }
@@ -101,17 +112,21 @@ export function validateEvent(name: unknown, fields: unknown, options: EventOpti
     seen.add(fieldName)
     const type = (field[1] as { type?: unknown } | undefined)?.type ?? field[1]
     if (typeof type !== 'string' || !FIELD_TYPES.has(type)) {
-      throw new TracerError('UNKNOWN_FIELD_TYPE', `ringtrace: field ${fieldName} of event ${String(name)} has unknown type ${String(type)}; use one of ${TOKEN_NAMES}`)
+      throw new TracerError('UNKNOWN_FIELD_TYPE', `ringtrace: field ${fieldName} of event ${String(name)} has unknown type ${describeValue(type)}; use one of ${TOKEN_NAMES}`)
     }
     return { name: fieldName, type: type as FieldTypeName }
   })
+  if (typeof options !== 'object' || options === null) {
+    throw new TracerError('INVALID_OPTION', `ringtrace: the options of event ${String(name)} must be an object, got ${describeValue(options)}`)
+  }
+  checkKnownKeys(options, EVENT_OPTION_KEYS, '')
   const clock = options.clock ?? 'precise'
   if (clock !== 'precise' && clock !== 'coarse') {
-    throw new TracerError('INVALID_OPTION', `ringtrace: clock must be 'precise' or 'coarse', got ${String(clock)}`)
+    throw new TracerError('INVALID_OPTION', `ringtrace: clock must be 'precise' or 'coarse', got ${describeValue(clock)}`)
   }
   const opcode = options.opcode ?? 0
   if (!Number.isInteger(opcode) || opcode < 0 || opcode > 255) {
-    throw new TracerError('INVALID_OPTION', `ringtrace: opcode must be an integer from 0 to 255, got ${String(opcode)}`)
+    throw new TracerError('INVALID_OPTION', `ringtrace: opcode must be an integer from 0 to 255, got ${describeValue(opcode)}`)
   }
   return {
     name: name as string,

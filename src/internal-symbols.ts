@@ -1,0 +1,9 @@
+// Keys of the tracer's internals, for the modules of this package that need them (EventBuilder,
+// spans, tests). A leaf module, as pino's lib/symbols.js: tracer.ts and its users both import
+// it instead of each other, and symbol-keyed members marked @internal stay out of the published
+// types (tsconfig.build.json strips them), so no user can call them by name.
+
+/** `tracer[registerEvent](valid, span?)`: registers a validated schema under a new event id. */
+export const registerEvent = Symbol('ringtrace.registerEvent')
+/** `tracer[writerOf](entry, span?)`: the record writer of a registered event. */
+export const writerOf = Symbol('ringtrace.writerOf')
