@@ -407,6 +407,116 @@ describe('readTrace() on damaged files', () => {
   })
 })
 
+/** readTrace's and summarizeTrace's verdicts on one file: the same error, or none from either. */
+async function verdicts(path: string): Promise<{ read?: string; summary?: string }> {
+  const { error } = await collect(path)
+  const { error: summaryError } = await summarizeTracePrefix(path)
+  return { read: error?.message, summary: summaryError?.message }
+}
+
+describe('readTrace() and summarizeTrace() on well-framed hostile files', () => {
+  const stamped = (timestamp: number): TraceBuilder => new TraceBuilder().stream(1).schema(1, 1, 'tick', TICK)
+    .events(1, tick(0), eventRecord(1, ['u32'], { seq: 1, timestamp, values: [1] }))
+
+  for (const timestamp of [1e308, -1e308, 9.2e15, -9.2e15, Infinity, NaN]) {
+    it(`rejects a record timestamp of ${timestamp} ms with BAD_RECORD, both the same way`, async () => {
+      const b = stamped(timestamp)
+      const path = b.write(dir, fileName())
+      const { items, error } = await collect(path)
+      expect(events(items).map((e) => e.seq)).toEqual([0])
+      expect(error).toMatchObject({ code: 'BAD_RECORD', offset: b.offsets[3] })
+      expect(error?.detail).toMatch(/timestamp/)
+      const v = await verdicts(path)
+      expect(v.summary).toBe(v.read)
+    })
+  }
+
+  it('rejects a LOST record whose timestamp leaves the dates a Date can hold', async () => {
+    const b = new TraceBuilder().stream(1).events(1, lostRecord({ timestamp: 1e17, ringFull: 1, invalid: 0 }))
+    const path = b.write(dir, fileName())
+    const v = await verdicts(path)
+    expect(v.read).toMatch(/^ringtrace: damaged record in the chunk at offset \d+ \(stream 1, record at offset \d+: timestamp 100000000000000000/)
+    expect(v.summary).toBe(v.read)
+  })
+
+  it('rejects a str field whose count runs past its record in summarizeTrace as in readTrace', async () => {
+    const record = eventRecord(1, ['str'], { seq: 0, timestamp: 0, values: ['abc'] })
+    new DataView(record.buffer).setUint16(16, 100, true)
+    const b = new TraceBuilder().stream(1).schema(1, 1, 's', [['s', 'str']]).events(1, record).end(1, 1)
+    const path = b.write(dir, fileName())
+    const v = await verdicts(path)
+    expect(v.read).toMatch(/BAD_RECORD|damaged record/)
+    expect(v.summary).toBe(v.read)
+    await expect(summarizeTrace(path)).rejects.toMatchObject({ code: 'BAD_RECORD', offset: b.offsets[3] })
+  })
+
+  const badFiles: [string, Record<string, unknown>][] = [
+    ['pid "x"', { pid: 'x' }],
+    ['pid -1', { pid: -1 }],
+    ['pid 1.5', { pid: 1.5 }],
+    ['provider 7', { provider: 7 }],
+    ['hostname {}', { hostname: {} }],
+    ['wallNs of 400 digits', { wallNs: '9'.repeat(400) }],
+    ['wallNs past the last Date', { wallNs: '9000000000000000000000' }],
+  ]
+  for (const [what, info] of badFiles) {
+    it(`rejects a FILE chunk with ${what} with BAD_METADATA at offset 0`, async () => {
+      const b = new TraceBuilder(info as never).stream(1)
+      const path = b.write(dir, fileName())
+      const { error } = await collect(path)
+      expect(error).toMatchObject({ code: 'BAD_METADATA', offset: 0 })
+      const v = await verdicts(path)
+      expect(v.summary).toBe(v.read)
+    })
+  }
+
+  const badStreams: [string, Record<string, unknown>][] = [
+    ['threadId "1"', { threadId: '1' }],
+    ['threadId 1e300', { threadId: 1e300 }],
+    ['threadName 5', { threadName: 5 }],
+    ['isMainThread "yes"', { isMainThread: 'yes' }],
+    ['originMonoNs of 30 digits', { originMonoNs: '1'.repeat(30) }],
+  ]
+  for (const [what, info] of badStreams) {
+    it(`rejects a STREAM chunk with ${what} with BAD_METADATA`, async () => {
+      const b = new TraceBuilder().stream(1, info as never)
+      const { error } = await collect(b.write(dir, fileName()))
+      expect(error).toMatchObject({ code: 'BAD_METADATA', offset: b.offsets[1] })
+    })
+  }
+
+  const badSchemas: [string, [string, FieldTypeName][], Record<string, unknown>][] = [
+    ['a field declared twice', [['a', 'u32'], ['a', 'u8']], {}],
+    ['level 256', TICK, { level: 256 }],
+    ['opcode -1', TICK, { opcode: -1 }],
+    ['a field type "constructor"', [['a', 'constructor' as FieldTypeName]], {}],
+    ['a field type "toString"', [['a', 'toString' as FieldTypeName]], {}],
+  ]
+  for (const [what, fields, info] of badSchemas) {
+    it(`rejects a SCHEMA chunk with ${what} with BAD_SCHEMA`, async () => {
+      const b = new TraceBuilder().stream(1).schema(1, 1, 'x', fields, info)
+      const { error } = await collect(b.write(dir, fileName()))
+      expect(error).toMatchObject({ code: 'BAD_SCHEMA', offset: b.offsets[2] })
+    })
+  }
+
+  it('rejects END and LOSS counts beyond 2^53', async () => {
+    const end = new TraceBuilder().stream(1).end(1, 2 ** 60)
+    expect((await collect(end.write(dir, fileName()))).error).toMatchObject({ code: 'BAD_RECORD', offset: end.offsets[2] })
+    const loss = new TraceBuilder().stream(1).loss(1, 1e300)
+    expect((await collect(loss.write(dir, fileName()))).error).toMatchObject({ code: 'BAD_RECORD', offset: loss.offsets[2] })
+  })
+
+  it('decodes field and event names that look like code as plain data', async () => {
+    const names: [string, FieldTypeName][] = [["a'); throw new Error('x'); //", 'u32'], ['`${process.exit(9)}`', 'str'], ['\\u2028\u2028*/', 'f64']]
+    const b = new TraceBuilder().stream(1).schema(1, 1, '}); process.exit(3); ({', names)
+      .events(1, eventRecord(1, names.map(([, t]) => t), { seq: 0, timestamp: 0, values: [5, 'v', 1.5] }))
+    const [event] = events((await collect(b.write(dir, fileName()))).items)
+    expect(event.name).toBe('}); process.exit(3); ({')
+    expect(event.fields).toEqual({ [names[0][0]]: 5, [names[1][0]]: 'v', [names[2][0]]: 1.5 })
+  })
+})
+
 describe('summarizeTrace()', () => {
   it('counts events per type, losses by reason and threads, and checks END accounting', async () => {
     const b = new TraceBuilder()
