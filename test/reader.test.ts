@@ -531,25 +531,33 @@ describe('summarizeTrace()', () => {
       .end(2, 4)
     const summary = await summarizeTrace(b.write(dir, fileName()))
     expect(summary).toMatchObject({
-      events: 5, lost: 9, lostRingFull: 6, lostInvalid: 1, lostOverwritten: 2, written: 14, balanced: true,
+      events: 5, lost: 9, lostRingFull: 6, lostInvalid: 1, lostOverwritten: 2, written: 14, balanced: true, accounting: 'balanced', streamsWithoutEnd: 0,
       byEvent: { tick: 4, tock: 1 }, lostByEvent: { tick: 5 },
       provider: 'test-provider', pid: 4242, hostname: 'test-host',
       firstNs: WALL_NS + 5_000_000n, lastNs: WALL_NS + 30_000_000n, durationMs: 25,
     })
     expect(summary.threads).toEqual([
       { stream: 1, threadId: 0, name: 'main', isMainThread: true, events: 3, lost: 7, lostRingFull: 6, lostInvalid: 1,
-        lostOverwritten: 0, written: 10, closed: true, balanced: true },
+        lostOverwritten: 0, written: 10, closed: true, accounting: 'balanced', balanced: true },
       { stream: 2, threadId: 3, name: 'w', isMainThread: false, events: 2, lost: 2, lostRingFull: 0, lostInvalid: 0,
-        lostOverwritten: 2, written: 4, closed: true, balanced: true },
+        lostOverwritten: 2, written: 4, closed: true, accounting: 'balanced', balanced: true },
     ])
   })
 
   it('flags a stream whose END does not balance, and derives written without END', async () => {
     const b = ticks(1, 3).end(1, 5).stream(2).schema(2, 1, 'tick', TICK).events(2, tick(0))
     const summary = await summarizeTrace(b.write(dir, fileName()))
-    expect(summary.balanced).toBe(false)
-    expect(summary.written).toBe(6)
-    expect(summary.threads.map((t) => [t.closed, t.balanced, t.written])).toEqual([[true, false, 5], [false, true, undefined]])
+    expect(summary).toMatchObject({ balanced: false, accounting: 'unbalanced', written: 6, streamsWithoutEnd: 1 })
+    expect(summary.threads.map((t) => [t.closed, t.accounting, t.balanced, t.written]))
+      .toEqual([[true, 'unbalanced', false, 5], [false, 'incomplete', false, undefined]])
+  })
+
+  it('never calls a stream without END balanced: its accounting is incomplete', async () => {
+    const b = ticks(1, 3).end(1, 3).stream(2).schema(2, 1, 'tick', TICK).events(2, tick(0))
+    const summary = await summarizeTrace(b.write(dir, fileName()))
+    expect(summary).toMatchObject({ balanced: false, accounting: 'incomplete', written: 4, streamsWithoutEnd: 1 })
+    expect(summary.threads.map((t) => [t.stream, t.closed, t.accounting, t.balanced]))
+      .toEqual([[1, true, 'balanced', true], [2, false, 'incomplete', false]])
   })
 
   it('summarizes an empty trace', async () => {
