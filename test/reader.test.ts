@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -514,6 +515,35 @@ describe('readTrace() and summarizeTrace() on well-framed hostile files', () => 
     const [event] = events((await collect(b.write(dir, fileName()))).items)
     expect(event.name).toBe('}); process.exit(3); ({')
     expect(event.fields).toEqual({ [names[0][0]]: 5, [names[1][0]]: 'v', [names[2][0]]: 1.5 })
+  })
+})
+
+describe('readTrace() without code generation from strings', () => {
+  const CHILD = join(__dirname, 'fixtures', 'read-trace-child.js')
+  const readIn = (path: string, flags: string[]): string =>
+    execFileSync(process.execPath, [...flags, CHILD, path], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+
+  it('decodes every field type to the same values, through closures instead of generated code', () => {
+    const values = [
+      true, -128, 255, -32768, 65535, -2147483648, 4294967295,
+      -(2n ** 63n), 2n ** 64n - 1n, 1.5, NaN, '00112233-4455-6677-8899-aabbccddeeff', 'hello', Uint8Array.of(0, 1, 255),
+      [-1, 127], [0, 255], [-2, 300], [65535], [-5, 6, 7], [4294967295], [-(2n ** 63n), 5n], [2n ** 64n - 1n],
+      [0.5, -2], [Math.E, -0],
+    ]
+    const odd: [string, FieldTypeName][] = [['__proto__', 'u8'], ["x'); throw 1; //", 'str']]
+    const record = eventRecord(1, TYPES, { seq: 0, timestamp: 1.25, values, truncated: [12] })
+    const overrun = eventRecord(2, ['str'], { seq: 2, timestamp: 3, values: ['abc'] })
+    new DataView(overrun.buffer).setUint16(16, 100, true)
+    const b = new TraceBuilder().stream(1).schema(1, 1, 'all', ALL_TYPES).schema(1, 3, 'odd', odd)
+      .schema(1, 2, 'short', [['s', 'str']])
+      .events(1, record, eventRecord(3, ['u8', 'str'], { seq: 1, timestamp: 2, values: [7, 'y'] }), overrun)
+    const path = b.write(dir, fileName())
+    const generated = readIn(path, [])
+    const interpreted = readIn(path, ['--disallow-code-generation-from-strings'])
+    expect(interpreted).toBe(generated)
+    const items = JSON.parse(interpreted) as { fields?: Record<string, unknown>; error?: string }[]
+    expect(items.map((i) => i.error ?? Object.keys(i.fields ?? {}).length)).toEqual([24, 2, expect.stringMatching(/runs past the record/)])
+    expect(items[1].fields).toEqual({ ['__proto__']: 7, "x'); throw 1; //": 'y' })
   })
 })
 
