@@ -222,6 +222,27 @@ describe('ringtrace on well-framed hostile files', () => {
     expect(JSON.parse(out).traceEvents.map((e: { name: string; pid: number }) => [e.name, e.pid])).toEqual([['process_name', 0]])
   })
 
+  it('writes names holding terminal escapes and line breaks as \\u escapes in stats and view', async () => {
+    const name = 'a\u001b[2J\nb\u202e'
+    const guid = (n: number): string => `${String(n).repeat(8)}-0000-0000-0000-000000000000`
+    const start: [string, FieldTypeName][] = [['activityId', 'guid'], ['parentId', 'guid'], ['traceId', 'guid']]
+    const b = new TraceBuilder({ hostname: 'h\u0007' }).stream(1, { threadName: 't\r' })
+      .schema(1, 1, name, start, { opcode: 1 }).schema(1, 2, name, [['activityId', 'guid'], ['status', 'u8'], ['errorType', 'str'], ['errorMessage', 'str']], { opcode: 2 })
+      .events(1, eventRecord(1, ['guid', 'guid', 'guid'], { seq: 0, timestamp: 0, values: [guid(1), guid(0), guid(2)] }),
+        eventRecord(2, ['guid', 'u8', 'str', 'str'], { seq: 1, timestamp: 1, values: [guid(1), 2, 'E\u001b]0;x\u0007', 'm\n'] }))
+      .end(1, 2)
+    const path = b.write(dir, fileName())
+    const stats = await run(['stats', path])
+    expect(stats.out).toMatch(/\na\\u001b\[2J\\u000ab\\u202e +2 +0\n/)
+    expect(stats.out).toContain('host h\\u0007)')
+    expect(stats.out).toContain('t\\u000d')
+    const view = await run(['view', path])
+    expect(view.code).toBe(0)
+    expect(view.out).toContain('a\\u001b[2J\\u000ab\\u202e')
+    expect(view.out).toContain('✗ E\\u001b]0;x\\u0007: m\\u000a')
+    expect(`${stats.out}${view.out}`).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u202e]/)
+  })
+
   it('refuses a str field whose count runs past its record in stats as in export', async () => {
     const record = eventRecord(1, ['str'], { seq: 0, timestamp: 0, values: ['abc'] })
     new DataView(record.buffer).setUint16(16, 100, true)
