@@ -212,6 +212,9 @@ function mutatedFile(seed: number): { bytes: Uint8Array; mutation: string } {
   return { bytes, mutation: done.join('; ') }
 }
 
+/** What a terminal would obey rather than print, but the line break. */
+const UNPRINTABLE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g
+
 interface Verdict {
   items: number
   code?: string
@@ -270,7 +273,7 @@ async function checkCommands(path: string, verdict: Verdict): Promise<void> {
     if (format === '--format chrome') parsesClean(out, 'chrome')
     if (format === '') {
       // Terminal text: names from the file cannot smuggle in escapes or line breaks.
-      expect({ argv, unprintable: out.match(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g) })
+      expect({ argv, unprintable: out.match(UNPRINTABLE) })
         .toEqual({ argv, unprintable: null })
       if (argv[0] === 'stats') expect(out).not.toMatch(/NaN|Infinity|Invalid Date/)
     }
@@ -289,6 +292,7 @@ async function fuzzOne(seed: number): Promise<string> {
     const verdict = await readVerdict(path)
     const { error: summaryError } = await summarizeTracePrefix(path)
     expect({ summarizeTrace: summaryError?.message }).toEqual({ summarizeTrace: verdict.error })
+    expect({ unprintable: verdict.error?.match(UNPRINTABLE) ?? null }).toEqual({ unprintable: null })
     await checkCommands(path, verdict)
     return verdict.code ?? 'clean'
   } catch (error) {

@@ -8,6 +8,7 @@ import { MAX_EVENTS } from '../format/ring-layout.js'
 import { compileDecoder, type DecodeStep } from './decoder-codegen.js'
 import { elementBytesOf, locateVariable, SCALAR_GETTERS, variableFieldReader } from './field-readers.js'
 import type { RecordCursor } from './record-cursor.js'
+import { shown } from './trace-file-error.js'
 import type { FieldValue } from './trace-items.js'
 
 export interface SchemaField {
@@ -24,7 +25,10 @@ export interface EventSchema {
   readonly fields: readonly SchemaField[]
   /** Smallest size of a record of this event: header and fixed block. */
   readonly fixedEnd: number
-  /** Field values of the record under `r`; undefined when a variable field overruns it. */
+  /**
+   * Field values of the record under `r` (one shared empty object when fields are not decoded,
+   * after the same checks); undefined when a variable field overruns the record.
+   */
   decode(r: RecordCursor): Record<string, FieldValue> | undefined
 }
 
@@ -37,20 +41,21 @@ const isByte = (value: unknown): boolean => Number.isInteger(value) && (value as
 export function compileSchema(json: unknown, decodeFields: boolean): EventSchema | string {
   if (typeof json !== 'object' || json === null) return 'not a JSON object'
   const { id, name, level, keyword, opcode, fields } = json as Record<string, unknown>
-  if (!Number.isInteger(id) || (id as number) < 1 || (id as number) >= MAX_EVENTS) return `bad event id ${String(id)}`
+  if (!Number.isInteger(id) || (id as number) < 1 || (id as number) >= MAX_EVENTS) return `bad event id ${shown(id)}`
   if (typeof name !== 'string') return 'no event name'
-  if (!isByte(level) || !isByte(opcode)) return `event ${name}: level and opcode must be integers from 0 to 255`
-  if (typeof keyword !== 'string' || !/^0x[0-9a-f]{1,16}$/i.test(keyword)) return `event ${name}: bad keyword ${String(keyword)}`
-  if (!Array.isArray(fields) || fields.length > MAX_FIELDS) return `event ${name}: bad field list`
+  const event = `event ${shown(name)}`
+  if (!isByte(level) || !isByte(opcode)) return `${event}: level and opcode must be integers from 0 to 255`
+  if (typeof keyword !== 'string' || !/^0x[0-9a-f]{1,16}$/i.test(keyword)) return `${event}: bad keyword ${shown(keyword)}`
+  if (!Array.isArray(fields) || fields.length > MAX_FIELDS) return `${event}: bad field list`
   const checked: SchemaField[] = []
   const seen = new Set<string>()
   for (const field of fields as unknown[]) {
     const { name: fieldName, type } = (field ?? {}) as Record<string, unknown>
     if (typeof fieldName !== 'string' || typeof type !== 'string' || fieldTypeInfo(type) === undefined) {
-      return `event ${name}: bad field ${JSON.stringify(field)}`
+      return `${event}: bad field ${shown(field)}`
     }
     // The writer refuses this too; two values under one name would make an object lose one.
-    if (seen.has(fieldName)) return `event ${name}: field ${fieldName} declared twice`
+    if (seen.has(fieldName)) return `${event}: field ${shown(fieldName)} declared twice`
     seen.add(fieldName)
     checked.push({ name: fieldName, type: type as FieldTypeName })
   }

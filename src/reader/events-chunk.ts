@@ -10,7 +10,7 @@ import type { RawChunk } from './chunk-source.js'
 import { MAX_TIME_MS } from './file-metadata.js'
 import type { RecordCursor } from './record-cursor.js'
 import type { StreamState } from './stream-state.js'
-import { TraceDamage } from './trace-file-error.js'
+import { shown, TraceDamage } from './trace-file-error.js'
 import type { TraceEvent, TraceItem, TraceLost } from './trace-items.js'
 
 /** EVENTS payload: u32 stream, u32 0, then records. */
@@ -70,10 +70,10 @@ export function decodeEvents(
       }
       state.unmatchedOverwritten -= gap
     }
-    if (size < schema.fixedEnd) throw damaged('BAD_RECORD', at, `size ${size} is shorter than event ${schema.name}`)
+    if (size < schema.fixedEnd) throw damaged('BAD_RECORD', at, `size ${size} is shorter than event ${shown(schema.name)}`)
     cursor.at(bytes, view, at, at + size)
     const fields = schema.decode(cursor)
-    if (fields === undefined) throw damaged('BAD_RECORD', at, `a field of event ${schema.name} runs past the record`)
+    if (fields === undefined) throw damaged('BAD_RECORD', at, `a field of event ${shown(schema.name)} runs past the record`)
     state.nextSeq = (seq + 1) >>> 0
     state.delivered++
     const event: TraceEvent = {

@@ -91,7 +91,7 @@ export function variableFieldReader(type: FieldTypeName, name: string): FieldRea
   }
   const element = fieldTypeInfo(type)?.element
   if (element === undefined) throw new RangeError(`${type} is not a variable field type`)
-  const elementBytes = fieldTypeInfo(element)!.size
+  const elementBytes = elementBytesOf(type)
   const make = ARRAY_MAKERS[element]
   return (r) => {
     const at = locateVariable(r, elementBytes, name)

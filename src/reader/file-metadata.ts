@@ -2,6 +2,7 @@
 // value a reader, an exporter or a view later uses is of its documented type and range here, or
 // the chunk is refused. Absent optional fields take their empty value.
 
+import { shown } from './trace-file-error.js'
 import type { TraceThread } from './trace-items.js'
 
 /** The FILE chunk's process description and clock mapping. */
@@ -56,7 +57,7 @@ function firstBadField(json: Record<string, unknown>, checks: Record<string, Che
 
 function badField(json: Record<string, unknown>, name: string): string {
   const value = json[name]
-  return value === undefined ? `no ${name}` : `bad ${name} ${JSON.stringify(value).slice(0, 40)}`
+  return value === undefined ? `no ${name}` : `bad ${name} ${shown(value)}`
 }
 
 function inDateRange(ns: bigint): boolean {
