@@ -99,12 +99,14 @@ function stepReader(step: DecodeStep): FieldReader {
 
 function interpretedDecoder({ names, steps, fixedEnd }: DecoderPlan): RecordDecoder {
   const readers = steps.map(stepReader)
+  // Defined, not assigned, so that it stays a field rather than set the prototype.
+  const proto = names.indexOf('__proto__')
   return (r) => {
     r.pos = r.start + fixedEnd
     const o: Record<string, FieldValue> = {}
     for (let i = 0; i < readers.length; i++) {
-      // Defined, not assigned, so that a field named __proto__ stays a field.
-      Object.defineProperty(o, names[i], { value: readers[i](r), enumerable: true, writable: true, configurable: true })
+      if (i === proto) Object.defineProperty(o, names[i], { value: readers[i](r), enumerable: true, writable: true, configurable: true })
+      else o[names[i]] = readers[i](r)
     }
     return r.overrun ? undefined : o
   }
