@@ -508,6 +508,40 @@ describe('readTrace() and summarizeTrace() on well-framed hostile files', () => 
     expect((await collect(loss.write(dir, fileName()))).error).toMatchObject({ code: 'BAD_RECORD', offset: loss.offsets[2] })
   })
 
+  it('builds decoder source from integers and getter names only: no name from the file reaches it', async () => {
+    const marker = 'MARKER_from_the_file'
+    const fields = ALL_TYPES.map(([name, type]): [string, FieldTypeName] => [`${marker}_${name}`, type])
+    const b = new TraceBuilder().stream(1).schema(1, 1, `${marker}_event`, fields)
+      .events(1, eventRecord(1, TYPES, { seq: 0, timestamp: 0, values: [
+        true, 1, 2, 3, 4, 5, 6, 7n, 8n, 9, 10, '00112233-4455-6677-8899-aabbccddeeff', 's', Uint8Array.of(1), [1], [2], [3], [4], [5], [6], [7n], [8n], [9], [10],
+      ] }))
+    const path = b.write(dir, fileName())
+    const sources: string[] = []
+    const original = globalThis.Function
+    globalThis.Function = new Proxy(original, {
+      construct(target, args: string[]) {
+        sources.push(args.join('\n'))
+        return Reflect.construct(target, args)
+      },
+    })
+    let items: TraceItem[]
+    try {
+      items = (await collect(path)).items
+    } finally {
+      globalThis.Function = original
+    }
+    expect(events(items)[0].fields[`${marker}_u32`]).toBe(6)
+    expect(sources).toHaveLength(1)
+    expect(sources[0]).not.toContain(marker)
+    // Every word of the source: the decoder's own names, DataView getters, and n0, f0, ... (left out).
+    const words = new Set(sources[0].match(/[A-Za-z_$][\w$]*/g)!.filter((word) => !/^[nf]\d+$/.test(word)))
+    expect([...words].sort()).toEqual([
+      'bytes', 'const', 'decode', 'function', 'g', 'getBigInt64', 'getBigUint64', 'getFloat32', 'getFloat64', 'getInt16',
+      'getInt32', 'getInt8', 'getUint16', 'getUint32', 'getUint8', 'o', 'overrun', 'pos', 'r', 'return', 's', 'start',
+      'true', 'undefined', 'v', 'view',
+    ])
+  })
+
   it('decodes field and event names that look like code as plain data', async () => {
     const names: [string, FieldTypeName][] = [["a'); throw new Error('x'); //", 'u32'], ['`${process.exit(9)}`', 'str'], ['\\u2028\u2028*/', 'f64']]
     const b = new TraceBuilder().stream(1).schema(1, 1, '}); process.exit(3); ({', names)
