@@ -147,7 +147,7 @@ describe('ringtrace stats', () => {
     expect(out).toContain('lost       2 ring full, 0 invalid, 0 overwritten')
     expect(out).toContain('(10.000 ms)')
     expect(out).toContain('event  delivered  lost\ntick           2     2\n')
-    expect(out).toContain('stream  thread  name  main  events  lost  written  closed  balanced\n     1       0  main  yes        2     2  4        yes     yes\n')
+    expect(out).toContain('stream  thread  name  main  events  lost  written  closed  accounting\n     1       0  main  yes        2     2  4        yes     balanced\n')
   })
 
   it('prints JSON with --json', async () => {
@@ -161,6 +161,24 @@ describe('ringtrace stats', () => {
     expect(summary.threads[0]).toMatchObject({ stream: 1, name: 'main', closed: true, balanced: true })
   })
 
+  it('says a stream without END is incomplete, in text and in JSON, never balanced', async () => {
+    const b = new TraceBuilder().stream(1, { threadName: 'main', threadId: 0 }).schema(1, 1, 'tick', [['n', 'u32']])
+      .events(1, eventRecord(1, ['u32'], { seq: 0, timestamp: 0, values: [1] })).end(1, 1)
+      .stream(2, { threadName: 'w', threadId: 5 }).schema(2, 1, 'tick', [['n', 'u32']])
+      .events(2, eventRecord(1, ['u32'], { seq: 0, timestamp: 0, values: [1] }))
+    const path = b.write(dir, fileName())
+    const text = await run(['stats', path])
+    expect(text.code).toBe(0)
+    expect(text.out).toContain('events     2 delivered, 0 lost, at least 2 written (INCOMPLETE: 1 stream has no END record; its losses after the last record are unknown)\n')
+    expect(text.out).toContain('     1       0  main  yes        1     0  1        yes     balanced\n')
+    expect(text.out).toContain('     2       5  w     no         1     0  unknown  no      incomplete\n')
+    expect(text.out).not.toMatch(/\(balanced\)/)
+    const json = JSON.parse((await run(['stats', path, '--json'])).out)
+    expect(json).toMatchObject({ accounting: 'incomplete', balanced: false, streamsWithoutEnd: 1, written: 2 })
+    expect(json.threads.map((t: { accounting: string; balanced: boolean }) => [t.accounting, t.balanced]))
+      .toEqual([['balanced', true], ['incomplete', false]])
+  })
+
   it('summarizes the readable prefix of a damaged file and exits 1', async () => {
     const b = statsTrace()
     const bytes = b.bytes()
@@ -169,6 +187,70 @@ describe('ringtrace stats', () => {
     expect(code).toBe(1)
     expect(JSON.parse(out)).toMatchObject({ events: 2, threads: [{ closed: false }] })
     expect(err).toContain(`ringtrace: damaged chunk at offset ${b.offsets[4]} (CRC mismatch)`)
+  })
+})
+
+describe('ringtrace on well-framed hostile files', () => {
+  const tick = (seq: number, timestamp: number): Uint8Array => eventRecord(1, ['u32'], { seq, timestamp, values: [seq] })
+  const ticks = (timestamp: number): TraceBuilder => new TraceBuilder().stream(1).schema(1, 1, 'tick', [['n', 'u32']])
+    .events(1, tick(0, 0), tick(1, timestamp)).end(1, 2)
+  const commands = [['stats'], ['stats', '--json'], ['export', '--format', 'ndjson'], ['export', '--format', 'chrome'], ['view']]
+
+  /** Every command fails with the reader's own message, naming the offset of the bad chunk. */
+  async function expectRefusedByAll(path: string, offset: number): Promise<void> {
+    for (const [command, ...flags] of commands) {
+      const { code, err } = await run([command, path, ...flags])
+      expect({ command: [command, ...flags], code, err }).toEqual({
+        command: [command, ...flags], code: 1, err: expect.stringMatching(new RegExp(`^ringtrace: .* at offset ${offset} \\(.*\\n$`)),
+      })
+    }
+  }
+
+  for (const timestamp of [1e308, 9.2e15]) {
+    it(`refuses a record timestamp of ${timestamp} ms in every command, at its chunk`, async () => {
+      const b = ticks(timestamp)
+      await expectRefusedByAll(b.write(dir, fileName()), b.offsets[3])
+    })
+  }
+
+  it('refuses a FILE chunk whose pid is "x" in every command, at offset 0', async () => {
+    const b = new TraceBuilder({ pid: 'x' as never }).stream(1)
+    const path = b.write(dir, fileName())
+    await expectRefusedByAll(path, 0)
+    const { out } = await run(['export', path, '--format', 'chrome'])
+    expect(out).not.toContain('NaN')
+    expect(JSON.parse(out).traceEvents.map((e: { name: string; pid: number }) => [e.name, e.pid])).toEqual([['process_name', 0]])
+  })
+
+  it('writes names holding terminal escapes and line breaks as \\u escapes in stats and view', async () => {
+    const name = 'a\u001b[2J\nb\u202e'
+    const guid = (n: number): string => `${String(n).repeat(8)}-0000-0000-0000-000000000000`
+    const start: [string, FieldTypeName][] = [['activityId', 'guid'], ['parentId', 'guid'], ['traceId', 'guid']]
+    const b = new TraceBuilder({ hostname: 'h\u0007' }).stream(1, { threadName: 't\r' })
+      .schema(1, 1, name, start, { opcode: 1 }).schema(1, 2, name, [['activityId', 'guid'], ['status', 'u8'], ['errorType', 'str'], ['errorMessage', 'str']], { opcode: 2 })
+      .events(1, eventRecord(1, ['guid', 'guid', 'guid'], { seq: 0, timestamp: 0, values: [guid(1), guid(0), guid(2)] }),
+        eventRecord(2, ['guid', 'u8', 'str', 'str'], { seq: 1, timestamp: 1, values: [guid(1), 2, 'E\u001b]0;x\u0007', 'm\n'] }))
+      .end(1, 2)
+    const path = b.write(dir, fileName())
+    const stats = await run(['stats', path])
+    expect(stats.out).toMatch(/\na\\u001b\[2J\\u000ab\\u202e +2 +0\n/)
+    expect(stats.out).toContain('host h\\u0007)')
+    expect(stats.out).toContain('t\\u000d')
+    const view = await run(['view', path])
+    expect(view.code).toBe(0)
+    expect(view.out).toContain('a\\u001b[2J\\u000ab\\u202e')
+    expect(view.out).toContain('✗ E\\u001b]0;x\\u0007: m\\u000a')
+    expect(`${stats.out}${view.out}`).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u202e]/)
+  })
+
+  it('refuses a str field whose count runs past its record in stats as in export', async () => {
+    const record = eventRecord(1, ['str'], { seq: 0, timestamp: 0, values: ['abc'] })
+    new DataView(record.buffer).setUint16(16, 100, true)
+    const b = new TraceBuilder().stream(1).schema(1, 1, 's', [['s', 'str']]).events(1, record).end(1, 1)
+    const path = b.write(dir, fileName())
+    await expectRefusedByAll(path, b.offsets[3])
+    const messages = await Promise.all(commands.map(async ([command, ...flags]) => (await run([command, path, ...flags])).err))
+    expect(new Set(messages).size).toBe(1)
   })
 })
 

@@ -1,10 +1,11 @@
+import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { FieldTypeName } from '../src/format/field-types.js'
 import {
-  readTrace, readTraceBatches, summarizeTrace, summarizeTracePrefix, TraceFileError,
+  readTrace, readTraceBatches, summarizeTrace, summarizeTracePrefix, TraceFileError, TraceReader,
   type ReadTraceOptions, type TraceEvent, type TraceItem, type TraceLost,
 } from '../src/reader/index.js'
 import { MONO_NS, TraceBuilder, WALL_NS, eventRecord, lostRecord, paddingRecord } from './fixtures/trace-builder.js'
@@ -407,6 +408,191 @@ describe('readTrace() on damaged files', () => {
   })
 })
 
+/** readTrace's and summarizeTrace's verdicts on one file: the same error, or none from either. */
+async function verdicts(path: string): Promise<{ read?: string; summary?: string }> {
+  const { error } = await collect(path)
+  const { error: summaryError } = await summarizeTracePrefix(path)
+  return { read: error?.message, summary: summaryError?.message }
+}
+
+describe('readTrace() and summarizeTrace() on well-framed hostile files', () => {
+  const stamped = (timestamp: number): TraceBuilder => new TraceBuilder().stream(1).schema(1, 1, 'tick', TICK)
+    .events(1, tick(0), eventRecord(1, ['u32'], { seq: 1, timestamp, values: [1] }))
+
+  for (const timestamp of [1e308, -1e308, 9.2e15, -9.2e15, Infinity, NaN]) {
+    it(`rejects a record timestamp of ${timestamp} ms with BAD_RECORD, both the same way`, async () => {
+      const b = stamped(timestamp)
+      const path = b.write(dir, fileName())
+      const { items, error } = await collect(path)
+      expect(events(items).map((e) => e.seq)).toEqual([0])
+      expect(error).toMatchObject({ code: 'BAD_RECORD', offset: b.offsets[3] })
+      expect(error?.detail).toMatch(/timestamp/)
+      const v = await verdicts(path)
+      expect(v.summary).toBe(v.read)
+    })
+  }
+
+  it('rejects a LOST record whose timestamp leaves the dates a Date can hold', async () => {
+    const b = new TraceBuilder().stream(1).events(1, lostRecord({ timestamp: 1e17, ringFull: 1, invalid: 0 }))
+    const path = b.write(dir, fileName())
+    const v = await verdicts(path)
+    expect(v.read).toMatch(/^ringtrace: damaged record in the chunk at offset \d+ \(stream 1, record at offset \d+: timestamp 100000000000000000/)
+    expect(v.summary).toBe(v.read)
+  })
+
+  it('rejects a str field whose count runs past its record in summarizeTrace as in readTrace', async () => {
+    const record = eventRecord(1, ['str'], { seq: 0, timestamp: 0, values: ['abc'] })
+    new DataView(record.buffer).setUint16(16, 100, true)
+    const b = new TraceBuilder().stream(1).schema(1, 1, 's', [['s', 'str']]).events(1, record).end(1, 1)
+    const path = b.write(dir, fileName())
+    const v = await verdicts(path)
+    expect(v.read).toMatch(/BAD_RECORD|damaged record/)
+    expect(v.summary).toBe(v.read)
+    await expect(summarizeTrace(path)).rejects.toMatchObject({ code: 'BAD_RECORD', offset: b.offsets[3] })
+  })
+
+  const badFiles: [string, Record<string, unknown>][] = [
+    ['pid "x"', { pid: 'x' }],
+    ['pid -1', { pid: -1 }],
+    ['pid 1.5', { pid: 1.5 }],
+    ['provider 7', { provider: 7 }],
+    ['hostname {}', { hostname: {} }],
+    ['wallNs of 400 digits', { wallNs: '9'.repeat(400) }],
+    ['wallNs past the last Date', { wallNs: '9000000000000000000000' }],
+  ]
+  for (const [what, info] of badFiles) {
+    it(`rejects a FILE chunk with ${what} with BAD_METADATA at offset 0`, async () => {
+      const b = new TraceBuilder(info as never).stream(1)
+      const path = b.write(dir, fileName())
+      const { error } = await collect(path)
+      expect(error).toMatchObject({ code: 'BAD_METADATA', offset: 0 })
+      const v = await verdicts(path)
+      expect(v.summary).toBe(v.read)
+    })
+  }
+
+  const badStreams: [string, Record<string, unknown>][] = [
+    ['threadId "1"', { threadId: '1' }],
+    ['threadId 1e300', { threadId: 1e300 }],
+    ['threadName 5', { threadName: 5 }],
+    ['isMainThread "yes"', { isMainThread: 'yes' }],
+    ['originMonoNs of 30 digits', { originMonoNs: '1'.repeat(30) }],
+  ]
+  for (const [what, info] of badStreams) {
+    it(`rejects a STREAM chunk with ${what} with BAD_METADATA`, async () => {
+      const b = new TraceBuilder().stream(1, info as never)
+      const { error } = await collect(b.write(dir, fileName()))
+      expect(error).toMatchObject({ code: 'BAD_METADATA', offset: b.offsets[1] })
+    })
+  }
+
+  const badSchemas: [string, [string, FieldTypeName][], Record<string, unknown>][] = [
+    ['a field declared twice', [['a', 'u32'], ['a', 'u8']], {}],
+    ['level 256', TICK, { level: 256 }],
+    ['opcode -1', TICK, { opcode: -1 }],
+    ['a field type "constructor"', [['a', 'constructor' as FieldTypeName]], {}],
+    ['a field type "toString"', [['a', 'toString' as FieldTypeName]], {}],
+  ]
+  for (const [what, fields, info] of badSchemas) {
+    it(`rejects a SCHEMA chunk with ${what} with BAD_SCHEMA`, async () => {
+      const b = new TraceBuilder().stream(1).schema(1, 1, 'x', fields, info)
+      const { error } = await collect(b.write(dir, fileName()))
+      expect(error).toMatchObject({ code: 'BAD_SCHEMA', offset: b.offsets[2] })
+    })
+  }
+
+  it('rejects END and LOSS counts beyond 2^53', async () => {
+    const end = new TraceBuilder().stream(1).end(1, 2 ** 60)
+    expect((await collect(end.write(dir, fileName()))).error).toMatchObject({ code: 'BAD_RECORD', offset: end.offsets[2] })
+    const loss = new TraceBuilder().stream(1).loss(1, 1e300)
+    expect((await collect(loss.write(dir, fileName()))).error).toMatchObject({ code: 'BAD_RECORD', offset: loss.offsets[2] })
+  })
+
+  it('builds decoder source from integers and getter names only: no name from the file reaches it', async () => {
+    const marker = 'MARKER_from_the_file'
+    const fields = ALL_TYPES.map(([name, type]): [string, FieldTypeName] => [`${marker}_${name}`, type])
+    const b = new TraceBuilder().stream(1).schema(1, 1, `${marker}_event`, fields)
+      .events(1, eventRecord(1, TYPES, { seq: 0, timestamp: 0, values: [
+        true, 1, 2, 3, 4, 5, 6, 7n, 8n, 9, 10, '00112233-4455-6677-8899-aabbccddeeff', 's', Uint8Array.of(1), [1], [2], [3], [4], [5], [6], [7n], [8n], [9], [10],
+      ] }))
+    const path = b.write(dir, fileName())
+    const sources: string[] = []
+    const original = globalThis.Function
+    globalThis.Function = new Proxy(original, {
+      construct(target, args: string[]) {
+        sources.push(args.join('\n'))
+        return Reflect.construct(target, args)
+      },
+    })
+    let items: TraceItem[]
+    try {
+      items = (await collect(path)).items
+    } finally {
+      globalThis.Function = original
+    }
+    expect(events(items)[0].fields[`${marker}_u32`]).toBe(6)
+    expect(sources).toHaveLength(1)
+    expect(sources[0]).not.toContain(marker)
+    // Every word of the source: the decoder's own names, DataView getters, and n0, f0, ... (left out).
+    const words = new Set(sources[0].match(/[A-Za-z_$][\w$]*/g)!.filter((word) => !/^[nf]\d+$/.test(word)))
+    expect([...words].sort()).toEqual([
+      'bytes', 'const', 'decode', 'function', 'g', 'getBigInt64', 'getBigUint64', 'getFloat32', 'getFloat64', 'getInt16',
+      'getInt32', 'getInt8', 'getUint16', 'getUint32', 'getUint8', 'o', 'overrun', 'pos', 'r', 'return', 's', 'start',
+      'true', 'undefined', 'v', 'view',
+    ])
+  })
+
+  it('keeps memory in proportion to the file for a file of many STREAM chunks', async () => {
+    const b = new TraceBuilder()
+    for (let i = 0; i < 20_000; i++) b.stream(i)
+    const reader = new TraceReader(b.write(dir, fileName()))
+    const before = process.memoryUsage().heapUsed
+    for await (const _ of reader.batches()) { /* STREAM chunks yield nothing */ }
+    const grownMiB = (process.memoryUsage().heapUsed - before) / 2 ** 20
+    expect(reader.streams).toHaveLength(20_000)
+    // 1.6 MB of file; a schema table preallocated per stream took 640 MiB here.
+    expect(grownMiB).toBeLessThan(100)
+  })
+
+  it('decodes field and event names that look like code as plain data', async () => {
+    const names: [string, FieldTypeName][] = [["a'); throw new Error('x'); //", 'u32'], ['`${process.exit(9)}`', 'str'], ['\\u2028\u2028*/', 'f64']]
+    const b = new TraceBuilder().stream(1).schema(1, 1, '}); process.exit(3); ({', names)
+      .events(1, eventRecord(1, names.map(([, t]) => t), { seq: 0, timestamp: 0, values: [5, 'v', 1.5] }))
+    const [event] = events((await collect(b.write(dir, fileName()))).items)
+    expect(event.name).toBe('}); process.exit(3); ({')
+    expect(event.fields).toEqual({ [names[0][0]]: 5, [names[1][0]]: 'v', [names[2][0]]: 1.5 })
+  })
+})
+
+describe('readTrace() without code generation from strings', () => {
+  const CHILD = join(__dirname, 'fixtures', 'read-trace-child.js')
+  const readIn = (path: string, flags: string[]): string =>
+    execFileSync(process.execPath, [...flags, CHILD, path], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+
+  it('decodes every field type to the same values, through closures instead of generated code', () => {
+    const values = [
+      true, -128, 255, -32768, 65535, -2147483648, 4294967295,
+      -(2n ** 63n), 2n ** 64n - 1n, 1.5, NaN, '00112233-4455-6677-8899-aabbccddeeff', 'hello', Uint8Array.of(0, 1, 255),
+      [-1, 127], [0, 255], [-2, 300], [65535], [-5, 6, 7], [4294967295], [-(2n ** 63n), 5n], [2n ** 64n - 1n],
+      [0.5, -2], [Math.E, -0],
+    ]
+    const odd: [string, FieldTypeName][] = [['__proto__', 'u8'], ["x'); throw 1; //", 'str']]
+    const record = eventRecord(1, TYPES, { seq: 0, timestamp: 1.25, values, truncated: [12] })
+    const overrun = eventRecord(2, ['str'], { seq: 2, timestamp: 3, values: ['abc'] })
+    new DataView(overrun.buffer).setUint16(16, 100, true)
+    const b = new TraceBuilder().stream(1).schema(1, 1, 'all', ALL_TYPES).schema(1, 3, 'odd', odd)
+      .schema(1, 2, 'short', [['s', 'str']])
+      .events(1, record, eventRecord(3, ['u8', 'str'], { seq: 1, timestamp: 2, values: [7, 'y'] }), overrun)
+    const path = b.write(dir, fileName())
+    const generated = readIn(path, [])
+    const interpreted = readIn(path, ['--disallow-code-generation-from-strings'])
+    expect(interpreted).toBe(generated)
+    const items = JSON.parse(interpreted) as { fields?: Record<string, unknown>; error?: string }[]
+    expect(items.map((i) => i.error ?? Object.keys(i.fields ?? {}).length)).toEqual([24, 2, expect.stringMatching(/runs past the record/)])
+    expect(items[1].fields).toEqual({ ['__proto__']: 7, "x'); throw 1; //": 'y' })
+  })
+})
+
 describe('summarizeTrace()', () => {
   it('counts events per type, losses by reason and threads, and checks END accounting', async () => {
     const b = new TraceBuilder()
@@ -421,25 +607,33 @@ describe('summarizeTrace()', () => {
       .end(2, 4)
     const summary = await summarizeTrace(b.write(dir, fileName()))
     expect(summary).toMatchObject({
-      events: 5, lost: 9, lostRingFull: 6, lostInvalid: 1, lostOverwritten: 2, written: 14, balanced: true,
+      events: 5, lost: 9, lostRingFull: 6, lostInvalid: 1, lostOverwritten: 2, written: 14, balanced: true, accounting: 'balanced', streamsWithoutEnd: 0,
       byEvent: { tick: 4, tock: 1 }, lostByEvent: { tick: 5 },
       provider: 'test-provider', pid: 4242, hostname: 'test-host',
       firstNs: WALL_NS + 5_000_000n, lastNs: WALL_NS + 30_000_000n, durationMs: 25,
     })
     expect(summary.threads).toEqual([
       { stream: 1, threadId: 0, name: 'main', isMainThread: true, events: 3, lost: 7, lostRingFull: 6, lostInvalid: 1,
-        lostOverwritten: 0, written: 10, closed: true, balanced: true },
+        lostOverwritten: 0, written: 10, closed: true, accounting: 'balanced', balanced: true },
       { stream: 2, threadId: 3, name: 'w', isMainThread: false, events: 2, lost: 2, lostRingFull: 0, lostInvalid: 0,
-        lostOverwritten: 2, written: 4, closed: true, balanced: true },
+        lostOverwritten: 2, written: 4, closed: true, accounting: 'balanced', balanced: true },
     ])
   })
 
   it('flags a stream whose END does not balance, and derives written without END', async () => {
     const b = ticks(1, 3).end(1, 5).stream(2).schema(2, 1, 'tick', TICK).events(2, tick(0))
     const summary = await summarizeTrace(b.write(dir, fileName()))
-    expect(summary.balanced).toBe(false)
-    expect(summary.written).toBe(6)
-    expect(summary.threads.map((t) => [t.closed, t.balanced, t.written])).toEqual([[true, false, 5], [false, true, undefined]])
+    expect(summary).toMatchObject({ balanced: false, accounting: 'unbalanced', written: 6, streamsWithoutEnd: 1 })
+    expect(summary.threads.map((t) => [t.closed, t.accounting, t.balanced, t.written]))
+      .toEqual([[true, 'unbalanced', false, 5], [false, 'incomplete', false, undefined]])
+  })
+
+  it('never calls a stream without END balanced: its accounting is incomplete', async () => {
+    const b = ticks(1, 3).end(1, 3).stream(2).schema(2, 1, 'tick', TICK).events(2, tick(0))
+    const summary = await summarizeTrace(b.write(dir, fileName()))
+    expect(summary).toMatchObject({ balanced: false, accounting: 'incomplete', written: 4, streamsWithoutEnd: 1 })
+    expect(summary.threads.map((t) => [t.stream, t.closed, t.accounting, t.balanced]))
+      .toEqual([[1, true, 'balanced', true], [2, false, 'incomplete', false]])
   })
 
   it('summarizes an empty trace', async () => {

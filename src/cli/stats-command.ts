@@ -1,6 +1,6 @@
 // `ringtrace stats <file> [--json]`
 
-import { summarizeTracePrefix, type TraceSummary } from '../reader/summarize-trace.js'
+import { summarizeTracePrefix, type Accounting, type TraceSummary } from '../reader/summarize-trace.js'
 import { traceFileArgument, type Command } from './command.js'
 import { TextOutput } from './text-output.js'
 import { textTable } from './text-table.js'
@@ -13,6 +13,9 @@ export const statsCommand: Command = {
 Summarizes a trace file: events per type, lost events by reason (ring full, invalid value,
 overwritten), threads, time span, and whether each thread's accounting balances (the events
 its tracer wrote = delivered + lost, checked against the END record written on close).
+A thread without an END record (killed, crashed, or the file was cut) is "incomplete": its
+losses after its last record, and the events it still held, are unknown, so "written" is
+only a lower bound.
 
 Options:
   --json       print the summary as JSON (64-bit values as decimal strings)
@@ -48,19 +51,28 @@ function span(summary: TraceSummary): string {
   return `${iso(summary.firstNs)} .. ${iso(summary.lastNs)} (${summary.durationMs.toFixed(3)} ms)`
 }
 
+const ACCOUNTING_TEXT: Record<Accounting, string> = { balanced: 'balanced', unbalanced: 'NOT BALANCED', incomplete: 'incomplete' }
+
+function eventsText(s: TraceSummary): string {
+  const counts = `${s.events} delivered, ${s.lost} lost`
+  if (s.accounting !== 'incomplete') return `${counts}, ${s.written} written (${ACCOUNTING_TEXT[s.accounting]})`
+  const streams = s.streamsWithoutEnd === 1 ? '1 stream has no END record; its' : `${s.streamsWithoutEnd} streams have no END record; their`
+  return `${counts}, at least ${s.written} written (INCOMPLETE: ${streams} losses after the last record are unknown)`
+}
+
 function summaryText(file: string, s: TraceSummary): string {
   const overview = textTable(null, [
     ['trace', file],
     ['provider', `${s.provider} (pid ${s.pid}, host ${s.hostname})`],
     ['time span', span(s)],
-    ['events', `${s.events} delivered, ${s.lost} lost, ${s.written} written (${s.balanced ? 'balanced' : 'NOT BALANCED'})`],
+    ['events', eventsText(s)],
     ['lost', `${s.lostRingFull} ring full, ${s.lostInvalid} invalid, ${s.lostOverwritten} overwritten`],
   ])
   const names = [...new Set([...Object.keys(s.byEvent), ...Object.keys(s.lostByEvent)])].sort()
   const byEvent = textTable(['event', 'delivered', 'lost'],
     names.map((name) => [name, s.byEvent[name] ?? 0, s.lostByEvent[name] ?? 0]))
-  const threads = textTable(['stream', 'thread', 'name', 'main', 'events', 'lost', 'written', 'closed', 'balanced'],
+  const threads = textTable(['stream', 'thread', 'name', 'main', 'events', 'lost', 'written', 'closed', 'accounting'],
     s.threads.map((t) => [t.stream, t.threadId, t.name, yesNo(t.isMainThread), t.events, t.lost,
-      t.written === undefined ? '-' : String(t.written), yesNo(t.closed), yesNo(t.balanced)]))
+      t.written === undefined ? 'unknown' : String(t.written), yesNo(t.closed), ACCOUNTING_TEXT[t.accounting]]))
   return `${overview}\n${byEvent}\n${threads}`
 }

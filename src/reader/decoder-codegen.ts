@@ -1,46 +1,113 @@
-// Builds the decoder of one schema as straight-line code: one DataView read per scalar at a
-// constant offset, the variable-field readers called in order, the field names stored at
-// constant sites. Field and event names come from the file, so they never become source text:
-// the code refers to them as n0, n1, ... and receives them as arguments.
+// Builds the decoder of one schema. Generated as straight-line code: one DataView read per
+// scalar at a constant offset, the variable-field readers called in order, the field names stored
+// at constant sites. Where the engine refuses to compile strings (node
+// --disallow-code-generation-from-strings), the same steps run as a loop of closures instead:
+// slower, same values.
+//
+// The source is made only of the constant text below, getter names from SCALAR_GETTERS and
+// integers, each checked here: field and event names, which come from the file, never become
+// source text; the code refers to them as n0, n1, ... and receives them as arguments.
 
-import type { RecordLayout } from '../format/layout.js'
-import type { FieldReader } from './field-readers.js'
+import { guidText } from './guid-text.js'
+import { SCALAR_GETTERS, type DataViewGetter, type FieldReader } from './field-readers.js'
 import type { RecordCursor } from './record-cursor.js'
 import type { FieldValue } from './trace-items.js'
 
 export type RecordDecoder = (r: RecordCursor) => Record<string, FieldValue> | undefined
 
-const SCALAR_READ: Record<string, (at: string) => string> = {
-  bool: (at) => `v.getUint8(${at}) !== 0`,
-  i8: (at) => `v.getInt8(${at})`,
-  u8: (at) => `v.getUint8(${at})`,
-  i16: (at) => `v.getInt16(${at}, true)`,
-  u16: (at) => `v.getUint16(${at}, true)`,
-  i32: (at) => `v.getInt32(${at}, true)`,
-  u32: (at) => `v.getUint32(${at}, true)`,
-  i64: (at) => `v.getBigInt64(${at}, true)`,
-  u64: (at) => `v.getBigUint64(${at}, true)`,
-  f32: (at) => `v.getFloat32(${at}, true)`,
-  f64: (at) => `v.getFloat64(${at}, true)`,
+/** How one field is read, in schema order. */
+export type DecodeStep =
+  | { readonly kind: 'scalar'; readonly getter: DataViewGetter; readonly bool: boolean; readonly offset: number }
+  | { readonly kind: 'guid'; readonly offset: number }
+  | { readonly kind: 'variable'; readonly read: FieldReader }
+
+export interface DecoderPlan {
+  readonly names: readonly string[]
+  readonly steps: readonly DecodeStep[]
+  /** Record offset of the first variable field. */
+  readonly fixedEnd: number
 }
 
-export function compileDecoder(names: readonly string[], readers: readonly FieldReader[], layout: RecordLayout): RecordDecoder {
-  const offsets = new Map(layout.fixed.map((slot) => [slot.index, slot]))
-  const lines = names.map((_, i) => {
-    const slot = offsets.get(i)
-    const read = slot !== undefined && slot.type in SCALAR_READ ? SCALAR_READ[slot.type](`s + ${slot.offset}`) : `f${i}(r)`
+const GETTERS: ReadonlySet<string> = new Set(SCALAR_GETTERS.values())
+
+/** False once the engine has refused to compile a string: later schemas skip the attempt. */
+let canGenerate = true
+
+export function compileDecoder(plan: DecoderPlan): RecordDecoder {
+  if (canGenerate) {
+    try {
+      return generatedDecoder(plan)
+    } catch (error) {
+      if (!(error instanceof EvalError)) throw error
+      canGenerate = false
+    }
+  }
+  return interpretedDecoder(plan)
+}
+
+function integerText(value: number): string {
+  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`decoder offset ${value} is not an index`)
+  return String(value)
+}
+
+function readText(step: DecodeStep, i: number): string {
+  switch (step.kind) {
+    case 'scalar': {
+      if (!GETTERS.has(step.getter)) throw new RangeError(`${step.getter} is not a DataView getter`)
+      return `v.${step.getter}(s + ${integerText(step.offset)}, true)${step.bool ? ' !== 0' : ''}`
+    }
+    case 'guid': return `g(r.bytes, s + ${integerText(step.offset)})`
+    case 'variable': return `f${integerText(i)}(r)`
+  }
+}
+
+function generatedDecoder({ names, steps, fixedEnd }: DecoderPlan): RecordDecoder {
+  const lines = steps.map((step, i) => {
+    const read = readText(step, i)
     // `__proto__` is a valid field name; a plain store of it would set the prototype.
     return names[i] === '__proto__'
       ? `Object.defineProperty(o, n${i}, { value: ${read}, enumerable: true, writable: true, configurable: true })`
       : `o[n${i}] = ${read}`
   })
-  const params = names.flatMap((_, i) => [`n${i}`, `f${i}`])
   const body = `return function decode(r) {
   const v = r.view, s = r.start, o = {}
-  r.pos = s + ${layout.fixedEnd}
+  r.pos = s + ${integerText(fixedEnd)}
   ${lines.join('\n  ')}
   return r.overrun ? undefined : o
 }`
-  const factory = new Function(...params, body) as (...args: unknown[]) => RecordDecoder
-  return factory(...names.flatMap((name, i) => [name, readers[i]]))
+  const params = ['g', ...steps.flatMap((_, i) => [`n${i}`, `f${i}`])]
+  const args = [guidText, ...steps.flatMap((step, i) => [names[i], step.kind === 'variable' ? step.read : undefined])]
+  const factory = new Function(...params, body) as (...values: unknown[]) => RecordDecoder
+  return factory(...args)
+}
+
+function stepReader(step: DecodeStep): FieldReader {
+  switch (step.kind) {
+    case 'scalar': {
+      const { offset } = step
+      if (step.bool) return (r) => r.view.getUint8(r.start + offset) !== 0
+      const read = DataView.prototype[step.getter] as (this: DataView, at: number, littleEndian: boolean) => number | bigint
+      return (r) => read.call(r.view, r.start + offset, true)
+    }
+    case 'guid': {
+      const { offset } = step
+      return (r) => guidText(r.bytes, r.start + offset)
+    }
+    case 'variable': return step.read
+  }
+}
+
+function interpretedDecoder({ names, steps, fixedEnd }: DecoderPlan): RecordDecoder {
+  const readers = steps.map(stepReader)
+  // Defined, not assigned, so that it stays a field rather than set the prototype.
+  const proto = names.indexOf('__proto__')
+  return (r) => {
+    r.pos = r.start + fixedEnd
+    const o: Record<string, FieldValue> = {}
+    for (let i = 0; i < readers.length; i++) {
+      if (i === proto) Object.defineProperty(o, names[i], { value: readers[i](r), enumerable: true, writable: true, configurable: true })
+      else o[names[i]] = readers[i](r)
+    }
+    return r.overrun ? undefined : o
+  }
 }

@@ -1,13 +1,14 @@
 // A SCHEMA chunk turned into what decoding needs: the event's metadata and a decoder built once
 // from `computeLayout`, the same function the writer uses.
 
-import { fieldTypeInfo, type FieldTypeName, type ScalarTypeName } from '../format/field-types.js'
-import { computeLayout } from '../format/layout.js'
+import { fieldTypeInfo, type FieldTypeName } from '../format/field-types.js'
+import { computeLayout, type RecordLayout } from '../format/layout.js'
 import { MAX_FIELDS } from '../format/record-layout.js'
 import { MAX_EVENTS } from '../format/ring-layout.js'
-import { fixedFieldReader, variableFieldReader, type FieldReader } from './field-readers.js'
-import { compileDecoder } from './decoder-codegen.js'
+import { compileDecoder, type DecodeStep } from './decoder-codegen.js'
+import { elementBytesOf, locateVariable, SCALAR_GETTERS, variableFieldReader } from './field-readers.js'
 import type { RecordCursor } from './record-cursor.js'
+import { shown } from './trace-file-error.js'
 import type { FieldValue } from './trace-items.js'
 
 export interface SchemaField {
@@ -24,36 +25,41 @@ export interface EventSchema {
   readonly fields: readonly SchemaField[]
   /** Smallest size of a record of this event: header and fixed block. */
   readonly fixedEnd: number
-  /** Field values of the record under `r`; undefined when a variable field overruns it. */
+  /**
+   * Field values of the record under `r` (one shared empty object when fields are not decoded,
+   * after the same checks); undefined when a variable field overruns the record.
+   */
   decode(r: RecordCursor): Record<string, FieldValue> | undefined
 }
 
 /** Every event read without field decoding shares this. */
 const NO_FIELDS: Record<string, FieldValue> = Object.freeze({})
 
+const isByte = (value: unknown): boolean => Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 255
+
 /** Why a SCHEMA chunk cannot be used, or the schema. */
 export function compileSchema(json: unknown, decodeFields: boolean): EventSchema | string {
   if (typeof json !== 'object' || json === null) return 'not a JSON object'
   const { id, name, level, keyword, opcode, fields } = json as Record<string, unknown>
-  if (!Number.isInteger(id) || (id as number) < 1 || (id as number) >= MAX_EVENTS) return `bad event id ${String(id)}`
+  if (!Number.isInteger(id) || (id as number) < 1 || (id as number) >= MAX_EVENTS) return `bad event id ${shown(id)}`
   if (typeof name !== 'string') return 'no event name'
-  if (!Number.isInteger(level) || !Number.isInteger(opcode)) return `event ${name}: level and opcode must be integers`
-  if (typeof keyword !== 'string' || !/^0x[0-9a-f]{1,16}$/i.test(keyword)) return `event ${name}: bad keyword ${String(keyword)}`
-  if (!Array.isArray(fields) || fields.length > MAX_FIELDS) return `event ${name}: bad field list`
+  const event = `event ${shown(name)}`
+  if (!isByte(level) || !isByte(opcode)) return `${event}: level and opcode must be integers from 0 to 255`
+  if (typeof keyword !== 'string' || !/^0x[0-9a-f]{1,16}$/i.test(keyword)) return `${event}: bad keyword ${shown(keyword)}`
+  if (!Array.isArray(fields) || fields.length > MAX_FIELDS) return `${event}: bad field list`
   const checked: SchemaField[] = []
+  const seen = new Set<string>()
   for (const field of fields as unknown[]) {
     const { name: fieldName, type } = (field ?? {}) as Record<string, unknown>
     if (typeof fieldName !== 'string' || typeof type !== 'string' || fieldTypeInfo(type) === undefined) {
-      return `event ${name}: bad field ${JSON.stringify(field)}`
+      return `${event}: bad field ${shown(field)}`
     }
+    // The writer refuses this too; two values under one name would make an object lose one.
+    if (seen.has(fieldName)) return `${event}: field ${shown(fieldName)} declared twice`
+    seen.add(fieldName)
     checked.push({ name: fieldName, type: type as FieldTypeName })
   }
   const layout = computeLayout(checked.map((f) => f.type))
-  const readers: FieldReader[] = new Array(checked.length)
-  for (const slot of layout.fixed) readers[slot.index] = fixedFieldReader(slot.type as ScalarTypeName, slot.offset)
-  for (const slot of layout.variable) readers[slot.index] = variableFieldReader(slot.type, checked[slot.index].name)
-  const names = checked.map((f) => f.name)
-  const decode = compileDecoder(names, readers, layout)
   return {
     id: id as number,
     name,
@@ -62,6 +68,33 @@ export function compileSchema(json: unknown, decodeFields: boolean): EventSchema
     opcode: opcode as number,
     fields: checked,
     fixedEnd: layout.fixedEnd,
-    decode: decodeFields ? decode : () => NO_FIELDS,
+    decode: decodeFields ? fieldDecoder(checked, layout) : recordChecker(checked, layout),
+  }
+}
+
+function fieldDecoder(fields: readonly SchemaField[], layout: RecordLayout): EventSchema['decode'] {
+  const steps: DecodeStep[] = new Array(fields.length)
+  for (const { index, type, offset } of layout.fixed) {
+    steps[index] = type === 'guid'
+      ? { kind: 'guid', offset }
+      : { kind: 'scalar', getter: SCALAR_GETTERS.get(type)!, bool: type === 'bool', offset }
+  }
+  for (const { index, type } of layout.variable) steps[index] = { kind: 'variable', read: variableFieldReader(type, fields[index].name) }
+  return compileDecoder({ names: fields.map((f) => f.name), steps, fixedEnd: layout.fixedEnd })
+}
+
+/**
+ * Without field decoding, the variable fields are still located, by the same code, so a record
+ * a decoding pass refuses is refused here too.
+ */
+function recordChecker(fields: readonly SchemaField[], layout: RecordLayout): EventSchema['decode'] {
+  const variable = layout.variable.map(({ index, type }) => ({ name: fields[index].name, elementBytes: elementBytesOf(type) }))
+  const { fixedEnd } = layout
+  return (r) => {
+    r.pos = r.start + fixedEnd
+    for (const field of variable) {
+      if (locateVariable(r, field.elementBytes, field.name) < 0) return undefined
+    }
+    return NO_FIELDS
   }
 }

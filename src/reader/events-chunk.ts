@@ -7,9 +7,10 @@ import {
   LOST_RING_FULL_OFFSET, PADDING_ID, RECORD_SEQ_OFFSET, RECORD_TIMESTAMP_OFFSET,
 } from '../format/record-layout.js'
 import type { RawChunk } from './chunk-source.js'
+import { MAX_TIME_MS } from './file-metadata.js'
 import type { RecordCursor } from './record-cursor.js'
 import type { StreamState } from './stream-state.js'
-import { TraceDamage } from './trace-file-error.js'
+import { shown, TraceDamage } from './trace-file-error.js'
 import type { TraceEvent, TraceItem, TraceLost } from './trace-items.js'
 
 /** EVENTS payload: u32 stream, u32 0, then records. */
@@ -46,7 +47,10 @@ export function decodeEvents(
     }
     if (size < HEADER_BYTES) throw damaged('BAD_RECORD', at, `size ${size} is shorter than a record header`)
     const timestamp = view.getFloat64(at + RECORD_TIMESTAMP_OFFSET, true)
-    if (!Number.isFinite(timestamp)) throw damaged('BAD_RECORD', at, `timestamp ${timestamp}`)
+    // Also refuses NaN. Inside the range, `timestamp * 1e6` is finite and the item's time a Date.
+    if (!(Math.abs(state.originMs + timestamp) <= MAX_TIME_MS)) {
+      throw damaged('BAD_RECORD', at, `timestamp ${timestamp} ms puts the record outside the dates a reader can show`)
+    }
     if (eventId === LOST_ID) {
       out.push(lostRecord(chunk, state, at, size, timestamp, damaged))
       at += size
@@ -66,10 +70,10 @@ export function decodeEvents(
       }
       state.unmatchedOverwritten -= gap
     }
-    if (size < schema.fixedEnd) throw damaged('BAD_RECORD', at, `size ${size} is shorter than event ${schema.name}`)
+    if (size < schema.fixedEnd) throw damaged('BAD_RECORD', at, `size ${size} is shorter than event ${shown(schema.name)}`)
     cursor.at(bytes, view, at, at + size)
     const fields = schema.decode(cursor)
-    if (fields === undefined) throw damaged('BAD_RECORD', at, `a field of event ${schema.name} runs past the record`)
+    if (fields === undefined) throw damaged('BAD_RECORD', at, `a field of event ${shown(schema.name)} runs past the record`)
     state.nextSeq = (seq + 1) >>> 0
     state.delivered++
     const event: TraceEvent = {
@@ -134,6 +138,7 @@ function lostRecord(
   return lost
 }
 
+/** A count from the file: exact in a double, so sums and the END check stay exact. */
 export function isCount(value: number): boolean {
-  return Number.isInteger(value) && value >= 0
+  return Number.isSafeInteger(value) && value >= 0
 }

@@ -1,38 +1,31 @@
-// One reader function per field of a schema, chosen once when the schema is loaded, so decoding
-// a record is a loop of direct calls with the offsets already baked in.
+// How each field type is read from a record: the one table the decoder (generated or not) is
+// built from (docs/FORMAT.md section 2 for the layout of variable fields).
 
 import { fieldTypeInfo, type FieldTypeName, type NumericTypeName, type ScalarTypeName } from '../format/field-types.js'
 import { VAR_FLAG_TRUNCATED, VAR_HEADER_BYTES } from '../format/record-layout.js'
 import { alignUp } from '../format/layout.js'
-import { guidText } from './guid-text.js'
 import type { RecordCursor } from './record-cursor.js'
 import type { FieldValue, TypedArrayValue } from './trace-items.js'
 
 export type FieldReader = (r: RecordCursor) => FieldValue
 
-export function fixedFieldReader(type: ScalarTypeName, offset: number): FieldReader {
-  switch (type) {
-    case 'bool': return (r) => r.view.getUint8(r.start + offset) !== 0
-    case 'i8': return (r) => r.view.getInt8(r.start + offset)
-    case 'u8': return (r) => r.view.getUint8(r.start + offset)
-    case 'i16': return (r) => r.view.getInt16(r.start + offset, true)
-    case 'u16': return (r) => r.view.getUint16(r.start + offset, true)
-    case 'i32': return (r) => r.view.getInt32(r.start + offset, true)
-    case 'u32': return (r) => r.view.getUint32(r.start + offset, true)
-    case 'i64': return (r) => r.view.getBigInt64(r.start + offset, true)
-    case 'u64': return (r) => r.view.getBigUint64(r.start + offset, true)
-    case 'f32': return (r) => r.view.getFloat32(r.start + offset, true)
-    case 'f64': return (r) => r.view.getFloat64(r.start + offset, true)
-    case 'guid': return (r) => guidText(r.bytes, r.start + offset)
-  }
-}
+export type DataViewGetter =
+  | 'getInt8' | 'getUint8' | 'getInt16' | 'getUint16' | 'getInt32' | 'getUint32'
+  | 'getBigInt64' | 'getBigUint64' | 'getFloat32' | 'getFloat64'
+
+/** The little-endian DataView read of each scalar type but guid; bool is its byte `!== 0`. */
+export const SCALAR_GETTERS: ReadonlyMap<FieldTypeName, DataViewGetter> = new Map<ScalarTypeName, DataViewGetter>([
+  ['bool', 'getUint8'], ['i8', 'getInt8'], ['u8', 'getUint8'], ['i16', 'getInt16'], ['u16', 'getUint16'],
+  ['i32', 'getInt32'], ['u32', 'getUint32'], ['i64', 'getBigInt64'], ['u64', 'getBigUint64'],
+  ['f32', 'getFloat32'], ['f64', 'getFloat64'],
+])
 
 /**
- * Locates the variable field at `r.pos` (docs/FORMAT.md section 2: u16 count, u16 flags, u32
- * reserved, payload padded to 8), moves `r.pos` past it and returns where its payload starts,
- * or -1 with `r.overrun` set when it does not fit in the record.
+ * Locates the variable field at `r.pos` (u16 count, u16 flags, u32 reserved, payload padded to
+ * 8), moves `r.pos` past it and returns where its payload starts, or -1 with `r.overrun` set when
+ * it does not fit in the record. Decoding and the counting pass both check records through this.
  */
-function locateVariable(r: RecordCursor, elementBytes: number, name: string): number {
+export function locateVariable(r: RecordCursor, elementBytes: number, name: string): number {
   const at = r.pos
   if (at + VAR_HEADER_BYTES > r.end) {
     r.overrun = true
@@ -76,6 +69,13 @@ function toHostOrder(copy: Uint8Array, elementBytes: number): void {
   else if (elementBytes === 8) bytes.swap64()
 }
 
+/** Bytes per element of a variable field type: 1 for str and binary. */
+export function elementBytesOf(type: FieldTypeName): number {
+  const element = fieldTypeInfo(type)?.element
+  return element === undefined ? 1 : fieldTypeInfo(element)!.size
+}
+
+/** The reader of the variable field `name`, of type `type`, at `r.pos`. */
 export function variableFieldReader(type: FieldTypeName, name: string): FieldReader {
   if (type === 'str') {
     return (r) => {
@@ -91,7 +91,7 @@ export function variableFieldReader(type: FieldTypeName, name: string): FieldRea
   }
   const element = fieldTypeInfo(type)?.element
   if (element === undefined) throw new RangeError(`${type} is not a variable field type`)
-  const elementBytes = fieldTypeInfo(element)!.size
+  const elementBytes = elementBytesOf(type)
   const make = ARRAY_MAKERS[element]
   return (r) => {
     const at = locateVariable(r, elementBytes, name)

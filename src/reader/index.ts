@@ -2,9 +2,9 @@
 
 export { readTrace, readTraceBatches } from './read-trace.js'
 export { summarizeTrace, summarizeTracePrefix } from './summarize-trace.js'
-export type { PartialSummary, ThreadSummary, TraceSummary } from './summarize-trace.js'
+export type { Accounting, PartialSummary, ThreadSummary, TraceSummary } from './summarize-trace.js'
 export { TraceReader } from './trace-reader.js'
-export type { TraceFileInfo } from './trace-reader.js'
+export type { TraceFileInfo } from './file-metadata.js'
 export type { EventSchema, SchemaField } from './event-schema.js'
 export type { StreamEnd, StreamState } from './stream-state.js'
 export { TraceFileError } from './trace-file-error.js'

@@ -1,7 +1,6 @@
 // What the reader knows about one stream (one ring, one thread's tracer): its thread, its
 // schemas, where its clock starts, and the counters that check its sequence and accounting.
 
-import { MAX_EVENTS } from '../format/ring-layout.js'
 import type { EventSchema } from './event-schema.js'
 import type { TraceThread } from './trace-items.js'
 
@@ -13,8 +12,11 @@ export interface StreamEnd {
 }
 
 export class StreamState {
-  /** Indexed by event id. */
-  readonly schemas: (EventSchema | undefined)[] = new Array(MAX_EVENTS)
+  /**
+   * Indexed by event id; grows as SCHEMA chunks come. Not preallocated to MAX_EVENTS: a file of
+   * many small STREAM chunks would otherwise cost 32 KiB of memory per 80 bytes of file.
+   */
+  readonly schemas: (EventSchema | undefined)[] = []
   /** Epoch time of the stream's timestamp 0, in ns and in ms. */
   readonly originNs: bigint
   readonly originMs: number

@@ -20,9 +20,19 @@ export interface ThreadSummary {
   written?: number
   /** The stream has an END chunk. */
   closed: boolean
-  /** written === events + lost; true when there is no END to check against. */
+  /** The END check: see `Accounting`. */
+  accounting: Accounting
+  /** accounting === 'balanced': never true for a stream without END. */
   balanced: boolean
 }
+
+/**
+ * `balanced`: END's written === delivered + lost. `unbalanced`: it is not. `incomplete`: there
+ * is no END (the thread was killed, the process died, the file was cut), so the producer's own
+ * count is unknown: events it dropped after its last LOST record, and events still in its ring,
+ * are missing from `lost` and nothing in the file can say how many.
+ */
+export type Accounting = 'balanced' | 'unbalanced' | 'incomplete'
 
 export interface TraceSummary {
   events: number
@@ -30,9 +40,17 @@ export interface TraceSummary {
   lostRingFull: number
   lostInvalid: number
   lostOverwritten: number
-  /** Sum over streams of END's written, or events + lost for a stream without END. */
+  /**
+   * Sum over streams of END's written, or events + lost for a stream without END: a lower bound
+   * when `accounting` is 'incomplete'.
+   */
   written: number
+  /** 'unbalanced' if any stream is, else 'incomplete' if any stream has no END, else 'balanced'. */
+  accounting: Accounting
+  /** accounting === 'balanced'. */
   balanced: boolean
+  /** Streams without an END chunk, whose loss is unknown. */
+  streamsWithoutEnd: number
   /** Delivered events per name. */
   byEvent: Record<string, number>
   /** Dropped events per name, as far as LOST records name them. */
@@ -115,7 +133,10 @@ class Tally {
       lostInvalid: sum('lostInvalid'),
       lostOverwritten: sum('lostOverwritten'),
       written: threads.reduce((total, t) => total + (t.written ?? t.events + t.lost), 0),
+      accounting: threads.some((t) => t.accounting === 'unbalanced') ? 'unbalanced'
+        : threads.some((t) => t.accounting === 'incomplete') ? 'incomplete' : 'balanced',
       balanced: threads.every((thread) => thread.balanced),
+      streamsWithoutEnd: threads.filter((t) => !t.closed).length,
       byEvent: Object.fromEntries(this.byEvent),
       lostByEvent: Object.fromEntries(this.lostByEvent),
       threads,
@@ -147,7 +168,8 @@ function threadSummary(state: StreamState): ThreadSummary {
     lostInvalid,
     lostOverwritten: state.lostOverwritten,
     closed: end !== undefined,
-    balanced: end === undefined || end.written === state.delivered + lost,
+    accounting: end === undefined ? 'incomplete' : end.written === state.delivered + lost ? 'balanced' : 'unbalanced',
+    balanced: end !== undefined && end.written === state.delivered + lost,
   }
   if (end !== undefined) summary.written = end.written
   return summary

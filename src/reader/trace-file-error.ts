@@ -60,3 +60,16 @@ export class TraceDamage {
     readonly detail: string,
   ) {}
 }
+
+/** Controls, DEL, C1 and bidirectional overrides: what JSON.stringify leaves raw but a terminal obeys. */
+const UNSAFE = /[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g
+const SHOWN_CHARS = 60
+
+/**
+ * A value from the file as it appears in an error message: quoted, escaped and cut short, so
+ * that a hostile name can neither flood nor steer the terminal the message is printed on.
+ */
+export function shown(value: unknown): string {
+  const text = (JSON.stringify(value) ?? String(value)).replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  return text.length > SHOWN_CHARS ? `${text.slice(0, SHOWN_CHARS - 1)}…` : text
+}

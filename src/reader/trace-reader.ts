@@ -6,25 +6,15 @@ import { FILE_MAGIC, FORMAT_VERSION, ChunkType, LOSS_REASON_OVERWRITTEN } from '
 import { ChunkSource, DEFAULT_READ_BYTES, type RawChunk } from './chunk-source.js'
 import { compileSchema, type EventSchema } from './event-schema.js'
 import { decodeEvents, firstRecord, isCount } from './events-chunk.js'
+import { fileInfo, isU32, streamInfo, type TraceFileInfo } from './file-metadata.js'
 import { RecordCursor } from './record-cursor.js'
 import { StreamState } from './stream-state.js'
 import { TraceDamage, TraceFileError } from './trace-file-error.js'
 import type { ReadTraceOptions, TraceEvent, TraceItem } from './trace-items.js'
 
-/** The FILE chunk's process description and clock mapping. */
-export interface TraceFileInfo {
-  readonly provider: string
-  readonly pid: number
-  readonly hostname: string
-  readonly createdBy: string
-  readonly monoNs: bigint
-  readonly wallNs: bigint
-}
-
 const FILE_HEADER_BYTES = 16
 const LOSS_BYTES = 16
 const END_BYTES = 32
-const DECIMAL = /^-?\d+$/
 
 /**
  * Items per batch. An EVENTS chunk can hold a whole ring (64K+ events): decoded in one go, its
@@ -143,35 +133,17 @@ export class TraceReader {
     // A second FILE chunk comes from another thread opening the same file; the first mapping
     // stays (docs/FORMAT.md section 3).
     if (this.info !== undefined) return
-    const json = this.json(chunk, FILE_HEADER_BYTES)
-    const { provider, pid, hostname, createdBy, monoNs, wallNs } = json
-    if (typeof monoNs !== 'string' || !DECIMAL.test(monoNs) || typeof wallNs !== 'string' || !DECIMAL.test(wallNs)) {
-      throw new TraceDamage('BAD_METADATA', chunk.offset, 'FILE chunk without a clock mapping')
-    }
-    this.info = {
-      provider: String(provider ?? ''),
-      pid: Number(pid ?? 0),
-      hostname: String(hostname ?? ''),
-      createdBy: String(createdBy ?? ''),
-      monoNs: BigInt(monoNs),
-      wallNs: BigInt(wallNs),
-    }
+    const info = fileInfo(this.json(chunk, FILE_HEADER_BYTES))
+    if (typeof info === 'string') throw new TraceDamage('BAD_METADATA', chunk.offset, info)
+    this.info = info
   }
 
   private takeStream(chunk: RawChunk): void {
-    const { stream, threadId, threadName, isMainThread, originMonoNs } = this.json(chunk, 0)
-    if (!isU32(stream) || !Number.isInteger(threadId) || typeof originMonoNs !== 'string' || !DECIMAL.test(originMonoNs)) {
-      throw new TraceDamage('BAD_METADATA', chunk.offset, 'STREAM chunk without stream, threadId or originMonoNs')
-    }
-    const file = this.info!
-    const thread = {
-      id: threadId as number,
-      name: String(threadName ?? ''),
-      isMainThread: isMainThread === true,
-    }
-    const state = new StreamState(stream, thread, file.wallNs + (BigInt(originMonoNs) - file.monoNs))
+    const info = streamInfo(this.json(chunk, 0), this.info!)
+    if (typeof info === 'string') throw new TraceDamage('BAD_METADATA', chunk.offset, info)
+    const state = new StreamState(info.stream, info.thread, info.originNs)
     this.all.push(state)
-    this.current.set(stream, state)
+    this.current.set(info.stream, state)
   }
 
   private takeSchema(chunk: RawChunk): void {
@@ -246,8 +218,4 @@ export class TraceReader {
     }
     return value as Record<string, unknown>
   }
-}
-
-function isU32(value: unknown): value is number {
-  return Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 0xffff_ffff
 }

@@ -3,6 +3,7 @@
 // failed spans end with their error, spans without a Stop with "(no stop)".
 
 import type { TraceAnalysis } from '../analysis/analyze-spans.js'
+import { printable } from '../cli/text-table.js'
 import { durationText } from './duration-text.js'
 import { selectSpanRows, type SpanRow, type SpanRowOptions } from './span-rows.js'
 import { PLAIN_STYLE, type TerminalStyle } from './terminal-style.js'
@@ -32,8 +33,9 @@ export function waterfallText(analysis: TraceAnalysis, options: WaterfallTextOpt
   const style = options.style ?? PLAIN_STYLE
   const width = options.barWidth ?? 48
   const selection = selectSpanRows(analysis, options)
-  const labels = selection.rows.map((row) => {
-    const label = `${treePrefix(row)}${row.span.name}`
+  const names = selection.rows.map((row) => printable(row.span.name))
+  const labels = selection.rows.map((row, i) => {
+    const label = `${treePrefix(row)}${names[i]}`
     return label.length > NAME_WIDTH ? `${label.slice(0, NAME_WIDTH - 1)}…` : label
   })
   const labelWidth = Math.max(0, ...labels.map((l) => l.length))
@@ -47,13 +49,14 @@ export function waterfallText(analysis: TraceAnalysis, options: WaterfallTextOpt
     const barText = (span.onCriticalPath ? style.critical : style.bar)((span.onCriticalPath ? '█' : '▒').repeat(length))
     const axis = `│${' '.repeat(before)}${barText}${' '.repeat(width - before - length)}│`
     let note = ''
-    if (span.failed) note += ` ${style.error(`✗ ${span.errorType}${span.errorMessage === '' ? '' : `: ${span.errorMessage}`}`)}`
+    if (span.failed) note += ` ${style.error(printable(`✗ ${span.errorType}${span.errorMessage === '' ? '' : `: ${span.errorMessage}`}`))}`
     if (!span.terminated) note += ' (no stop)'
     if (row.hiddenChildren > 0) note += style.dim(` (+${row.hiddenChildren} children)`)
     const mark = span.onCriticalPath ? style.critical('*') : ' '
     const label = labels[i]
-    const name = style.dim(label.slice(0, label.length - span.name.length)) +
-      (span.onCriticalPath ? style.bold(label.slice(label.length - span.name.length)) : label.slice(label.length - span.name.length))
+    const nameLength = names[i].length
+    const name = style.dim(label.slice(0, label.length - nameLength)) +
+      (span.onCriticalPath ? style.bold(label.slice(label.length - nameLength)) : label.slice(label.length - nameLength))
     lines.push(`${mark} ${name}${' '.repeat(labelWidth - label.length)}  ${durations[i].padStart(durationWidth)}  ${axis}${note}`)
   })
   const shown = `${selection.rootsShown} of ${analysis.roots.length} root spans (the longest), ${selection.rows.length} of ${analysis.spans.length} spans`
