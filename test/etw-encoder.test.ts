@@ -94,7 +94,8 @@ function captureMetadata(capture: Uint8Array): { name: string; fields: FieldType
     const end = start + view.getUint32(at + 60, true)
     expect(view.getUint16(start, true)).toBe(end - start)
     expect(capture[start + 2]).toBe(0)  // no event tags
-    let [name, p] = cstring(start + 3)
+    const [name, fieldsAt] = cstring(start + 3)
+    let p = fieldsAt
     const fields: FieldTypeBytes[] = []
     while (p < end) {
       const [fieldName, next] = cstring(p)

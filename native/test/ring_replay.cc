@@ -129,7 +129,8 @@ int main(int argc, char** argv) {
       long len = 0;
       unsigned first = 0;
       in >> id >> clock >> time >> len >> first;
-      const std::uint32_t size = kHeaderBytes + (len < 0 ? 0 : kVarHeaderBytes + static_cast<std::uint32_t>(len));
+      const std::uint32_t size =
+          kHeaderBytes + (len < 0 ? 0 : kVarHeaderBytes + static_cast<std::uint32_t>(len));
       auto fill = [&](std::uint8_t* body, std::uint32_t, std::uint32_t) {
         if (len < 0) return;
         const std::uint32_t header[2] = {static_cast<std::uint32_t>(len), 0};
