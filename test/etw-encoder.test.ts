@@ -11,6 +11,8 @@ import { ChunkType } from '../src/format/file-layout.js'
 import { computeLayout } from '../src/format/layout.js'
 import { ChunkSource } from '../src/reader/chunk-source.js'
 import { createTracer } from '../src/tracer.js'
+import { EventBuilder, OutType } from '../src/dynamic/index.js'
+import { Level } from '../src/schema/levels.js'
 import { BACKENDS } from './helpers/backends.js'
 import { ALL_TYPES, ALL_TYPES_ROWS, GUID, TEXT } from './helpers/all-field-types.js'
 import { readEvents, tracePath } from './helpers/trace-files.js'
@@ -68,7 +70,94 @@ async function captureEvents(file: string): Promise<Map<string, CaptureEvent[]>>
   return byKey
 }
 
+interface FieldTypeBytes {
+  name: string
+  inType: number
+  outType?: number
+  tag?: number
+}
+
+/**
+ * The event metadata blobs of a capture file, decoded here from the bytes (docs/etw.md: capture
+ * records, then TraceLogging's field encoding), independently of the capture reader.
+ */
+function captureMetadata(capture: Uint8Array): { name: string; fields: FieldTypeBytes[] }[] {
+  const view = new DataView(capture.buffer, capture.byteOffset, capture.byteLength)
+  const cstring = (at: number): [string, number] => {
+    const nul = capture.indexOf(0, at)
+    return [Buffer.from(capture.subarray(at, nul)).toString('utf8'), nul + 1]
+  }
+  const events = []
+  for (let at = view.getUint32(12, true); at < capture.length; at += view.getUint32(at + 4, true)) {
+    if (view.getUint16(at, true) !== 1) continue
+    const start = at + 72 + view.getUint32(at + 56, true)
+    const end = start + view.getUint32(at + 60, true)
+    expect(view.getUint16(start, true)).toBe(end - start)
+    expect(capture[start + 2]).toBe(0)  // no event tags
+    const [name, fieldsAt] = cstring(start + 3)
+    let p = fieldsAt
+    const fields: FieldTypeBytes[] = []
+    while (p < end) {
+      const [fieldName, next] = cstring(p)
+      p = next
+      const inByte = capture[p++]!
+      const field: FieldTypeBytes = { name: fieldName, inType: inByte & 0x7f }
+      if ((inByte & 0x80) !== 0) {
+        const outByte = capture[p++]!
+        field.outType = outByte & 0x7f
+        if ((outByte & 0x80) !== 0) {
+          // 7 bits a byte, most significant first; a missing group is zero.
+          let tag = 0
+          let shift = 21
+          for (let more = true; more; shift -= 7) {
+            const byte = capture[p++]!
+            tag |= (byte & 0x7f) << shift
+            more = (byte & 0x80) !== 0
+          }
+          field.tag = tag
+        }
+      }
+      fields.push(field)
+    }
+    expect(p).toBe(end)
+    events.push({ name, fields })
+  }
+  return events
+}
+
 describe.each(BACKENDS)('ETW encoder round trip (%s backend records)', (backend) => {
+  it("carries EventBuilder's outType and tag into the TraceLogging field metadata", async () => {
+    const file = tracePath('etw-out-types')
+    const tracer = createTracer({ provider: PROVIDER, backend, file })
+    new EventBuilder(tracer).reset('Hints', Level.Info, 1)
+      .addU32('bytes', 4096, OutType.Hex)
+      .addStr('doc', '{"é":1}', OutType.Json)
+      .addBool('flag', true)
+      .addU16('tagged', 7, OutType.Default, 0x0FFFFFFF)
+      .addI64Array('ids', [1n, -2n], OutType.Hex, 0x4000)
+      .addStr('text', 'plain')
+      .write()
+    await tracer.close()
+
+    const { schemas, records } = await rawTrace(file)
+    const hints = schemas.find((schema) => schema.name === 'Hints')!
+    const capture = binding().etwEncodeCapture(hints.json, records.get(hints.stream)!, PROVIDER, providerGuid(PROVIDER))
+    expect(captureMetadata(capture)).toEqual([{
+      name: 'Hints',
+      fields: [
+        { name: 'bytes', inType: 0x08, outType: OutType.Hex },
+        { name: 'doc', inType: 0x17, outType: OutType.Json },  // COUNTEDANSISTRING; JSON is UTF-8
+        { name: 'flag', inType: 0x04, outType: OutType.Boolean },
+        { name: 'tagged', inType: 0x06, outType: 0, tag: 0x0FFFFFFF },
+        { name: 'ids', inType: 0x49 /* INT64 | variable count */, outType: OutType.Hex, tag: 0x4000 },
+        { name: 'text', inType: 0x17, outType: OutType.Utf8 },
+      ],
+    }])
+    const [event] = readCapture(capture).events
+    expect(event!.fields).toEqual({ bytes: 4096, doc: '{"é":1}', flag: true, tagged: 7, ids: [1n, -2n], text: 'plain' })
+  })
+
+
   it('decodes every field type from the TraceLogging metadata to the value written', async () => {
     const file = tracePath('etw-types')
     const tracer = createTracer({ provider: PROVIDER, backend, file })

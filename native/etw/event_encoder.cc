@@ -55,6 +55,8 @@ bool lookup_type(std::string_view name, FieldType& out, bool& array) {
   return false;
 }
 
+constexpr std::uint8_t kTagFlagChain = 0x80;  // another byte of the field tag follows
+
 std::uint32_t align_up(std::uint32_t value, std::uint32_t alignment) {
   return (value + alignment - 1) & ~(alignment - 1);
 }
@@ -68,6 +70,29 @@ std::uint16_t load_u16(const std::uint8_t* p) {
 void append_name(std::vector<std::uint8_t>& out, std::string_view name) {
   out.insert(out.end(), name.begin(), name.end());
   out.push_back(0);
+}
+
+// A field's type bytes (docs/etw.md, "Event metadata"): InType; with the chain bit, the OutType
+// byte; with its chain bit, the field tag, 28 bits in 7-bit groups, most significant first,
+// each group but the last with the chain bit, and the trailing all-zero groups left out.
+void append_type(std::vector<std::uint8_t>& out, std::uint8_t in, std::uint8_t out_type,
+                 std::uint32_t tag) {
+  if (out_type == 0 && tag == 0) {
+    out.push_back(in);
+    return;
+  }
+  out.push_back(in | kInFlagChain);
+  if (tag == 0) {
+    out.push_back(out_type);
+    return;
+  }
+  out.push_back(out_type | kOutFlagChain);
+  auto group = [tag](int i) { return static_cast<std::uint8_t>((tag >> (21 - 7 * i)) & 0x7F); };
+  int last = 3;
+  while (group(last) == 0) --last;  // tag != 0: some group is not zero
+  for (int i = 0; i <= last; ++i) {
+    out.push_back(i < last ? static_cast<std::uint8_t>(group(i) | kTagFlagChain) : group(i));
+  }
 }
 
 }  // namespace
@@ -136,12 +161,11 @@ bool EtwEventEncoder::build(const EventSchema& schema, std::size_t traits_bytes,
     append_name(meta, field.name);
     std::uint8_t in = static_cast<std::uint8_t>(type.in);
     if (array) in |= kInFlagVariableCount;
-    if (type.out == OutType::kNone) {
-      meta.push_back(in);
-    } else {
-      meta.push_back(in | kInFlagChain);
-      meta.push_back(static_cast<std::uint8_t>(type.out));
-    }
+    // The schema's OutType (EventBuilder's outType) replaces the type's own: for str, the JSON
+    // and XML OutTypes decode 8-bit strings as UTF-8 as well.
+    const std::uint8_t out_type =
+        field.out_type != 0 ? field.out_type : static_cast<std::uint8_t>(type.out);
+    append_type(meta, in, out_type, field.tag);
   }
   if (meta.size() > kMaxMetadataBytes) {
     error = "event " + schema.name + ": TraceLogging metadata of " + std::to_string(meta.size()) +

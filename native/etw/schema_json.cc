@@ -271,7 +271,20 @@ bool parse_event_schema(std::string_view json, EventSchema& out, std::string& er
       error = "each SCHEMA field must be { name: string, type: string }";
       return false;
     }
-    out.fields.push_back(SchemaField{field_name->string, field_type->string});
+    SchemaField parsed{field_name->string, field_type->string};
+    double out_type = 0;
+    double tag = 0;
+    const JsonValue* out_type_value = field.member("outType");
+    const JsonValue* tag_value = field.member("tag");
+    if ((out_type_value != nullptr && !small_integer(out_type_value, 127, out_type)) ||
+        (tag_value != nullptr && !small_integer(tag_value, 0x0FFFFFFF, tag))) {
+      error = "SCHEMA field " + parsed.name +
+              ": outType must be an integer from 0 to 127 and tag one from 0 to 0x0FFFFFFF";
+      return false;
+    }
+    parsed.out_type = static_cast<std::uint8_t>(out_type);
+    parsed.tag = static_cast<std::uint32_t>(tag);
+    out.fields.push_back(std::move(parsed));
   }
   return true;
 }

@@ -17,6 +17,10 @@ enum class SpanRole { kNone, kStart, kStop };
 struct SchemaField {
   std::string name;
   std::string type;  // a FORMAT.md type name: "u32", "str", "f64[]", ...
+  // EventBuilder's formatting hints (docs/api.md), 0 when absent: an ETW OutType (0..127) and a
+  // field tag (28 bits).
+  std::uint8_t out_type = 0;
+  std::uint32_t tag = 0;
 };
 
 struct EventSchema {
@@ -30,7 +34,8 @@ struct EventSchema {
 };
 
 // False with `error` set when the text is not JSON or a member is missing or of the wrong type.
-// Field types are not checked here (EtwEventEncoder::build does).
+// Field types are not checked here (EtwEventEncoder::build does); a field's optional `outType`
+// and `tag` are (an integer from 0 to 127, and one from 0 to 0x0FFFFFFF).
 bool parse_event_schema(std::string_view json, EventSchema& out, std::string& error);
 
 }  // namespace ringtrace::etw

@@ -1,8 +1,9 @@
 // The TraceLogging encoder byte by byte: provider traits, event metadata for known schemas
-// (expected bytes computed by hand from the TraceLogging rules in docs/etw.md), the descriptor,
-// payload packing of every field type from an aligned ring record (spans and packed bytes give
-// the same string), span ids moved out of the payload, the 128-field and 64 KiB limits, the
-// span-count fallback, malformed records, the SCHEMA JSON parser and the capture file framing.
+// (expected bytes computed by hand from the TraceLogging rules in docs/etw.md) with the
+// SCHEMA's outTypes and field tags, the descriptor, payload packing of every field type from an
+// aligned ring record (spans and packed bytes give the same string), span ids moved out of the
+// payload, the 128-field and 64 KiB limits, the span-count fallback, malformed records, the
+// SCHEMA JSON parser and the capture file framing.
 #include <cstdio>
 #include <cstring>
 #include <initializer_list>
@@ -246,6 +247,35 @@ void test_metadata_every_type() {
   CHECK_EQ(spans, 3u + 12 * 2 - 1 - 1 - 1);
 }
 
+void test_metadata_out_types_and_tags() {
+  // EventBuilder's outType and tag (docs/api.md) as the SCHEMA carries them.
+  const EtwEventEncoder encoder = encoder_of(
+      R"({"stream":1,"id":3,"name":"Hints","level":4,"keyword":"0x1","opcode":0,"fields":[)"
+      R"({"name":"hex","type":"u32","outType":4},)"
+      R"({"name":"json","type":"str","outType":12},)"
+      R"({"name":"flag","type":"bool"},)"
+      R"({"name":"flagHex","type":"bool","outType":4},)"
+      R"({"name":"tagged","type":"u16","tag":268435455},)"
+      R"({"name":"high","type":"u8","tag":10485760},)"
+      R"({"name":"both","type":"i32","outType":4,"tag":16384},)"
+      R"({"name":"list","type":"u64[]","tag":128},)"
+      R"({"name":"plain","type":"u8","outType":0,"tag":0}]})");
+  const Bytes body = cat({
+      Bytes{0x00}, z("Hints"),
+      z("hex"), Bytes{0x88, 0x04},                    // UINT32 | chain, HEX
+      z("json"), Bytes{0x97, 0x0c},                   // COUNTEDANSISTRING | chain, JSON (not UTF8)
+      z("flag"), Bytes{0x84, 0x03},                   // the type's own OutType, BOOLEAN
+      z("flagHex"), Bytes{0x84, 0x04},                // the schema's replaces it
+      z("tagged"), Bytes{0x86, 0x80, 0xff, 0xff, 0xff, 0x7f},  // OutType 0 | chain, 4 tag groups
+      z("high"), Bytes{0x84, 0x80, 0x05},             // 0x0A00000: only the top group
+      z("both"), Bytes{0x87, 0x84, 0x80, 0x01},       // 0x4000: two groups
+      z("list"), Bytes{0xca, 0x80, 0x80, 0x80, 0x01}, // UINT64 | vcount | chain; 0x80: three
+      z("plain"), Bytes{0x04},
+  });
+  CHECK_BYTES(metadata_of(encoder),
+              cat({le<std::uint16_t>(static_cast<std::uint16_t>(body.size() + 2)), body}));
+}
+
 void test_strings() {
   const EtwEventEncoder encoder = encoder_of(
       R"({"id":3,"name":"Str","level":4,"keyword":"0x0","opcode":0,"fields":[)"
@@ -426,12 +456,23 @@ void test_schema_json() {
   CHECK(schema.span == SpanRole::kNone);
   CHECK_EQ(schema.fields.size(), 1u);
   CHECK(schema.fields[0].name == "a\"b" && schema.fields[0].type == "u64[]");
+  CHECK(schema.fields[0].out_type == 0 && schema.fields[0].tag == 0);
+  CHECK(parse_event_schema(
+      R"({"id":1,"name":"x","level":4,"keyword":"0x1","opcode":0,)"
+      R"("fields":[{"name":"a","type":"u32","outType":127,"tag":268435455}]})",
+      schema, error));
+  CHECK(schema.fields[0].out_type == 127 && schema.fields[0].tag == 0x0FFFFFFFu);
   for (const char* bad : {
            "", "{", "[]", R"({"id":1})", R"({"id":1,"name":"x","level":4,"keyword":"1","opcode":0,"fields":[]})",
            R"({"id":1,"name":"x","level":300,"keyword":"0x1","opcode":0,"fields":[]})",
            R"({"id":1,"name":"x","level":4,"keyword":"0x1","opcode":0,"fields":[{"name":"a"}]})",
            R"({"id":1,"name":"x","level":4,"keyword":"0x1","opcode":0,"fields":[],"span":"middle"})",
            R"({"id":1,"name":"x","level":4,"keyword":"0x1","opcode":0,"fields":[]} x)",
+           R"({"id":1,"name":"x","level":4,"keyword":"0x1","opcode":0,"fields":[{"name":"a","type":"u8","outType":128}]})",
+           R"({"id":1,"name":"x","level":4,"keyword":"0x1","opcode":0,"fields":[{"name":"a","type":"u8","outType":1.5}]})",
+           R"({"id":1,"name":"x","level":4,"keyword":"0x1","opcode":0,"fields":[{"name":"a","type":"u8","outType":"4"}]})",
+           R"({"id":1,"name":"x","level":4,"keyword":"0x1","opcode":0,"fields":[{"name":"a","type":"u8","tag":268435456}]})",
+           R"({"id":1,"name":"x","level":4,"keyword":"0x1","opcode":0,"fields":[{"name":"a","type":"u8","tag":-1}]})",
        }) {
     CHECK(!parse_event_schema(bad, schema, error));
   }
@@ -473,6 +514,7 @@ int main() {
   test_provider_traits();
   test_metadata_single_field();
   test_metadata_every_type();
+  test_metadata_out_types_and_tags();
   test_strings();
   test_span_events();
   test_field_limit();

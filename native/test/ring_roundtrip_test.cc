@@ -60,25 +60,68 @@ void round_trips_records_across_many_wraps() {
   CHECK_EQ(ring.tally.lost_records, 0u);
 }
 
-void writes_a_lost_record_before_the_next_record_that_fits() {
+// What a drain delivered, counted from the records themselves (no payload pattern: the sizes
+// below are chosen, not pattern_size()).
+struct Delivered {
+  std::uint64_t events = 0;
+  std::uint64_t lost_records = 0;
+  double ring_full = 0;
+  double invalid = 0;
+};
+
+void drain_counting(Ring& ring, Delivered& out) {
+  const std::uint64_t end = ring.consumer.published_end();
+  DrainSlice slice;
+  while (ring.consumer.next_slice(end, ring.scratch, slice)) {
+    out.events += slice.events;
+    out.ring_full += slice.lost_ring_full;
+    out.invalid += slice.lost_invalid;
+    for (std::size_t at = 0; at < slice.records.size();) {
+      std::uint32_t word0;
+      std::memcpy(&word0, slice.records.data() + at, 4);
+      if (record_event_id(word0) == kLostId) ++out.lost_records;
+      at += record_size(word0);
+    }
+  }
+}
+
+// As the JS producer: the write after a drop first writes the LOST record, on its own; when the
+// event does not fit after it, the event is dropped and goes in the next LOST record.
+void writes_the_lost_record_alone_at_the_next_write() {
   Ring ring(4096, false);
-  int written = 0;
-  int dropped = 0;
-  for (int i = 0; i < 200; ++i) (ring.write() ? written : dropped)++;
-  CHECK(dropped > 0);
+  auto write = [&](std::uint32_t size) {
+    return ring.producer.write_event(1, 0, size, pattern_fill);
+  };
+  for (int i = 0; i < 7; ++i) CHECK(write(512));
+  CHECK(write(456));  // 56 bytes left
+  CHECK(!write(512));
   ring.producer.drop_invalid(7);
+  ProducerTotals pending = ring.consumer.totals_at_teardown();
+  CHECK_EQ(pending.pending_full, 1.0);
+  CHECK_EQ(pending.pending_invalid, 1.0);
+  // The LOST record for ids 1 and 7 (40 + 2 * 8 = 56 bytes) fits; the event after it does not
+  // and is pending for the next LOST record.
+  CHECK(!write(512));
+  pending = ring.consumer.totals_at_teardown();
+  CHECK_EQ(pending.pending_full, 1.0);
+  CHECK_EQ(pending.pending_invalid, 0.0);
   ring.producer.publish();
-  ring.drain();
-  CHECK_EQ(ring.tally.lost_records, 0u);  // reported only before the next record
-  CHECK(ring.write());
+  Delivered delivered;
+  drain_counting(ring, delivered);
+  CHECK_EQ(delivered.lost_records, 1u);
+  CHECK_EQ(delivered.ring_full, 1.0);
+  CHECK_EQ(delivered.invalid, 1.0);
+  CHECK_EQ(delivered.events, 8u);
+  CHECK(write(512));
   ring.producer.publish();
-  ring.drain();
-  CHECK_EQ(ring.tally.lost_records, 1u);
-  CHECK_EQ(ring.tally.ring_full, static_cast<double>(dropped));
-  CHECK_EQ(ring.tally.invalid, 1.0);
-  CHECK_EQ(ring.tally.events, static_cast<std::uint64_t>(written + 1));
+  drain_counting(ring, delivered);
+  CHECK_EQ(delivered.lost_records, 2u);
+  CHECK_EQ(delivered.ring_full, 2.0);
+  CHECK_EQ(delivered.events, 9u);
   const ProducerTotals totals = ring.consumer.totals_at_teardown();
-  CHECK_EQ(totals.ring_full, static_cast<double>(dropped));
+  CHECK_EQ(totals.ring_full, 2.0);
+  CHECK_EQ(totals.invalid, 1.0);
+  CHECK_EQ(delivered.invalid, 1.0);
   CHECK_EQ(totals.pending_full + totals.pending_invalid, 0.0);
 }
 
@@ -152,7 +195,7 @@ void skips_a_corrupt_header_without_hanging() {
 
 int main() {
   round_trips_records_across_many_wraps();
-  writes_a_lost_record_before_the_next_record_that_fits();
+  writes_the_lost_record_alone_at_the_next_write();
   drops_oversize_records_as_invalid();
   counts_overwritten_events_from_the_seq_gap();
   drains_unpublished_records_up_to_the_cursor_at_teardown();

@@ -76,6 +76,8 @@ const IN_CHAIN = 0x80
 const OUT_CHAIN = 0x80
 const OUT_BOOLEAN = 0x03
 const OUT_UTF8 = 0x23
+// TraceLogging decodes an 8-bit string as UTF-8 with these OutTypes (XML, JSON, UTF8), else CP1252.
+const UTF8_OUT_TYPES: ReadonlySet<number> = new Set([0x0b, 0x0c, OUT_UTF8])
 
 interface FieldMeta {
   name: string
@@ -194,7 +196,7 @@ function readValue(c: Cursor, field: FieldMeta): FieldValue {
     }
     case IN.COUNTEDANSISTRING: {
       const n = c.u16(field.name)
-      return text(c, c.take(n, field.name), n, field.outType === OUT_UTF8 ? 'utf8' : 'latin1')
+      return text(c, c.take(n, field.name), n, UTF8_OUT_TYPES.has(field.outType) ? 'utf8' : 'latin1')
     }
     case IN.COUNTEDSTRING: {
       const n = c.u16(field.name)
@@ -205,7 +207,7 @@ function readValue(c: Cursor, field: FieldMeta): FieldValue {
       const nul = c.bytes.indexOf(0, start)
       if (nul < 0 || nul >= c.end) throw new CaptureFormatError('BAD_PAYLOAD', start, `${field.name} has no NUL`)
       c.pos = nul + 1
-      return text(c, start, nul - start, field.outType === OUT_UTF8 ? 'utf8' : 'latin1')
+      return text(c, start, nul - start, UTF8_OUT_TYPES.has(field.outType) ? 'utf8' : 'latin1')
     }
     case IN.UNICODESTRING: {
       const start = c.pos
