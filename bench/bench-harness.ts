@@ -7,7 +7,7 @@ import { createTracer, t } from '../src/index.js'
 export type BackendName = 'native' | 'js'
 export const BACKENDS: readonly BackendName[] = ['native', 'js']
 
-/** The example event of DESIGN.md section 1: four numeric fields, a 40-byte record. */
+/** The README's example event: four numeric fields, a 40-byte record. */
 export const PRIMING_FIELDS = [['primingType', t.u8], ['strength', t.f32], ['source', t.u64], ['target', t.u64]] as const
 
 export interface BackendProbe {

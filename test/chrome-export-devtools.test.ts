@@ -27,7 +27,7 @@ interface EngineNode {
 }
 
 /** The engine measures in µs as integers of its own clock; ours are µs with ns fractions. */
-const sameTime = (a: number, b: number) => Math.abs(a - b) < 0.002
+const TIME_TOLERANCE_US = 0.002
 
 describe('the Chrome export, read by the Chrome DevTools trace engine', () => {
   it('builds the same span trees on each thread track as the export intends', async () => {
@@ -60,8 +60,8 @@ describe('the Chrome export, read by the Chrome DevTools trace engine', () => {
     for (const slice of slices) {
       const node = byId.get(slice.args!.activityId)!
       expect([node.entry.name, node.entry.tid]).toEqual([slice.name, slice.tid])
-      expect(sameTime(node.entry.ts, slice.ts)).toBe(true)
-      if (slice.ph === 'X') expect(sameTime(node.entry.dur!, slice.dur!)).toBe(true)
+      expect(Math.abs(node.entry.ts - slice.ts), `ts of ${slice.name} (engine ${node.entry.ts}, export ${slice.ts})`).toBeLessThan(TIME_TOLERANCE_US)
+      if (slice.ph === 'X') expect(Math.abs(node.entry.dur! - slice.dur!), `dur of ${slice.name} (engine ${node.entry.dur}, export ${slice.dur})`).toBeLessThan(TIME_TOLERANCE_US)
     }
 
     // Its nesting is the spans': a slice's parent on the track is its span's parent when that

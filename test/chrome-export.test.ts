@@ -470,8 +470,8 @@ describe('Chrome export nesting', () => {
 describe('the Trace Event Format schema of this test', () => {
   it('checks async events for a category and exactly one kind of id', () => {
     const b = { name: 'a', ph: 'b', cat: 'span', ts: 1, pid: 1, tid: 1 }
-    expect(validate({ traceEvents: [{ ...b, id2: { local: 'x' } }] })).toBe(true)
-    expect(validate({ traceEvents: [{ ...b, id: '0x1' }] })).toBe(true)
+    expect(validate({ traceEvents: [{ ...b, id2: { local: 'x' } }] }), JSON.stringify(validate.errors)).toBe(true)
+    expect(validate({ traceEvents: [{ ...b, id: '0x1' }] }), JSON.stringify(validate.errors)).toBe(true)
     expect(validate({ traceEvents: [b] })).toBe(false)
     expect(validate({ traceEvents: [{ ...b, id: '0x1', id2: { local: 'x' } }] })).toBe(false)
     expect(validate({ traceEvents: [{ ...b, id2: { local: 'x', global: 'y' } }] })).toBe(false)
@@ -483,7 +483,7 @@ describe('the Trace Event Format schema of this test', () => {
     expect(validate({ traceEvents: [{ name: 'a', ph: 'X', ts: 1, pid: 1, tid: 1 }] })).toBe(false)
     expect(validate({ traceEvents: [{ name: 'a', ph: 'i', s: 'x', ts: 1, pid: 1, tid: 1 }] })).toBe(false)
     expect(validate({ traceEvents: [{ name: 'a', ph: 'Q', ts: 1, pid: 1 }] })).toBe(false)
-    expect(validate({ traceEvents: [{ name: 'a', ph: 'X', ts: 1, dur: 0.5, pid: 1, tid: 1 }] })).toBe(true)
+    expect(validate({ traceEvents: [{ name: 'a', ph: 'X', ts: 1, dur: 0.5, pid: 1, tid: 1 }] }), JSON.stringify(validate.errors)).toBe(true)
   })
 })
 

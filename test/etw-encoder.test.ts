@@ -185,7 +185,7 @@ describe.each(BACKENDS)('ETW encoder round trip (%s backend records)', (backend)
       ai64: BigInt64Array.of(-(2n ** 40n)), au64: BigUint64Array.of(2n ** 63n),
       af32: Float32Array.of(0.25), af64: Float64Array.of(Number.NaN, 1e300),
     })
-    expect(Object.is(events[0]!.fields.f64, -0)).toBe(true)
+    expect(events[0]!.fields.f64).toBe(-0)
     expect(events[1]!.fields.g).toBe('00000000-0000-0000-0000-000000000000')
   })
 

@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest'
 import { createTracer } from '../src/tracer.js'
 import { t } from '../src/schema/field-type-tokens.js'
 import { Level } from '../src/schema/levels.js'
-import { ETW_MATCH_ALL_OFFSET, ETW_MATCH_ANY_OFFSET, ETW_SESSION_FOLLOWS, ETW_SESSION_OFFSET, ETW_SESSION_ON } from '../src/format/ring-layout.js'
+import { ETW_MATCH_ALL_OFFSET, ETW_MATCH_ANY_OFFSET, ETW_SESSION_FOLLOWS, ETW_SESSION_OFFSET, ETW_SESSION_ON,
+  RNG_STATE_OFFSET } from '../src/format/ring-layout.js'
 import { BACKENDS } from './helpers/backends.js'
+import { ringViewsOf } from './helpers/ring-views.js'
 import { readEvents, tracePath } from './helpers/trace-files.js'
 
 describe.each(BACKENDS)('event control (%s backend)', (backend) => {
@@ -57,7 +59,7 @@ describe.each(BACKENDS)('event control (%s backend)', (backend) => {
     // The collector writes these words for a tracer that writes only to live ETW (Windows);
     // here they are set by hand to check the rule tracer.isEnabled() applies to them.
     const tracer = createTracer({ provider: 'Test.Control', backend })
-    const { u32, i64 } = (tracer as unknown as { ring: { views: { u32: Uint32Array; i64: BigInt64Array } } }).ring.views
+    const { u32, i64 } = ringViewsOf(tracer)
     const session = (flags: number, level: number, any: bigint, all: bigint) => {
       u32[ETW_SESSION_OFFSET >> 2] = flags | (level << 8)
       i64[ETW_MATCH_ANY_OFFSET >> 3] = BigInt.asIntN(64, any)
@@ -97,24 +99,31 @@ describe.each(BACKENDS)('event control (%s backend)', (backend) => {
     expect((await readEvents(file)).map((e) => e.fields.n)).toEqual([2, 4])
   })
 
-  it('samples a fraction of calls before touching the arguments', async () => {
-    const file = tracePath('sampling')
-    const tracer = createTracer({ provider: 'Test.Control', backend, file })
-    const trace = tracer.event('Sampled', [['n', t.u32]], { sampleRate: 0.25 })
-    let touched = 0
-    const arg = { valueOf: () => { touched++; return 7 } }
-    const calls = 40_000
-    for (let i = 0; i < calls; i++) trace(arg as unknown as number)
-    trace.setSampleRate(0)
-    expect(trace.enabled).toBe(false)
-    trace(1)
-    await tracer.close()
-    const recorded = (await readEvents(file)).length
-    expect(touched).toBe(recorded)
+  it('samples a fraction of calls before touching the arguments, as the ring\'s seeded state decides', async () => {
+    // The sampling state word is seeded at random when the ring is made; set here, so the run
+    // repeats. Each call's argument is its index, converted only if the call is sampled.
+    const seed = 625_341_585
+    const sampledCalls = async (): Promise<{ touched: number[]; recorded: number[] }> => {
+      const file = tracePath('sampling')
+      const tracer = createTracer({ provider: 'Test.Control', backend, file })
+      ringViewsOf(tracer).u32[RNG_STATE_OFFSET >> 2] = seed
+      const trace = tracer.event('Sampled', [['n', t.u32]], { sampleRate: 0.25 })
+      const touched: number[] = []
+      for (let i = 0; i < 40_000; i++) trace({ valueOf: () => { touched.push(i); return i } } as unknown as number)
+      trace.setSampleRate(0)
+      expect(trace.enabled).toBe(false)
+      trace(1)
+      await tracer.close()
+      const recorded = (await readEvents(file)).map((e) => e.fields.n as number)
+      expect(tracer.stats(), `seed ${seed}`).toMatchObject({ written: recorded.length, delivered: recorded.length, lost: 0 })
+      return { touched, recorded }
+    }
+    const first = await sampledCalls()
+    expect(first.recorded, `seed ${seed}: the calls recorded are the calls whose argument was read`).toEqual(first.touched)
     // Binomial(40000, 0.25): mean 10000, sd ~87; 6 sd either side.
-    expect(recorded).toBeGreaterThan(10_000 - 520)
-    expect(recorded).toBeLessThan(10_000 + 520)
-    expect(tracer.stats()).toMatchObject({ written: recorded, delivered: recorded, lost: 0 })
+    expect(first.recorded.length, `seed ${seed}`).toBeGreaterThan(10_000 - 520)
+    expect(first.recorded.length, `seed ${seed}`).toBeLessThan(10_000 + 520)
+    expect((await sampledCalls()).recorded, `seed ${seed}: the same seed samples the same calls`).toEqual(first.recorded)
   })
 
   it('reports stats per ring: written = delivered + lost + inRing', async () => {

@@ -89,7 +89,7 @@ describe('readTrace()', () => {
     const [event] = events((await collect(b.write(dir, fileName()))).items)
     const f = event.fields
     expect(f.v0).toBeNaN()
-    expect(Object.is(f.v1, -0)).toBe(true)
+    expect(f.v1).toBe(-0)
     expect([f.v2, f.v3, f.v5]).toEqual([Infinity, -Infinity, -Infinity])
     expect(f.v4).toBeNaN()
     expect([f.v6, f.v7, f.v8]).toEqual([18446744073709551615n, -1n, 9223372036854775807n])

@@ -25,7 +25,8 @@ describe.each(BACKENDS)('worker threads (%s backend)', (backend) => {
     for (const report of reports) {
       const mine = events.filter((e) => e.stream === report.stream)
       expect(mine.map((e) => e.fields.i)).toEqual(Array.from({ length: 5000 }, (_, i) => i))
-      expect(mine.every((e) => e.fields.thread === report.threadId && e.thread.id === report.threadId)).toBe(true)
+      const elsewhere = mine.filter((e) => e.fields.thread !== report.threadId || e.thread.id !== report.threadId)
+      expect(elsewhere.map((e) => [e.fields.i, e.fields.thread, e.thread.id]), `events of thread ${report.threadId} attributed to another`).toEqual([])
     }
   })
 

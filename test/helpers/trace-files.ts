@@ -7,12 +7,13 @@ import { readTrace } from '../../src/reader/index.js'
 import type { TraceEvent, TraceItem, TraceLost } from '../../src/reader/trace-items.js'
 
 let dir: string | undefined
+let made = 0
 
-/** A fresh path in this test run's temporary directory. */
+/** A fresh path in this test run's temporary directory (its own mkdtemp, so a count is unique). */
 export function tracePath(name: string): string {
   dir ??= mkdtempSync(join(tmpdir(), 'ringtrace-test-'))
   mkdirSync(dir, { recursive: true })
-  return join(dir, `${name}-${Math.random().toString(36).slice(2, 8)}.rtrc`)
+  return join(dir, `${name}-${++made}.rtrc`)
 }
 
 export async function readAll(path: string): Promise<TraceItem[]> {
