@@ -158,4 +158,23 @@ describe.each(BACKENDS)('bad input (%s backend)', (backend) => {
     const lost = items.filter((i) => i.kind === 'lost')
     expect(lost.reduce((sum, l) => sum + (l.kind === 'lost' ? l.invalid : 0), 0)).toBe(7)
   })
+
+  it('drops a record over the ring\'s record limit on the fast path too, and keeps the ring whole', async () => {
+    const file = tracePath('oversize')
+    const tracer = createTracer({ provider: 'Test.Bad', backend, file, ringBytes: 1 << 22, maxStringBytes: 65535 })
+    const small = tracer.event('Small', [['i', t.u32]])
+    const two = tracer.event('Two', [['a', t.str], ['b', t.str]])
+    const nine = tracer.event('Nine', Array.from({ length: 9 }, (_, k) => [`s${k}`, t.str] as const))
+    const big = 'z'.repeat(65535)
+    // The first call leaves a limit word far ahead: the big records would fit under it.
+    small(1)
+    two(big, big)
+    nine(big, big, big, big, big, big, big, big, big)
+    small(2)
+    two('a', 'b')
+    await tracer.close()
+    expect(tracer.stats()).toMatchObject({ written: 5, delivered: 3, lostInvalid: 2, lost: 2 })
+    const events = (await readAll(file)).flatMap((i) => (i.kind === 'event' ? [[i.name, i.fields]] : []))
+    expect(events).toEqual([['Small', { i: 1 }], ['Small', { i: 2 }], ['Two', { a: 'a', b: 'b' }]])
+  })
 })

@@ -52,9 +52,9 @@ describe.each(BACKENDS)('WriterSpec.guidWords (%s backend)', (backend) => {
     const file = tracePath('writer-guid-words')
     const tracer = createTracer({ provider: 'Test.Writers', backend, file })
     const entry = tracer[registerEvent](validateEvent('Mixed', FIELDS))
-    const first = tracer.writerOf(entry, { guidWords: [1] })
-    const last = tracer.writerOf(entry, { guidWords: [5] })
-    const none = tracer.writerOf(entry, { guidWords: [] })
+    const first = tracer[writerOf](entry, { guidWords: [1] })
+    const last = tracer[writerOf](entry, { guidWords: [5] })
+    const none = tracer[writerOf](entry, { guidWords: [] })
     const g = [0x01020304, -1, -0x80000000, 0x7fffffff]
     const text = '11111111-2222-3333-4444-555555555555'
     const bytes = Uint8Array.from({ length: 16 }, (_, i) => 0xa0 + i)
@@ -74,7 +74,7 @@ describe.each(BACKENDS)('WriterSpec.guidWords (%s backend)', (backend) => {
   it('refuses to take a field that is not a guid as words', async () => {
     const tracer = createTracer({ provider: 'Test.Writers', backend })
     const entry = tracer[registerEvent](validateEvent('Mixed', FIELDS))
-    expect(() => tracer.writerOf(entry, { guidWords: [0] })).toThrow(new RangeError('WriterSpec.guidWords: field 0 is not a guid'))
+    expect(() => tracer[writerOf](entry, { guidWords: [0] })).toThrow(new RangeError('WriterSpec.guidWords: field 0 is not a guid'))
     await tracer.close()
   })
 })

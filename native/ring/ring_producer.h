@@ -46,9 +46,9 @@ class RingProducer {
         capacity_(capacity),
         overwrite_(overwrite),
         max_record_bytes_(max_record_bytes(capacity)),
-        // As in JS, only the slow path checks a record against max_record_bytes(): the fast
-        // path takes whatever fits below the limit, so a record may be as large as the ring.
-        staging_(capacity / sizeof(std::uint64_t)) {
+        // As in JS, a record over max_record_bytes() never reaches the ring: the fast path
+        // sends it to the slow path, which drops it as invalid.
+        staging_(max_record_bytes_ / sizeof(std::uint64_t)) {
     // limit == cursor: the first write takes the slow path, which computes the real limit.
     set_u32(kLimitOffset, u32(kCursorOffset));
   }
@@ -105,7 +105,7 @@ class RingProducer {
       return false;
     }
     std::uint32_t p = u32(kCursorOffset);
-    if (u32(kLimitOffset) - p < size && !reserve(size, id, p)) return false;
+    if ((u32(kLimitOffset) - p < size || size > max_record_bytes_) && !reserve(size, id, p)) return false;
     const std::uint32_t seq = u32(kSeqStateOffset);
     auto* record = reinterpret_cast<std::uint8_t*>(staging_.data());
     fill(record + kHeaderBytes, size - kHeaderBytes, seq);

@@ -8,7 +8,7 @@ import { FIELD_TYPES } from '../format/field-types.js'
 import { computeLayout, type FixedSlot, type RecordLayout } from '../format/layout.js'
 import { COARSE_CLOCK_OFFSET, CURSOR_OFFSET, DATA_OFFSET, EVENT_GATE_OFFSET, GATE_ALWAYS,
   LAST_TIME_OFFSET, LIMIT_OFFSET, MAX_EVENTS, SEQ_STATE_OFFSET } from '../format/ring-layout.js'
-import { FIRST_EVENT_ID, MAX_FIELDS, MAX_STRING_BYTES, recordWord0, VAR_HEADER_BYTES } from '../format/record-layout.js'
+import { FIRST_EVENT_ID, MAX_FIELDS, MAX_RECORD_BYTES, MAX_STRING_BYTES, recordWord0, VAR_HEADER_BYTES } from '../format/record-layout.js'
 import { compileFunction } from '../compile-function.js'
 import { describeValue } from '../errors.js'
 import { writeGuid } from './guid.js'
@@ -165,7 +165,7 @@ function fixedStore(spec: WriterSpec, slot: FixedSlot): string {
   return params(spec, slot.index).map((word, k) => `i32[((${at}) >> 2) + ${k}] = ${word};`).join(' ')
 }
 
-function generateSource(spec: WriterSpec, layout: RecordLayout, mask: number): string {
+function generateSource(spec: WriterSpec, layout: RecordLayout, mask: number, maxRecordBytes: number): string {
   const args = spec.types.flatMap((_, i) => params(spec, i))
   const fixedStores = layout.fixed.map((slot) => fixedStore(spec, slot))
   // Span ids passed as words are the tracer's own int32s: nothing to coerce.
@@ -190,6 +190,10 @@ function generateSource(spec: WriterSpec, layout: RecordLayout, mask: number): s
   const release = arrays.map((k) => `if (s${k} === scratch${k}) busy${k} = false;`)
   const phase1 = prepare.length === 0 ? '' : `try { ${prepare.join('\n')} } catch { ring.dropInvalid(ID); return; }` +
     (release.length === 0 ? '' : ` finally { ${release.join(' ')} }`)
+  // A record over the ring's limit is dropped before it is placed: the fast path below would
+  // take anything under the limit word, and a size past 16 bits would spill into the event id.
+  const oversize = variable ? `if (size > ${maxRecordBytes}) { ring.dropInvalid(ID); return; }`
+    : fixedSize > maxRecordBytes ? 'ring.dropInvalid(ID); return;' : ''
   const sizeDecl = variable
     ? `let size = ${layout.fixedEnd}; let ${plans.map((_, k) => `v${k}, n${k}, t${k}, s${k}`).join(', ')};`
     : `const size = ${fixedSize};`
@@ -206,6 +210,7 @@ ${arrays.map((k) => `let busy${k} = false, scratch${k} = null;`).join('\n')}
 const write = function (${args.join(', ')}) {
   ${sizeDecl}
   ${phase1}
+  ${oversize}
   let p = u32[${CURSOR_OFFSET >> 2}];
   if (((u32[${LIMIT_OFFSET >> 2}] - p) >>> 0) < size) { p = ring.reserve(size, ID); if (p < 0) return; }
   const o = ${DATA_OFFSET} + (p & ${mask});
@@ -296,8 +301,12 @@ export function createRecordWriter(ring: RingProducer, spec: WriterSpec): Record
   if (!Number.isInteger(mask) || mask <= 0 || (mask & (mask + 1)) !== 0) {
     throw new RangeError(`ringtrace: a ring's mask must be a power of two minus one, got ${describeValue(mask)}`)
   }
+  const maxRecordBytes = ring.maxRecordBytes
+  if (!Number.isInteger(maxRecordBytes) || maxRecordBytes <= 0 || maxRecordBytes > MAX_RECORD_BYTES) {
+    throw new RangeError(`ringtrace: a ring's record limit must be an integer from 1 to ${MAX_RECORD_BYTES}, got ${describeValue(maxRecordBytes)}`)
+  }
   const layout = computeLayout(checked.types)
-  const source = generateSource(checked, layout, mask)
+  const source = generateSource(checked, layout, mask, maxRecordBytes)
   const { u8, i8, u16, i16, u32, i32, f32, f64, i64 } = ring.views
   // Types-only code generation, see file comment.
   const factory = compileFunction(['ring', 'u8', 'i8', 'u16', 'i16', 'u32', 'i32', 'f32', 'f64', 'i64',
