@@ -71,9 +71,12 @@ export function cutBytes(bytes: Uint8Array, n: number): Uint8Array {
   return new Uint8Array(bufferOf.call(bytes), byteOffsetOf.call(bytes), n)
 }
 
-/** The element count of an array field's value: a typed array's own, or a numeric `length`. */
+/**
+ * The element count of an array field's value: its numeric `length`. A length that lies only
+ * changes which elements are read (missing ones read as undefined): the writer copies at most
+ * its cap of them into its scratch.
+ */
 export function arrayLength(value: unknown): number {
-  if (tagOf.call(value) !== undefined) return lengthOf.call(value)
   const length = (value as { length?: unknown } | null | undefined)?.length
   if (typeof length !== 'number' || !(length >= 0)) throw new TypeError('Expected an array-like value')
   return Math.floor(length)

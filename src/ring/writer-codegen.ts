@@ -188,8 +188,8 @@ function generateSource(spec: WriterSpec, layout: RecordLayout, mask: number, ma
   // here is given back here: nothing after this block can call back into this writer.
   const prepare = [...coercions, ...plans.map((p) => p.measure)]
   const release = arrays.map((k) => `if (s${k} === scratch${k}) busy${k} = false;`)
-  const phase1 = prepare.length === 0 ? '' : `try { ${prepare.join('\n')} } catch { ring.dropInvalid(ID); return; }` +
-    (release.length === 0 ? '' : ` finally { ${release.join(' ')} }`)
+  const phase1 = prepare.length === 0 ? ''
+    : `try { ${[...prepare, ...release].join('\n')} } catch { ${release.join(' ')} ring.dropInvalid(ID); return; }`
   // A record over the ring's limit is dropped before it is placed: the fast path below would
   // take anything under the limit word, and a size past 16 bits would spill into the event id.
   const oversize = variable ? `if (size > ${maxRecordBytes}) { ring.dropInvalid(ID); return; }`
