@@ -12,7 +12,7 @@ import { ETW_MATCH_ALL_OFFSET, ETW_MATCH_ANY_OFFSET, ETW_SESSION_FOLLOWS, ETW_SE
   SEQ_STATE_OFFSET } from './format/ring-layout.js'
 import { FIRST_EVENT_ID } from './format/record-layout.js'
 import { TracerError } from './errors.js'
-import { checkOptions, type TracerOptions } from './tracer-options.js'
+import { checkOptions, DEFAULT_FILE_PERMISSIONS, DEFAULT_FLUSH_INTERVAL_MS, type TracerOptions } from './tracer-options.js'
 import { clockMapping, streamOriginNs } from './clock.js'
 import { selectBackend, type BackendName } from './backend/select-backend.js'
 import { RingProducer } from './ring/ring-producer.js'
@@ -55,6 +55,10 @@ export interface TracerStats {
   lostRingFull: number
   lostInvalid: number
   lostOverwritten: number
+  /** Events the trace file could not take (a write error such as a full disk); the file says so once it takes writes again. */
+  lostUnwritten: number
+  /** Events skipped with ring bytes that made no sense (a producer bug; the consumer resynchronised). */
+  lostCorrupt: number
   /** Written but not yet taken by the collector (0 after flush()). */
   inRing: number
   /** Events the ETW sink dropped, not cut (over 64 KiB as TraceLogging); still in the file. */
@@ -107,7 +111,7 @@ export class Tracer {
     const etw = options.etw === undefined ? null : etwBinding(binding, name)
     // First: the likeliest refusals (live ETW off Windows, a provider open with another capture
     // file) then leave no ring or file sink behind.
-    const etwSinkId = etw === null ? 0 : openEtwSink(etw, this.provider, options.etw!)
+    const etwSinkId = etw === null ? 0 : openEtwSink(etw, this.provider, options.etw!, options)
     this.etwGates = etw !== null && options.file === undefined && options.etw?.capture === undefined && options.etw?.forceWrites !== true ? etw : null
     const native = binding.createRing(ringBytes, onFull === 'overwrite')
     this.stream = native.id
@@ -124,7 +128,8 @@ export class Tracer {
         monoNs: mapping.monoNs.toString(),
         wallNs: mapping.wallNs.toString(),
         createdBy: 'ringtrace',
-      }))
+      }), options.filePermissions ?? DEFAULT_FILE_PERMISSIONS, options.followSymlinks ?? false,
+      options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS)
     }
     const originMonoNs = streamOriginNs(steady)
     binding.attachRing(this.stream, sinkId, originMonoNs, encodeJsonChunk(ChunkType.Stream, {
@@ -274,15 +279,21 @@ export class Tracer {
     }
   }
 
-  /** close(), synchronously: what the exit handlers use. */
+  /** close(), synchronously: what the exit handlers use. A sink error is thrown once the ring is closed. */
   closeSync(): void {
     if (this.closed) return
     for (const entry of this.byId) this.setGate(entry.id, GATE_OFF)
-    this.flush()
+    let flushError: unknown
+    try {
+      this.flush()
+    } catch (error) {
+      flushError = error
+    }
     this.finalStats = this.stats()
     this.closed = true
     untrackTracer(this)
     this.binding.closeRing(this.stream)
+    if (flushError !== undefined) throw flushError
   }
 
   /**
@@ -322,11 +333,11 @@ export class Tracer {
     if (this.finalStats !== null) return { ...this.finalStats }
     const s = this.binding.ringStats(this.stream)
     const { u32, f64 } = this.ring.views
-    const consumed = s.delivered + s.lostOverwritten
+    const consumed = s.delivered + s.lostOverwritten + s.lostUnwritten + s.lostCorrupt
     const recorded = consumed + ((u32[SEQ_STATE_OFFSET >> 2]! - consumed) >>> 0)
     const ringFull = f64[RING_FULL_OFFSET >> 3]!
     const invalid = f64[INVALID_OFFSET >> 3]!
-    const lost = ringFull + invalid + s.lostOverwritten
+    const lost = ringFull + invalid + s.lostOverwritten + s.lostUnwritten + s.lostCorrupt
     return {
       backend: this.backend,
       stream: this.stream,
@@ -336,6 +347,8 @@ export class Tracer {
       lostRingFull: ringFull,
       lostInvalid: invalid,
       lostOverwritten: s.lostOverwritten,
+      lostUnwritten: s.lostUnwritten,
+      lostCorrupt: s.lostCorrupt,
       inRing: recorded - consumed,
       etwDropped: s.etwDropped,
       etwWriteErrors: s.etwWriteErrors,

@@ -1,12 +1,16 @@
 // The TS backend: the binding interface (binding.d.ts) implemented in TypeScript, so the tracer
 // drives both backends through one contract. Rings are ArrayBuffers with the native layout; a
 // timer on the producing thread drains them (the producer and consumer never run at once).
+// Sink errors never throw from the timer: the consumer counts what could not be written, and
+// flush() (called by the app) reports the error once.
 
+import { constants } from 'node:os'
 import { threadId } from 'node:worker_threads'
 import type { NativeBinding, NativeRing, NativeRingStats } from '../../binding.js'
 import { DATA_OFFSET } from '../format/ring-layout.js'
-import { RingConsumer } from '../ring/ring-consumer.js'
-import { FileSink } from '../sinks/file-sink.js'
+import { TracerError } from '../errors.js'
+import { emptyRingStats, RingConsumer } from '../ring/ring-consumer.js'
+import { FileSink, type FileAccess } from '../sinks/file-sink.js'
 
 /** How often the timer drains each ring. */
 export const JS_DRAIN_INTERVAL_MS = 4
@@ -38,9 +42,11 @@ export class JsBackend implements NativeBinding {
     return { id, buffer }
   }
 
-  openFileSink(path: string, truncate: boolean, fileChunk: Uint8Array): number {
+  // The flush interval does not apply: every chunk goes to the OS as it is made.
+  openFileSink(path: string, truncate: boolean, fileChunk: Uint8Array, permissions = 0o600, followSymlinks = false): number {
+    const access: FileAccess = { permissions, followSymlinks }
     const id = this.nextSink++
-    this.sinks.set(id, FileSink.acquire(path, truncate, fileChunk))
+    this.sinks.set(id, FileSink.acquire(path, truncate, fileChunk, access))
     return id
   }
 
@@ -49,7 +55,7 @@ export class JsBackend implements NativeBinding {
     const sink = sinkId === 0 ? null : this.sinks.get(sinkId) ?? null
     this.sinks.delete(sinkId)
     ring.sink = sink
-    sink?.write(streamChunk)
+    sink?.writeKept(streamChunk)
     ring.consumer = new RingConsumer(ring.buffer, ring.capacity, ring.overwrite, ringId,
       sink === null ? null : (chunk) => sink.write(chunk))
     this.startTimer()
@@ -58,11 +64,16 @@ export class JsBackend implements NativeBinding {
   writeChunk(ringId: number, chunk: Uint8Array): void {
     const ring = this.ring(ringId)
     ring.consumer?.drain()
-    ring.sink?.write(chunk)
+    ring.sink?.writeKept(chunk)
   }
 
   flush(ringId: number): void {
-    this.ring(ringId).consumer?.drain()
+    const ring = this.ring(ringId)
+    ring.consumer?.drain()
+    const failure = ring.sink?.takeFailure() ?? null
+    if (failure !== null) {
+      throw new TracerError('SINK_ERROR', `ringtrace: write to ${ring.sink!.path} failed: ${failure.message}`, { cause: failure })
+    }
   }
 
   closeRing(ringId: number): void {
@@ -71,26 +82,33 @@ export class JsBackend implements NativeBinding {
     ring.closed = true
     if (ring.consumer !== null) {
       ring.consumer.drain(true)
-      for (const chunk of ring.consumer.closingChunks()) ring.sink?.write(chunk)
+      for (const chunk of ring.consumer.closingChunks()) ring.sink?.writeKept(chunk)
     }
+    const failure = ring.sink?.takeFailure() ?? null
     ring.sink?.release()
     this.rings.delete(ringId)
     if (this.rings.size === 0 && this.timer !== null) {
       clearInterval(this.timer)
       this.timer = null
     }
+    if (failure !== null) {
+      throw new TracerError('SINK_ERROR', `ringtrace: write to ${ring.sink!.path} failed: ${failure.message}`, { cause: failure })
+    }
   }
 
   ringStats(ringId: number): NativeRingStats {
     const consumer = this.ring(ringId).consumer
-    return consumer === null
-      ? { delivered: 0, lostRingFull: 0, lostInvalid: 0, lostOverwritten: 0, bytes: 0, etwDropped: 0, etwWriteErrors: 0 }
-      : { ...consumer.stats }
+    return consumer === null ? emptyRingStats() : { ...consumer.stats }
   }
 
   /** Test hook: the timer skips draining until this many ms passed since its last drain. */
   setDrainDelay(micros: number): void {
     this.drainDelayMs = micros / 1000
+  }
+
+  /** Test hook: every file write fails with this errno (0: off), as the native hook does. */
+  setWriteFault(errno: number): void {
+    FileSink.writeFault = errno === 0 ? null : (errnoName(errno) ?? `errno ${errno}`)
   }
 
   monotonicNs(): bigint {
@@ -99,6 +117,7 @@ export class JsBackend implements NativeBinding {
 
   private startTimer(): void {
     if (this.timer !== null) return
+    // Never throws into the app: sink errors are counted by the consumer, reported by flush().
     this.timer = setInterval(() => {
       const now = performance.now()
       if (now - this.lastDrain < this.drainDelayMs) return
@@ -114,4 +133,8 @@ export class JsBackend implements NativeBinding {
     if (ring === undefined) throw new RangeError(`ringtrace: no open ring with id ${ringId}`)
     return ring
   }
+}
+
+function errnoName(errno: number): string | undefined {
+  return Object.entries(constants.errno).find(([, value]) => value === errno)?.[0]
 }

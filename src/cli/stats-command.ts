@@ -54,7 +54,7 @@ function summaryText(file: string, s: TraceSummary): string {
     ['provider', `${s.provider} (pid ${s.pid}, host ${s.hostname})`],
     ['time span', span(s)],
     ['events', `${s.events} delivered, ${s.lost} lost, ${s.written} written (${s.balanced ? 'balanced' : 'NOT BALANCED'})`],
-    ['lost', `${s.lostRingFull} ring full, ${s.lostInvalid} invalid, ${s.lostOverwritten} overwritten`],
+    ['lost', `${s.lostRingFull} ring full, ${s.lostInvalid} invalid, ${s.lostOverwritten} overwritten, ${s.lostUnwritten} unwritten`],
   ])
   const names = [...new Set([...Object.keys(s.byEvent), ...Object.keys(s.lostByEvent)])].sort()
   const byEvent = textTable(['event', 'delivered', 'lost'],

@@ -4,7 +4,7 @@
 import type { NativeBinding } from '../../binding.js'
 import type { BackendName } from '../backend/select-backend.js'
 import { TracerError } from '../errors.js'
-import type { EtwOptions } from '../tracer-options.js'
+import { DEFAULT_FILE_PERMISSIONS, type EtwOptions, type TracerOptions } from '../tracer-options.js'
 import { providerGuid, providerTraits } from './provider-guid.js'
 
 export type EtwBinding = NativeBinding & Required<Pick<NativeBinding, 'openEtwSink' | 'attachEtwSink' | 'setEventGate'>>
@@ -16,10 +16,14 @@ export function etwBinding(binding: NativeBinding, backend: BackendName): EtwBin
   return binding as EtwBinding
 }
 
-/** Opens (or joins) the provider's ETW sink; live ETW where it does not exist is a TracerError. */
-export function openEtwSink(etw: EtwBinding, provider: string, options: EtwOptions): number {
+/**
+ * Opens (or joins) the provider's ETW sink; live ETW where it does not exist is a TracerError. A
+ * capture file is created as `file` says, as the trace file is.
+ */
+export function openEtwSink(etw: EtwBinding, provider: string, options: EtwOptions, file: Pick<TracerOptions, 'filePermissions' | 'followSymlinks'>): number {
   try {
-    return etw.openEtwSink(provider, providerGuid(provider), providerTraits(provider), options.capture ?? null, options.forceWrites ?? false)
+    return etw.openEtwSink(provider, providerGuid(provider), providerTraits(provider), options.capture ?? null, options.forceWrites ?? false,
+      file.filePermissions ?? DEFAULT_FILE_PERMISSIONS, file.followSymlinks ?? false)
   } catch (error) {
     if ((error as { code?: unknown }).code !== 'ERR_RINGTRACE_UNSUPPORTED') throw error
     throw new TracerError('ETW_UNSUPPORTED', `ringtrace: etw: ${(error as Error).message}`, { cause: error })
