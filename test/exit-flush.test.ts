@@ -1,20 +1,23 @@
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { summarizeTrace } from '../src/reader/index.js'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { summarizeTrace, type TraceSummary } from '../src/reader/index.js'
 import { BACKENDS } from './helpers/backends.js'
 import { tracePath } from './helpers/trace-files.js'
 
 const CHILD = join(__dirname, 'fixtures', 'exit-child.js')
 const EVENTS = 10_000
 
-function runChild(args: string[], signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+/** Runs the child; once it says 'ready', `onReady` may signal it (or look at its file first). */
+function runChild(args: string[], signal?: NodeJS.Signals, onReady?: () => Promise<void>): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CHILD, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
     let stderr = ''
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
     child.stdout.on('data', (d: Buffer) => {
-      if (signal !== undefined && d.toString().includes('ready')) child.kill(signal)
+      if (signal === undefined || !d.toString().includes('ready')) return
+      void (onReady?.() ?? Promise.resolve()).finally(() => child.kill(signal))
     })
     child.on('error', reject)
     child.on('exit', (code, sig) => resolve({ code, signal: sig, stderr }))
@@ -37,11 +40,31 @@ describe.each(BACKENDS)('flush on exit (%s backend)', (backend) => {
     expect(summary.threads.every((th) => th.closed)).toBe(true)
   })
 
-  it.each(['SIGINT', 'SIGTERM'] as const)('writes every event on %s and still dies by the signal', async (signal) => {
+  it.each(['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGQUIT'] as const)('writes every event on %s and still dies by the signal', async (signal) => {
     const file = tracePath(`exit-${signal}`)
     const result = await runChild([backend, file, 'signal', String(EVENTS)], signal)
     expect(result.signal).toBe(signal)
     const summary = await summarizeTrace(file)
     expect(summary).toMatchObject({ events: EVENTS, lost: 0, written: EVENTS, balanced: true })
+  })
+
+  it('keeps recording while the app shuts down on its own SIGTERM listener, then closes at exit', async () => {
+    const file = tracePath('exit-graceful')
+    const result = await runChild([backend, file, 'graceful', String(EVENTS)], 'SIGTERM')
+    expect(result).toMatchObject({ code: 0, signal: null, stderr: '' })
+    const summary = await summarizeTrace(file)
+    expect(summary).toMatchObject({ events: EVENTS + 1000, lost: 0, written: EVENTS + 1000, balanced: true })
+    expect(summary.byEvent).toEqual({ BeforeExit: EVENTS, Shutdown: 1000 })
+  })
+
+  it('has everything traced in the file within the flush interval, even if the process is then killed', async () => {
+    const file = tracePath('exit-durable')
+    let seen: TraceSummary | undefined
+    const result = await runChild([backend, file, 'signal', String(EVENTS), '50'], 'SIGKILL', async () => {
+      await sleep(400)
+      seen = await summarizeTrace(file)
+    })
+    expect(result.signal).toBe('SIGKILL')
+    expect(seen).toMatchObject({ events: EVENTS, lost: 0 })
   })
 })
