@@ -32,6 +32,25 @@ std::string sink_key(const std::string& path) {
 
 std::string ring_name(std::uint32_t ring_id) { return "ring " + std::to_string(ring_id); }
 
+// Takes both locks (lifecycle_mutex_ first) within Collector::kExitLockWait, else none. Polls
+// try_lock rather than timed_mutex::try_lock_for: ThreadSanitizer does not see the
+// pthread_mutex_clocklock that libstdc++ calls there, and would report the data the lock guards.
+// Uncontended, the first try succeeds; contended, a drain pass ends within a few ms.
+bool lock_for_exit(std::unique_lock<std::mutex>& lifecycle, std::unique_lock<std::mutex>& lock) {
+  const auto deadline = std::chrono::steady_clock::now() + Collector::kExitLockWait;
+  for (std::unique_lock<std::mutex>* each : {&lifecycle, &lock}) {
+    if (each->mutex() == nullptr) continue;
+    while (!each->try_lock()) {
+      if (std::chrono::steady_clock::now() >= deadline) {
+        if (lifecycle.owns_lock()) lifecycle.unlock();
+        return false;
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
+    }
+  }
+  return true;
+}
+
 Status busy_error() {
   return Status::error(StatusCode::kStateError,
                        "the collector did not answer within 5 s (a sink write may hang)");
@@ -290,8 +309,9 @@ Status Collector::set_event_gate(std::uint32_t ring_id, std::uint32_t event_id,
 }
 
 Status Collector::flush(std::uint32_t ring_id) {
+  std::unique_lock<std::mutex> no_lifecycle;
   std::unique_lock lock(mutex_, std::defer_lock);
-  if (!lock.try_lock_for(kExitLockWait)) return busy_error();
+  if (!lock_for_exit(no_lifecycle, lock)) return busy_error();
   RingEntry* ring = find_ring(ring_id);
   if (ring == nullptr) return Status::error(StatusCode::kRangeError, "Unknown " + ring_name(ring_id));
   // Nothing to flush before attach or after close; flushing then is harmless, not an error.
@@ -314,9 +334,7 @@ Status Collector::flush(std::uint32_t ring_id) {
 Status Collector::close_ring(std::uint32_t ring_id) {
   std::unique_lock lifecycle(lifecycle_mutex_, std::defer_lock);
   std::unique_lock lock(mutex_, std::defer_lock);
-  if (!lifecycle.try_lock_for(kExitLockWait) || !lock.try_lock_for(kExitLockWait)) {
-    return busy_error();
-  }
+  if (!lock_for_exit(lifecycle, lock)) return busy_error();
   RingEntry* ring = find_ring(ring_id);
   if (ring == nullptr) return Status::error(StatusCode::kRangeError, "Unknown " + ring_name(ring_id));
   Status status = detach(*ring);
@@ -327,9 +345,7 @@ Status Collector::close_ring(std::uint32_t ring_id) {
 Status Collector::forget_ring(std::uint32_t ring_id) {
   std::unique_lock lifecycle(lifecycle_mutex_, std::defer_lock);
   std::unique_lock lock(mutex_, std::defer_lock);
-  if (!lifecycle.try_lock_for(kExitLockWait) || !lock.try_lock_for(kExitLockWait)) {
-    return busy_error();
-  }
+  if (!lock_for_exit(lifecycle, lock)) return busy_error();
   auto it = rings_.find(ring_id);
   if (it == rings_.end()) return {};
   Status status = detach(*it->second);
@@ -395,7 +411,7 @@ void Collector::close_all_at_exit() {
   std::unique_lock lock(self.mutex_, std::defer_lock);
   // A collector stuck in a sink write must not keep the process from ending; its files then
   // end without END chunks, which readers report as streams whose ending is unknown.
-  if (!lifecycle.try_lock_for(kExitLockWait) || !lock.try_lock_for(kExitLockWait)) return;
+  if (!lock_for_exit(lifecycle, lock)) return;
   while (!self.attached_.empty()) {
     // No one to report to at exit: a file that failed has said so at its last flush or close.
     static_cast<void>(self.detach(*self.attached_.front()));
@@ -632,7 +648,7 @@ Status Collector::release_etw_sink(EtwSinkEntry* etw) {
   return status;
 }
 
-void Collector::stop_thread_if_idle(std::unique_lock<std::timed_mutex>& lock) {
+void Collector::stop_thread_if_idle(std::unique_lock<std::mutex>& lock) {
   if (!attached_.empty() || !thread_.joinable()) return;
   stop_ = true;
   wake_.notify_all();

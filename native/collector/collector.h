@@ -202,11 +202,11 @@ class Collector {
   Status release_sink(SinkEntry* sink);
   Status release_etw_sink(EtwSinkEntry* etw);
   // Called with both locks held; releases mutex_ (through `lock`) to join the thread.
-  void stop_thread_if_idle(std::unique_lock<std::timed_mutex>& lock);
+  void stop_thread_if_idle(std::unique_lock<std::mutex>& lock);
 
-  std::timed_mutex lifecycle_mutex_;
-  std::timed_mutex mutex_;
-  std::condition_variable_any wake_;
+  std::mutex lifecycle_mutex_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
   std::thread thread_;
   bool stop_ = false;
   std::uint32_t drain_delay_micros_ = 0;
