@@ -279,21 +279,27 @@ export class Tracer {
     }
   }
 
-  /** close(), synchronously: what the exit handlers use. A sink error is thrown once the ring is closed. */
+  /**
+   * close(), synchronously: what the exit handlers use. Each step runs even if an earlier one
+   * failed (a sink error, a collector that does not answer); the first error is thrown at the end.
+   */
   closeSync(): void {
     if (this.closed) return
     for (const entry of this.byId) this.setGate(entry.id, GATE_OFF)
-    let flushError: unknown
-    try {
-      this.flush()
-    } catch (error) {
-      flushError = error
+    let failure: { error: unknown } | undefined
+    const attempt = (step: () => void): void => {
+      try {
+        step()
+      } catch (error) {
+        failure ??= { error }
+      }
     }
-    this.finalStats = this.stats()
+    attempt(() => this.flush())
+    attempt(() => { this.finalStats = this.stats() })
     this.closed = true
     untrackTracer(this)
-    this.binding.closeRing(this.stream)
-    if (flushError !== undefined) throw flushError
+    attempt(() => this.binding.closeRing(this.stream))
+    if (failure !== undefined) throw failure.error
   }
 
   /**

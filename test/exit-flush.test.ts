@@ -1,5 +1,6 @@
-import { spawn } from 'node:child_process'
-import { join } from 'node:path'
+import { execFileSync, spawn } from 'node:child_process'
+import { closeSync, constants, openSync, unlinkSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { summarizeTrace, type TraceSummary } from '../src/reader/index.js'
@@ -67,4 +68,23 @@ describe.each(BACKENDS)('flush on exit (%s backend)', (backend) => {
     expect(result.signal).toBe('SIGKILL')
     expect(seen).toMatchObject({ events: EVENTS, lost: 0 })
   })
+})
+
+describe('flush on exit with a sink that hangs (native backend)', () => {
+  it('still ends the process on SIGTERM: the exit path waits for the collector a bounded time', async () => {
+    const fifo = join(dirname(tracePath('wedged')), `wedged-${process.pid}.fifo`)
+    execFileSync('mkfifo', [fifo])
+    // A reader that never reads: the child can open the pipe, then fills it and blocks.
+    const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK)
+    try {
+      const started = Date.now()
+      const result = await runChild(['native', fifo, 'wedged', '0'], 'SIGTERM')
+      expect(result.signal).toBe('SIGTERM')
+      expect(result.stderr).toMatch(/did not answer within 5 s/)
+      expect(Date.now() - started).toBeLessThan(20_000)
+    } finally {
+      closeSync(reader)
+      unlinkSync(fifo)
+    }
+  }, 30_000)
 })

@@ -32,28 +32,19 @@ std::string sink_key(const std::string& path) {
 
 std::string ring_name(std::uint32_t ring_id) { return "ring " + std::to_string(ring_id); }
 
-// Takes both locks (lifecycle_mutex_ first) within Collector::kExitLockWait, else none. Polls
-// try_lock rather than timed_mutex::try_lock_for: ThreadSanitizer does not see the
-// pthread_mutex_clocklock that libstdc++ calls there, and would report the data the lock guards.
-// Uncontended, the first try succeeds; contended, a drain pass ends within a few ms.
-bool lock_for_exit(std::unique_lock<std::mutex>& lifecycle, std::unique_lock<std::mutex>& lock) {
-  const auto deadline = std::chrono::steady_clock::now() + Collector::kExitLockWait;
-  for (std::unique_lock<std::mutex>* each : {&lifecycle, &lock}) {
-    if (each->mutex() == nullptr) continue;
-    while (!each->try_lock()) {
-      if (std::chrono::steady_clock::now() >= deadline) {
-        if (lifecycle.owns_lock()) lifecycle.unlock();
-        return false;
-      }
-      std::this_thread::sleep_for(std::chrono::microseconds(50));
-    }
-  }
-  return true;
-}
-
 Status busy_error() {
   return Status::error(StatusCode::kStateError,
                        "the collector did not answer within 5 s (a sink write may hang)");
+}
+
+// Polls try_lock with short sleeps until `deadline`.
+bool try_lock_until(std::unique_lock<std::mutex>& lock,
+                    std::chrono::steady_clock::time_point deadline) {
+  while (!lock.try_lock()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::microseconds(50));
+  }
+  return true;
 }
 
 // One LOST record without (id, count) pairs (FORMAT.md section 2), for loss the collector reports.
@@ -119,6 +110,25 @@ Collector& Collector::instance() {
 
 Collector::Collector() { std::atexit(&Collector::close_all_at_exit); }
 
+// Polls try_lock rather than timed_mutex::try_lock_for: ThreadSanitizer does not see the
+// pthread_mutex_clocklock that libstdc++ calls there, and would report the data the lock guards.
+// Uncontended, the first try succeeds; contended, a drain pass ends within a few ms.
+bool Collector::lock_bounded(std::unique_lock<std::mutex>* lifecycle,
+                             std::unique_lock<std::mutex>& lock) {
+  // Relaxed: a hint between JS threads that only shortens a wait; the locks order the rest.
+  const bool wedged = wedged_.load(std::memory_order_relaxed);
+  const auto deadline =
+      std::chrono::steady_clock::now() + (wedged ? std::chrono::seconds(0) : kExitLockWait);
+  if ((lifecycle != nullptr && !try_lock_until(*lifecycle, deadline)) ||
+      !try_lock_until(lock, deadline)) {
+    if (lifecycle != nullptr && lifecycle->owns_lock()) lifecycle->unlock();
+    wedged_.store(true, std::memory_order_relaxed);
+    return false;
+  }
+  if (wedged) wedged_.store(false, std::memory_order_relaxed);
+  return true;
+}
+
 std::int64_t Collector::monotonic_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
@@ -143,7 +153,8 @@ Status Collector::open_file_sink(const std::string& path, const FileOpenOptions&
                                  std::span<const std::uint8_t> file_chunk,
                                  std::uint32_t& sink_id) {
   const std::string key = sink_key(path);
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_, std::defer_lock);
+  if (!lock_bounded(nullptr, lock)) return busy_error();
   SinkEntry* sink = nullptr;
   if (auto it = sinks_by_path_.find(key); it != sinks_by_path_.end()) {
     sink = it->second;
@@ -169,8 +180,9 @@ Status Collector::open_file_sink(const std::string& path, const FileOpenOptions&
 Status Collector::attach_ring(std::uint32_t ring_id, std::uint32_t sink_id,
                               std::int64_t origin_mono_ns,
                               std::span<const std::uint8_t> stream_chunk) {
-  std::lock_guard lifecycle(lifecycle_mutex_);
-  std::unique_lock lock(mutex_);
+  std::unique_lock lifecycle(lifecycle_mutex_, std::defer_lock);
+  std::unique_lock lock(mutex_, std::defer_lock);
+  if (!lock_bounded(&lifecycle, lock)) return busy_error();
   RingEntry* ring = find_ring(ring_id);
   if (ring == nullptr) return Status::error(StatusCode::kRangeError, "Unknown " + ring_name(ring_id));
   if (ring->state != RingState::kCreated) {
@@ -212,7 +224,8 @@ Status Collector::open_etw_sink(const EtwSinkOptions& options,
                                 std::uint32_t& etw_sink_id) {
   const std::string capture_key =
       options.capture_path.empty() ? std::string() : sink_key(options.capture_path);
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_, std::defer_lock);
+  if (!lock_bounded(nullptr, lock)) return busy_error();
   EtwSinkEntry* etw = nullptr;
   if (auto it = etw_sinks_by_provider_.find(options.provider); it != etw_sinks_by_provider_.end()) {
     etw = it->second;
@@ -255,7 +268,8 @@ Status Collector::open_etw_sink(const EtwSinkOptions& options,
 }
 
 Status Collector::attach_etw_sink(std::uint32_t ring_id, std::uint32_t etw_sink_id) {
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_, std::defer_lock);
+  if (!lock_bounded(nullptr, lock)) return busy_error();
   RingEntry* ring = nullptr;
   if (Status status = find_attached(ring_id, ring); !status.ok()) return status;
   auto it = etw_sinks_.find(etw_sink_id);
@@ -273,7 +287,8 @@ Status Collector::attach_etw_sink(std::uint32_t ring_id, std::uint32_t etw_sink_
 }
 
 Status Collector::write_chunk(std::uint32_t ring_id, std::span<const std::uint8_t> chunk) {
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_, std::defer_lock);
+  if (!lock_bounded(nullptr, lock)) return busy_error();
   RingEntry* ring = nullptr;
   if (Status status = find_attached(ring_id, ring); !status.ok()) return status;
   drain(*ring, ring->consumer->published_end());
@@ -291,7 +306,8 @@ Status Collector::write_chunk(std::uint32_t ring_id, std::span<const std::uint8_
 
 Status Collector::set_event_gate(std::uint32_t ring_id, std::uint32_t event_id,
                                  std::uint32_t gate) {
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_, std::defer_lock);
+  if (!lock_bounded(nullptr, lock)) return busy_error();
   RingEntry* ring = nullptr;
   if (Status status = find_attached(ring_id, ring); !status.ok()) return status;
   if (event_id < kFirstEventId || event_id >= kMaxEvents) {
@@ -309,9 +325,8 @@ Status Collector::set_event_gate(std::uint32_t ring_id, std::uint32_t event_id,
 }
 
 Status Collector::flush(std::uint32_t ring_id) {
-  std::unique_lock<std::mutex> no_lifecycle;
   std::unique_lock lock(mutex_, std::defer_lock);
-  if (!lock_for_exit(no_lifecycle, lock)) return busy_error();
+  if (!lock_bounded(nullptr, lock)) return busy_error();
   RingEntry* ring = find_ring(ring_id);
   if (ring == nullptr) return Status::error(StatusCode::kRangeError, "Unknown " + ring_name(ring_id));
   // Nothing to flush before attach or after close; flushing then is harmless, not an error.
@@ -334,7 +349,7 @@ Status Collector::flush(std::uint32_t ring_id) {
 Status Collector::close_ring(std::uint32_t ring_id) {
   std::unique_lock lifecycle(lifecycle_mutex_, std::defer_lock);
   std::unique_lock lock(mutex_, std::defer_lock);
-  if (!lock_for_exit(lifecycle, lock)) return busy_error();
+  if (!lock_bounded(&lifecycle, lock)) return busy_error();
   RingEntry* ring = find_ring(ring_id);
   if (ring == nullptr) return Status::error(StatusCode::kRangeError, "Unknown " + ring_name(ring_id));
   Status status = detach(*ring);
@@ -345,7 +360,7 @@ Status Collector::close_ring(std::uint32_t ring_id) {
 Status Collector::forget_ring(std::uint32_t ring_id) {
   std::unique_lock lifecycle(lifecycle_mutex_, std::defer_lock);
   std::unique_lock lock(mutex_, std::defer_lock);
-  if (!lock_for_exit(lifecycle, lock)) return busy_error();
+  if (!lock_bounded(&lifecycle, lock)) return busy_error();
   auto it = rings_.find(ring_id);
   if (it == rings_.end()) return {};
   Status status = detach(*it->second);
@@ -355,7 +370,8 @@ Status Collector::forget_ring(std::uint32_t ring_id) {
 }
 
 Status Collector::ring_stats(std::uint32_t ring_id, RingStats& stats) {
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_, std::defer_lock);
+  if (!lock_bounded(nullptr, lock)) return busy_error();
   RingEntry* ring = find_ring(ring_id);
   if (ring == nullptr) return Status::error(StatusCode::kRangeError, "Unknown " + ring_name(ring_id));
   stats = ring->stats;
@@ -411,7 +427,7 @@ void Collector::close_all_at_exit() {
   std::unique_lock lock(self.mutex_, std::defer_lock);
   // A collector stuck in a sink write must not keep the process from ending; its files then
   // end without END chunks, which readers report as streams whose ending is unknown.
-  if (!lock_for_exit(lifecycle, lock)) return;
+  if (!self.lock_bounded(&lifecycle, lock)) return;
   while (!self.attached_.empty()) {
     // No one to report to at exit: a file that failed has said so at its last flush or close.
     static_cast<void>(self.detach(*self.attached_.front()));

@@ -9,10 +9,13 @@
 // - lifecycle_mutex_ serialises starting and joining the thread (held across the join, with
 //   mutex_ released): the thread starts with the first attached ring and is joined when the last
 //   one detaches. Lock order: lifecycle_mutex_, then mutex_.
-// - Calls on the exit paths (flush, close_ring, forget_ring, the atexit handler) wait at most
-//   kExitLockWait for the locks, then give up with kStateError: a process that is ending must
-//   end, even if a sink hangs in a write. Drains are bounded (RingConsumer never loops on a
-//   corrupt ring), so in a healthy process the wait is a drain pass at most.
+// - Every call that returns a Status (JS threads make them; flush, close and the cleanup hooks
+//   are on the exit paths) and the atexit handler wait at most kExitLockWait for the locks, then
+//   give up with kStateError: a process that is ending must end, even if a sink hangs in a
+//   write. After one such timeout the next calls try once and give up at once, until one gets
+//   the lock again, so an exit path that makes several calls waits once. Drains are bounded
+//   (RingConsumer never loops on a corrupt ring), so in a healthy process the wait is a drain
+//   pass at most.
 // - Sink errors are values, never thrown: a chunk the file could not take comes back from
 //   FileSink::take_failures() and moves its events from delivered to lost_unwritten. The loss is
 //   reported in-band (LOSS reason unwritten, a LOST record for the LOST sums it carried) before
@@ -34,6 +37,7 @@
 //   gates are written as given (JS writes them itself; ETW then filters per event in the sink).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -182,6 +186,8 @@ class Collector {
   };
 
   Collector();
+  // Takes `lifecycle` (if given) then `lock` within kExitLockWait (see Design), else neither.
+  bool lock_bounded(std::unique_lock<std::mutex>* lifecycle, std::unique_lock<std::mutex>& lock);
   void run();
   static void close_all_at_exit();
   RingEntry* find_ring(std::uint32_t ring_id);
@@ -206,6 +212,7 @@ class Collector {
 
   std::mutex lifecycle_mutex_;
   std::mutex mutex_;
+  std::atomic<bool> wedged_{false};  // a bounded wait timed out and none has succeeded since
   std::condition_variable wake_;
   std::thread thread_;
   bool stop_ = false;

@@ -34,7 +34,8 @@ std::size_t write_file(int fd, const void* data, std::size_t size);
 // the file cannot be cut (the position is still set, so the next write lands at `size`).
 bool truncate_file(int fd, std::uint64_t size);
 
-// The current position (the file's size, as the sinks only append), or -1 with errno set.
+// The current position (the file's size, as the sinks only append; 0 for a pipe), or -1 with
+// errno set.
 std::int64_t file_position(int fd);
 
 // False with errno set when the close reported an error.

@@ -21,7 +21,8 @@ int open_trace_file(const std::string& path, const FileOpenOptions& options) {
   if (!options.follow_symlinks) flags |= O_NOFOLLOW;
   const int fd = ::open(path.c_str(), flags, static_cast<mode_t>(options.permissions));
   if (fd < 0) return -1;
-  if (::lseek(fd, 0, SEEK_END) < 0) {
+  // A pipe has no position (ESPIPE): it is written as a stream, from its start.
+  if (::lseek(fd, 0, SEEK_END) < 0 && errno != ESPIPE) {
     const int error = errno;
     ::close(fd);
     errno = error;
@@ -60,7 +61,10 @@ bool truncate_file(int fd, std::uint64_t size) {
   return cut;
 }
 
-std::int64_t file_position(int fd) { return ::lseek(fd, 0, SEEK_CUR); }
+std::int64_t file_position(int fd) {
+  const off_t position = ::lseek(fd, 0, SEEK_CUR);
+  return position < 0 && errno == ESPIPE ? 0 : position;
+}
 
 bool close_file(int fd) { return ::close(fd) == 0; }
 
