@@ -8,7 +8,7 @@ import type { BackendRequest } from './backend/select-backend.js'
 
 export type OnFull = 'discard' | 'overwrite'
 
-export const DEFAULT_FILE_PERMISSIONS = 0o600
+export { DEFAULT_FILE_PERMISSIONS } from './sinks/file-sink.js'
 export const DEFAULT_FLUSH_INTERVAL_MS = 100
 const MAX_FLUSH_INTERVAL_MS = 3_600_000
 

@@ -144,8 +144,8 @@ void FileSink::flush_if_due(std::int64_t now) {
   if (!buffer_.empty() && now - oldest_ns_ >= flush_interval_ns_) write_out();
 }
 
-bool FileSink::write_out() {
-  if (fd_ < 0 || buffer_.empty()) return true;
+void FileSink::write_out() {
+  if (fd_ < 0 || buffer_.empty()) return;
   errno = 0;
   const std::size_t written = write_file(fd_, buffer_.data(), buffer_.size());
   if (written == buffer_.size()) {
@@ -154,7 +154,7 @@ bool FileSink::write_out() {
     buffered_.clear();
     // An earlier cut that failed left torn bytes past what this write covered.
     if (cut_pending_) cut_pending_ = !truncate_file(fd_, file_size_);
-    return true;
+    return;
   }
   fail(errno != 0 ? errno : EIO);
   // Cut back to the last whole write: the next chunk starts where the file was readable. If
@@ -176,10 +176,10 @@ bool FileSink::write_out() {
     from = chunk.end;
   }
   buffer_.swap(kept);
+  buffer_.reserve(kFileBufferBytes);
   buffered_.swap(kept_chunks);
   // Retry one interval from now, not at once: a full disk stays full for a while.
   oldest_ns_ = now_ns();
-  return false;
 }
 
 bool FileSink::flush() {

@@ -103,9 +103,9 @@ class FileSink {
   void append(std::initializer_list<std::span<const std::uint8_t>> pieces, std::size_t pad,
               const ChunkAccount& account, bool retain);
   void make_room(std::size_t bytes);
-  // Writes the buffer; false (after cutting the file back and re-queueing what must be kept)
-  // when the write failed.
-  bool write_out();
+  // Writes the buffer out; when the write fails, cuts the file back, re-queues what must be kept
+  // and records the failure (fail(), failures_).
+  void write_out();
   void fail(int error_number);
 
   std::string path_;

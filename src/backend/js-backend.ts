@@ -10,7 +10,7 @@ import type { NativeBinding, NativeRing, NativeRingStats } from '../../binding.j
 import { DATA_OFFSET } from '../format/ring-layout.js'
 import { TracerError } from '../errors.js'
 import { emptyRingStats, RingConsumer } from '../ring/ring-consumer.js'
-import { FileSink, type FileAccess } from '../sinks/file-sink.js'
+import { DEFAULT_FILE_PERMISSIONS, FileSink, type FileAccess } from '../sinks/file-sink.js'
 
 /** How often the timer drains each ring. */
 export const JS_DRAIN_INTERVAL_MS = 4
@@ -43,7 +43,7 @@ export class JsBackend implements NativeBinding {
   }
 
   // The flush interval does not apply: every chunk goes to the OS as it is made.
-  openFileSink(path: string, truncate: boolean, fileChunk: Uint8Array, permissions = 0o600, followSymlinks = false): number {
+  openFileSink(path: string, truncate: boolean, fileChunk: Uint8Array, permissions = DEFAULT_FILE_PERMISSIONS, followSymlinks = false): number {
     const access: FileAccess = { permissions, followSymlinks }
     const id = this.nextSink++
     this.sinks.set(id, FileSink.acquire(path, truncate, fileChunk, access))
@@ -70,10 +70,7 @@ export class JsBackend implements NativeBinding {
   flush(ringId: number): void {
     const ring = this.ring(ringId)
     ring.consumer?.drain()
-    const failure = ring.sink?.takeFailure() ?? null
-    if (failure !== null) {
-      throw new TracerError('SINK_ERROR', `ringtrace: write to ${ring.sink!.path} failed: ${failure.message}`, { cause: failure })
-    }
+    throwSinkFailure(ring.sink)
   }
 
   closeRing(ringId: number): void {
@@ -84,16 +81,13 @@ export class JsBackend implements NativeBinding {
       ring.consumer.drain(true)
       for (const chunk of ring.consumer.closingChunks()) ring.sink?.writeKept(chunk)
     }
-    const failure = ring.sink?.takeFailure() ?? null
     ring.sink?.release()
     this.rings.delete(ringId)
     if (this.rings.size === 0 && this.timer !== null) {
       clearInterval(this.timer)
       this.timer = null
     }
-    if (failure !== null) {
-      throw new TracerError('SINK_ERROR', `ringtrace: write to ${ring.sink!.path} failed: ${failure.message}`, { cause: failure })
-    }
+    throwSinkFailure(ring.sink)
   }
 
   ringStats(ringId: number): NativeRingStats {
@@ -132,6 +126,14 @@ export class JsBackend implements NativeBinding {
     const ring = this.rings.get(ringId)
     if (ring === undefined) throw new RangeError(`ringtrace: no open ring with id ${ringId}`)
     return ring
+  }
+}
+
+/** Throws the sink's write error since the last call, if any, as flush() and close() report it. */
+function throwSinkFailure(sink: FileSink | null): void {
+  const failure = sink?.takeFailure() ?? null
+  if (failure !== null) {
+    throw new TracerError('SINK_ERROR', `ringtrace: write to ${sink!.path} failed: ${failure.message}`, { cause: failure })
   }
 }
 

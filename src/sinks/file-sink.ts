@@ -13,6 +13,8 @@ import { closeSync, constants, fstatSync, ftruncateSync, openSync, writeSync } f
 import { resolve } from 'node:path'
 import { TracerError } from '../errors.js'
 
+export const DEFAULT_FILE_PERMISSIONS = 0o600
+
 /** How a trace file is created (createTracer's filePermissions and followSymlinks). */
 export interface FileAccess {
   permissions: number
