@@ -20,6 +20,20 @@ export interface NativeRingStats {
   lostInvalid: number
   /** Events the collector found overwritten (overwrite mode). */
   lostOverwritten: number
+  /**
+   * Events taken out of the ring that the file sink could not write (a write error such as a full
+   * disk). They are not in `delivered`; the file reports them (LOSS reason unwritten) once it
+   * takes writes again.
+   */
+  lostUnwritten: number
+  /**
+   * Events skipped with ring bytes that made no sense (a producer bug: a record size of 0 or past
+   * what was published, a cursor that moved backwards), counted from the seq gap at the next good
+   * record. The consumer resynchronises at writePos instead of looping.
+   */
+  lostCorrupt: number
+  /** Ring bytes skipped so. */
+  corruptBytes: number
   /** Bytes of records delivered (padding excluded). */
   bytes: number
   /**
@@ -45,11 +59,17 @@ export interface NativeBinding {
   /**
    * Opens (or joins, when this process already has it open) a trace file sink and returns its id.
    * A new sink opens the path truncated when `truncate`, else for append; it writes `fileChunk`
-   * (a complete FILE chunk) when it truncated or the file is empty. A file that cannot be opened
-   * throws ERR_RINGTRACE_IO, "cannot open <path>: <reason>". The open holds a reference that the
-   * attachRing() naming the sink claims, or releaseFileSink() gives back.
+   * (a complete FILE chunk) when it truncated or the file is empty (a write error there fails the
+   * open). A file it creates gets `permissions` (default 0o600); a symbolic link at the path is
+   * refused unless `followSymlinks` (default false). A file that cannot be opened throws
+   * ERR_RINGTRACE_IO, "cannot open <path>: <reason>". The open holds a reference that the
+   * attachRing() naming the sink claims, or releaseFileSink() gives back. Buffered chunks reach
+   * the OS at most `flushIntervalMs` (default 100; native only, the TS backend writes every chunk
+   * at once) after they were made; a joined sink keeps the shorter interval. Write errors never
+   * throw from the collector or a timer: they are counted (`lostUnwritten`) and reported by the
+   * next flush().
    */
-  openFileSink(path: string, truncate: boolean, fileChunk: Uint8Array): number
+  openFileSink(path: string, truncate: boolean, fileChunk: Uint8Array, permissions?: number, followSymlinks?: boolean, flushIntervalMs?: number): number
   /**
    * Gives back an open of openFileSink() that no attachRing() claimed (a tracer whose
    * construction failed after it): the file is closed when that was its last reference. Throws
@@ -72,12 +92,15 @@ export interface NativeBinding {
    * and EventSetInformation(traits); elsewhere it throws ERR_RINGTRACE_UNSUPPORTED, as does a
    * failed registration). `forceWrites` (tests): the live provider writes every event as if a
    * session wanted all of them; with a capture path too, each event goes to ETW and to the
-   * capture file. Joining an open sink with another GUID, traits, capture file or forceWrites
-   * throws ERR_RINGTRACE_STATE; a file that cannot be created, ERR_RINGTRACE_IO. As with openFileSink(), the open's reference is claimed by attachEtwSink() or given back by releaseEtwSink(). The sink is shared by every thread's rings and closed (its
+   * capture file, created with `permissions` (default 0o600) and refusing a symbolic link at the
+   * path unless `followSymlinks`, as openFileSink. Joining an open sink with another GUID, traits,
+   * capture file or forceWrites throws ERR_RINGTRACE_STATE; a file that cannot be created,
+   * ERR_RINGTRACE_IO. As with openFileSink(), the open's reference is claimed by attachEtwSink()
+   * or given back by releaseEtwSink(). The sink is shared by every thread's rings and closed (its
    * capture file flushed and closed) when the last ring attached to it closes. Optional: the TS
    * ring backend has no TraceLogging encoder and leaves it out.
    */
-  openEtwSink?(provider: string, guid: Uint8Array, traits: Uint8Array, capturePath: string | null, forceWrites: boolean): number
+  openEtwSink?(provider: string, guid: Uint8Array, traits: Uint8Array, capturePath: string | null, forceWrites: boolean, permissions?: number, followSymlinks?: boolean): number
   /** As releaseFileSink(), for an open of openEtwSink() that no attachEtwSink() claimed. Optional, as openEtwSink. */
   releaseEtwSink?(etwSinkId: number): void
   /**
@@ -131,6 +154,8 @@ export interface BindingTestHooks {
    * microseconds have passed since its last drain. 0 (the default) is off; at most 10 s.
    */
   setDrainDelay(micros: number): void
+  /** Every trace file write fails with this errno and writes nothing (0 = off). Process-wide. */
+  setWriteFault(errno: number): void
   /**
    * For the ETW encoder: encodes `records` (ring records back to back, as in an EVENTS
    * chunk; records of other event ids, padding and LOST records are skipped) for the event that

@@ -9,6 +9,10 @@ import type { BackendRequest } from './backend/select-backend.js'
 
 export type OnFull = 'discard' | 'overwrite'
 
+export { DEFAULT_FILE_PERMISSIONS } from './sinks/file-sink.js'
+export const DEFAULT_FLUSH_INTERVAL_MS = 100
+const MAX_FLUSH_INTERVAL_MS = 3_600_000
+
 export interface TracerOptions {
   /** Provider name, as in ETW (e.g. 'MyCompany.MyComponent'). */
   provider: string
@@ -22,6 +26,16 @@ export interface TracerOptions {
   file?: string
   /** 'truncate' starts a new file, 'append' joins one (default: truncate on the main thread, append in workers). */
   fileMode?: 'truncate' | 'append'
+  /** Permission bits of a trace or capture file this creates, 0 to 0o777 (default 0o600; POSIX, before the umask). */
+  filePermissions?: number
+  /** Open the trace or capture file through a symbolic link at its path (default false: such a link is refused). */
+  followSymlinks?: boolean
+  /**
+   * Longest time, in ms, traced bytes stay buffered in the process before they reach the OS
+   * (default 100; 0: every drain pass, about 1 ms). The native file sink buffers up to 1 MiB;
+   * the TS backend writes every chunk as it drains (every 4 ms), so it is always within this.
+   */
+  flushIntervalMs?: number
   /** Highest level recorded (default 5, Verbose). */
   level?: number
   /** Keyword mask: an event with keyword k is recorded when k is 0 or k & mask is not 0 (default all bits). */
@@ -30,7 +44,7 @@ export interface TracerOptions {
   maxStringBytes?: number
   /** Name for this thread's stream in the trace (default 'main' or 'worker <id>'). */
   threadName?: string
-  /** Flush and close on process exit, uncaught exceptions, SIGINT and SIGTERM (default true). */
+  /** Flush and close on process exit, uncaught exceptions and the signals that end a process (default true; docs/api.md). */
   flushOnExit?: boolean
   /** Also emit every event as a TraceLogging event of `provider` (native backend only; docs/etw.md). */
   etw?: EtwOptions
@@ -69,6 +83,9 @@ const TRACER_OPTION_KEYS = Object.keys({
   threadName: true,
   flushOnExit: true,
   etw: true,
+  filePermissions: true,
+  followSymlinks: true,
+  flushIntervalMs: true,
 } satisfies Record<keyof TracerOptions, true>)
 
 const ETW_OPTION_KEYS = Object.keys({
@@ -102,6 +119,16 @@ export function checkOptions(options: TracerOptions): Required<Pick<TracerOption
   }
   if (options.fileMode !== undefined && options.fileMode !== 'truncate' && options.fileMode !== 'append') {
     throw new TracerError('INVALID_OPTION', `ringtrace: fileMode must be 'truncate' or 'append', got ${String(options.fileMode)}`)
+  }
+  const { filePermissions, followSymlinks, flushIntervalMs } = options
+  if (filePermissions !== undefined && (!Number.isInteger(filePermissions) || filePermissions < 0 || filePermissions > 0o777)) {
+    throw new TracerError('INVALID_OPTION', `ringtrace: filePermissions must be permission bits from 0 to 0o777 (such as 0o600), got ${String(filePermissions)}`)
+  }
+  if (followSymlinks !== undefined && typeof followSymlinks !== 'boolean') {
+    throw new TracerError('INVALID_OPTION', `ringtrace: followSymlinks must be a boolean, got ${String(followSymlinks)}`)
+  }
+  if (flushIntervalMs !== undefined && (!Number.isInteger(flushIntervalMs) || flushIntervalMs < 0 || flushIntervalMs > MAX_FLUSH_INTERVAL_MS)) {
+    throw new TracerError('INVALID_OPTION', `ringtrace: flushIntervalMs must be an integer from 0 to ${MAX_FLUSH_INTERVAL_MS} (1 hour), got ${String(flushIntervalMs)}`)
   }
   const { etw } = options
   if (etw !== undefined && (typeof etw !== 'object' || etw === null)) {

@@ -12,7 +12,7 @@ import { ETW_MATCH_ALL_OFFSET, ETW_MATCH_ANY_OFFSET, ETW_SESSION_FOLLOWS, ETW_SE
   SEQ_STATE_OFFSET } from './format/ring-layout.js'
 import { FIRST_EVENT_ID } from './format/record-layout.js'
 import { TracerError } from './errors.js'
-import { checkOptions, type TracerOptions } from './tracer-options.js'
+import { checkOptions, DEFAULT_FILE_PERMISSIONS, DEFAULT_FLUSH_INTERVAL_MS, type TracerOptions } from './tracer-options.js'
 import { clockMapping, streamOriginNs } from './clock.js'
 import { selectBackend, type BackendName } from './backend/select-backend.js'
 import { RingProducer } from './ring/ring-producer.js'
@@ -57,6 +57,10 @@ export interface TracerStats {
   lostRingFull: number
   lostInvalid: number
   lostOverwritten: number
+  /** Events the trace file could not take (a write error such as a full disk); the file says so once it takes writes again. */
+  lostUnwritten: number
+  /** Events skipped with ring bytes that made no sense (a producer bug; the consumer resynchronised). */
+  lostCorrupt: number
   /** Written but not yet taken by the collector (0 after flush()). */
   inRing: number
   /** Events the ETW sink dropped, not cut (over 64 KiB as TraceLogging); still in the file. */
@@ -117,7 +121,7 @@ export class Tracer {
     try {
       // First: the likeliest refusals (live ETW off Windows, a provider open with another capture
       // file) then leave nothing else to release.
-      if (etw !== null) etwSinkId = openEtwSink(etw, this.provider, options.etw!)
+      if (etw !== null) etwSinkId = openEtwSink(etw, this.provider, options.etw!, options)
       ring = createRing(binding, ringBytes, onFull === 'overwrite')
       this.stream = ring.id
       this.ring = new RingProducer(ring.buffer, ringBytes, onFull === 'overwrite')
@@ -132,7 +136,8 @@ export class Tracer {
           monoNs: mapping.monoNs.toString(),
           wallNs: mapping.wallNs.toString(),
           createdBy: 'ringtrace',
-        }))
+        }), options.filePermissions ?? DEFAULT_FILE_PERMISSIONS, options.followSymlinks ?? false,
+        options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS)
       }
       const originMonoNs = streamOriginNs(steady)
       binding.attachRing(this.stream, sinkId, originMonoNs, encodeJsonChunk(ChunkType.Stream, {
@@ -302,15 +307,27 @@ export class Tracer {
     }
   }
 
-  /** close(), synchronously: what the exit handlers use. */
+  /**
+   * close(), synchronously: what the exit handlers use. Each step runs even if an earlier one
+   * failed (a sink error, a collector that does not answer); the first error is thrown at the end.
+   */
   closeSync(): void {
     if (this.closed) return
     for (const entry of this.byId) this.setGate(entry.id, GATE_OFF)
-    this.flush()
-    this.finalStats = this.stats()
+    let failure: { error: unknown } | undefined
+    const attempt = (step: () => void): void => {
+      try {
+        step()
+      } catch (error) {
+        failure ??= { error }
+      }
+    }
+    attempt(() => this.flush())
+    attempt(() => { this.finalStats = this.stats() })
     this.closed = true
     untrackTracer(this)
-    this.binding.closeRing(this.stream)
+    attempt(() => this.binding.closeRing(this.stream))
+    if (failure !== undefined) throw failure.error
   }
 
   /**
@@ -354,11 +371,11 @@ export class Tracer {
     if (this.finalStats !== null) return { ...this.finalStats }
     const s = this.binding.ringStats(this.stream)
     const { u32, f64 } = this.ring.views
-    const consumed = s.delivered + s.lostOverwritten
+    const consumed = s.delivered + s.lostOverwritten + s.lostUnwritten + s.lostCorrupt
     const recorded = consumed + ((u32[SEQ_STATE_OFFSET >> 2]! - consumed) >>> 0)
     const ringFull = f64[RING_FULL_OFFSET >> 3]!
     const invalid = f64[INVALID_OFFSET >> 3]!
-    const lost = ringFull + invalid + s.lostOverwritten
+    const lost = ringFull + invalid + s.lostOverwritten + s.lostUnwritten + s.lostCorrupt
     return {
       backend: this.backend,
       stream: this.stream,
@@ -368,6 +385,8 @@ export class Tracer {
       lostRingFull: ringFull,
       lostInvalid: invalid,
       lostOverwritten: s.lostOverwritten,
+      lostUnwritten: s.lostUnwritten,
+      lostCorrupt: s.lostCorrupt,
       inRing: recorded - consumed,
       etwDropped: s.etwDropped,
       etwWriteErrors: s.etwWriteErrors,
@@ -433,9 +452,9 @@ function createRing(binding: NativeBinding, ringBytes: number, overwrite: boolea
 }
 
 /** binding.openFileSink(), a file that cannot be opened being SINK_ERROR on both backends. */
-function openFileSink(binding: NativeBinding, path: string, truncate: boolean, fileChunk: Uint8Array): number {
+function openFileSink(binding: NativeBinding, ...args: Parameters<NativeBinding['openFileSink']>): number {
   try {
-    return binding.openFileSink(path, truncate, fileChunk)
+    return binding.openFileSink(...args)
   } catch (error) {
     if ((error as { code?: unknown } | null)?.code !== 'ERR_RINGTRACE_IO') throw error
     throw new TracerError('SINK_ERROR', `ringtrace: file: ${(error as Error).message}`, { cause: error })

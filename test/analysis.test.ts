@@ -242,7 +242,7 @@ describe('bad input', () => {
   })
 
   it('counts lost events and analyses an empty input', async () => {
-    const lost: TraceLost = { kind: 'lost', stream: 1, thread: MAIN, count: 5, ringFull: 5, invalid: 0, overwritten: 0 }
+    const lost: TraceLost = { kind: 'lost', stream: 1, thread: MAIN, count: 5, ringFull: 5, invalid: 0, overwritten: 0, unwritten: 0 }
     const analysis = await analyzeSpans([lost])
     expect(analysis.lostEvents).toBe(5)
     expect(analysis.spans).toEqual([])

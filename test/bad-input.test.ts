@@ -78,6 +78,9 @@ describe('createTracer() option keys', () => {
       threadName: 'main',
       flushOnExit: false,
       etw: { capture: tracePath('all-options-etw'), forceWrites: false },
+      filePermissions: 0o640,
+      followSymlinks: false,
+      flushIntervalMs: 50,
     }
     createTracer(options).closeSync()
   })

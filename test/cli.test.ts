@@ -64,7 +64,7 @@ describe('ringtrace export', () => {
       fields: { n: 7, big: '18446744073709551615', x: 'NaN', s: 'héllo', bin: 'AQID', arr: ['-1', '2'], u8s: [1, 2], fl: ['Infinity', 0.5] },
     })
     expect(lines[1]).toEqual({
-      kind: 'lost', stream: 1, thread: { id: 0, name: 'main', isMainThread: true }, count: 3, ringFull: 2, invalid: 1, overwritten: 0,
+      kind: 'lost', stream: 1, thread: { id: 0, name: 'main', isMainThread: true }, count: 3, ringFull: 2, invalid: 1, overwritten: 0, unwritten: 0,
       byEvent: { req: 3 }, timestampNs: String(WALL_NS + 2_000_000n), time: new Date(Number(WALL_NS / 1_000_000n) + 2).toISOString(),
     })
     expect(lines[2].fields).toEqual({ n: 8, big: '0', x: 0, s: '', bin: '', arr: [], u8s: [], fl: [] })

@@ -1,20 +1,24 @@
-import { spawn } from 'node:child_process'
-import { join } from 'node:path'
+import { execFileSync, spawn } from 'node:child_process'
+import { closeSync, constants, openSync, unlinkSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { summarizeTrace } from '../src/reader/index.js'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { summarizeTrace, type TraceSummary } from '../src/reader/index.js'
 import { BACKENDS } from './helpers/backends.js'
 import { tracePath } from './helpers/trace-files.js'
 
 const CHILD = join(__dirname, 'fixtures', 'exit-child.js')
 const EVENTS = 10_000
 
-function runChild(args: string[], signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+/** Runs the child; once it says 'ready', `onReady` may signal it (or look at its file first). */
+function runChild(args: string[], signal?: NodeJS.Signals, onReady?: () => Promise<void>): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CHILD, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
     let stderr = ''
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
     child.stdout.on('data', (d: Buffer) => {
-      if (signal !== undefined && d.toString().includes('ready')) child.kill(signal)
+      if (signal === undefined || !d.toString().includes('ready')) return
+      void (onReady?.() ?? Promise.resolve()).finally(() => child.kill(signal))
     })
     child.on('error', reject)
     child.on('exit', (code, sig) => resolve({ code, signal: sig, stderr }))
@@ -37,11 +41,50 @@ describe.each(BACKENDS)('flush on exit (%s backend)', (backend) => {
     expect(summary.threads.filter((th) => !th.closed).map((th) => th.name), 'threads without an END chunk').toEqual([])
   })
 
-  it.each(['SIGINT', 'SIGTERM'] as const)('writes every event on %s and still dies by the signal', async (signal) => {
+  it.each(['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGQUIT'] as const)('writes every event on %s and still dies by the signal', async (signal) => {
     const file = tracePath(`exit-${signal}`)
     const result = await runChild([backend, file, 'signal', String(EVENTS)], signal)
     expect(result.signal).toBe(signal)
     const summary = await summarizeTrace(file)
     expect(summary).toMatchObject({ events: EVENTS, lost: 0, written: EVENTS, balanced: true })
   })
+
+  it('keeps recording while the app shuts down on its own SIGTERM listener, then closes at exit', async () => {
+    const file = tracePath('exit-graceful')
+    const result = await runChild([backend, file, 'graceful', String(EVENTS)], 'SIGTERM')
+    expect(result).toMatchObject({ code: 0, signal: null, stderr: '' })
+    const summary = await summarizeTrace(file)
+    expect(summary).toMatchObject({ events: EVENTS + 1000, lost: 0, written: EVENTS + 1000, balanced: true })
+    expect(summary.byEvent).toEqual({ BeforeExit: EVENTS, Shutdown: 1000 })
+  })
+
+  it('has everything traced in the file within the flush interval, even if the process is then killed', async () => {
+    const file = tracePath('exit-durable')
+    let seen: TraceSummary | undefined
+    const result = await runChild([backend, file, 'signal', String(EVENTS), '50'], 'SIGKILL', async () => {
+      await sleep(400)
+      seen = await summarizeTrace(file)
+    })
+    expect(result.signal).toBe('SIGKILL')
+    expect(seen).toMatchObject({ events: EVENTS, lost: 0 })
+  })
+})
+
+describe('flush on exit with a sink that hangs (native backend)', () => {
+  it('still ends the process on SIGTERM: the exit path waits for the collector a bounded time', async () => {
+    const fifo = join(dirname(tracePath('wedged')), `wedged-${process.pid}.fifo`)
+    execFileSync('mkfifo', [fifo])
+    // A reader that never reads: the child can open the pipe, then fills it and blocks.
+    const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK)
+    try {
+      const started = Date.now()
+      const result = await runChild(['native', fifo, 'wedged', '0'], 'SIGTERM')
+      expect(result.signal).toBe('SIGTERM')
+      expect(result.stderr).toMatch(/did not answer within 5 s/)
+      expect(Date.now() - started).toBeLessThan(20_000)
+    } finally {
+      closeSync(reader)
+      unlinkSync(fifo)
+    }
+  }, 30_000)
 })

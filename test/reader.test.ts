@@ -9,6 +9,7 @@ import {
   type ReadTraceOptions, type TraceEvent, type TraceItem, type TraceLost,
 } from '../src/reader/index.js'
 import { MONO_NS, TraceBuilder, WALL_NS, eventRecord, lostRecord, paddingRecord } from './fixtures/trace-builder.js'
+import { LOSS_REASON_UNWRITTEN } from '../src/format/file-layout.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'ringtrace-reader-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -160,6 +161,18 @@ describe('readTrace()', () => {
     expect(items.map((i) => (i.kind === 'event' ? i.seq : `lost ${i.count}`))).toEqual(['lost 3', 3, 4, 'lost 2', 7])
     expect(losts(items)[0]).toMatchObject({ overwritten: 3, ringFull: 0, invalid: 0 })
     expect(losts(items)[0].timestampNs).toBeUndefined()
+  })
+
+  it('counts LOSS reason 2 (unwritten) apart, as covering its sequence gap, and rejects other reasons', async () => {
+    const b = new TraceBuilder({}).stream(1).schema(1, 1, 'tick', TICK)
+      .events(1, tick(0)).loss(1, 4, LOSS_REASON_UNWRITTEN).events(1, tick(5)).end(1, 6)
+    const file = b.write(dir, fileName())
+    const { items, error } = await collect(file)
+    expect(error).toBeUndefined()
+    expect(losts(items)).toMatchObject([{ count: 4, unwritten: 4, overwritten: 0 }])
+    expect(await summarizeTrace(file)).toMatchObject({ events: 2, lost: 4, lostUnwritten: 4, lostOverwritten: 0, balanced: true })
+    const bad = new TraceBuilder({}).stream(1).schema(1, 1, 'tick', TICK).loss(1, 4, 3)
+    expect((await collect(bad.write(dir, fileName()))).error).toMatchObject({ code: 'BAD_RECORD', offset: bad.offsets[3] })
   })
 
   it('interleaves two streams, each with its own thread, schemas and sequence', async () => {
@@ -614,9 +627,9 @@ describe('summarizeTrace()', () => {
     })
     expect(summary.threads).toEqual([
       { stream: 1, threadId: 0, name: 'main', isMainThread: true, events: 3, lost: 7, lostRingFull: 6, lostInvalid: 1,
-        lostOverwritten: 0, written: 10, closed: true, accounting: 'balanced', balanced: true },
+        lostOverwritten: 0, lostUnwritten: 0, written: 10, closed: true, accounting: 'balanced', balanced: true },
       { stream: 2, threadId: 3, name: 'w', isMainThread: false, events: 2, lost: 2, lostRingFull: 0, lostInvalid: 0,
-        lostOverwritten: 2, written: 4, closed: true, accounting: 'balanced', balanced: true },
+        lostOverwritten: 2, lostUnwritten: 0, written: 4, closed: true, accounting: 'balanced', balanced: true },
     ])
   })
 

@@ -18,12 +18,14 @@
 #include "etw/provider_traits.h"
 #include "etw/schema_json.h"
 #include "ring/ring_layout.h"
+#include "sinks/file_open.h"
 
 namespace ringtrace {
 namespace {
 
 constexpr const char* kOrdinals[] = {"first", "second", "third", "fourth", "fifth"};
 constexpr std::uint32_t kMaxDrainDelayMicros = 10'000'000;
+constexpr std::uint32_t kMaxFlushIntervalMs = 3'600'000;
 
 Napi::Value throw_error(Napi::Error error, const char* code) {
   error.Set("code", Napi::String::New(error.Env(), code));
@@ -97,6 +99,24 @@ bool read_bytes(const Napi::CallbackInfo& info, std::size_t index, const char* w
   return true;
 }
 
+// How a file is created, from (permissions, followSymlinks) at `index`, `index + 1`; both may be
+// undefined (0600, no symbolic link followed).
+bool read_file_options(const Napi::CallbackInfo& info, std::size_t index, FileOpenOptions& out) {
+  if (!info[index].IsUndefined()) {
+    if (!read_u32(info, index, "permission bits", out.permissions)) return false;
+    if (out.permissions > 0777) {
+      throw_range_error(info.Env(), std::string("Expected ") + kOrdinals[index] +
+                                        " argument to be permission bits from 0 to 0o777");
+      return false;
+    }
+  }
+  if (!info[index + 1].IsUndefined() &&
+      !read_bool(info, index + 1, "followSymlinks", out.follow_symlinks)) {
+    return false;
+  }
+  return true;
+}
+
 class RingtraceAddon : public Napi::Addon<RingtraceAddon> {
  public:
   RingtraceAddon(Napi::Env env, Napi::Object exports)
@@ -115,6 +135,7 @@ class RingtraceAddon : public Napi::Addon<RingtraceAddon> {
         InstanceMethod("closeRing", &RingtraceAddon::JS_closeRing, napi_enumerable),
         InstanceMethod("ringStats", &RingtraceAddon::JS_ringStats, napi_enumerable),
         InstanceMethod("setDrainDelay", &RingtraceAddon::JS_setDrainDelay, napi_enumerable),
+        InstanceMethod("setWriteFault", &RingtraceAddon::JS_setWriteFault, napi_enumerable),
         InstanceMethod("monotonicNs", &RingtraceAddon::JS_monotonicNs, napi_enumerable),
         InstanceMethod("etwEncodeCapture", &RingtraceAddon::JS_etwEncodeCapture, napi_enumerable),
     });
@@ -124,7 +145,8 @@ class RingtraceAddon : public Napi::Addon<RingtraceAddon> {
     // leaves the registry. The list is shared with the hook so the hook does not depend on the
     // order in which Node frees the addon instance.
     env.AddCleanupHook([rings = env_rings_] {
-      for (std::uint32_t id : *rings) Collector::instance().forget_ring(id);
+      // A cleanup hook has no JS to report to; a file that failed said so at its last flush.
+      for (std::uint32_t id : *rings) static_cast<void>(Collector::instance().forget_ring(id));
       rings->clear();
     });
   }
@@ -173,14 +195,20 @@ class RingtraceAddon : public Napi::Addon<RingtraceAddon> {
     if (path.empty() || path.find('\0') != std::string::npos) {
       return throw_range_error(env, "Expected first argument to be a non-empty file path");
     }
-    bool truncate = false;
+    FileOpenOptions options;
     std::span<const std::uint8_t> file_chunk;
-    if (!read_bool(info, 1, "truncate", truncate) ||
-        !read_bytes(info, 2, "the FILE chunk", file_chunk)) {
+    std::uint32_t flush_interval_ms = 100;
+    if (!read_bool(info, 1, "truncate", options.truncate) ||
+        !read_bytes(info, 2, "the FILE chunk", file_chunk) || !read_file_options(info, 3, options) ||
+        (!info[5].IsUndefined() && !read_u32(info, 5, "flush interval in ms", flush_interval_ms))) {
       return env.Undefined();
     }
+    if (flush_interval_ms > kMaxFlushIntervalMs) {
+      return throw_range_error(env, "Expected sixth argument to be at most 3600000 (1 hour)");
+    }
     std::uint32_t sink_id = 0;
-    const Status status = Collector::instance().open_file_sink(path, truncate, file_chunk, sink_id);
+    const Status status = Collector::instance().open_file_sink(
+        path, options, std::int64_t{flush_interval_ms} * 1'000'000, file_chunk, sink_id);
     if (!status.ok()) return throw_status(env, status);
     return Napi::Number::New(env, sink_id);
   }
@@ -244,7 +272,10 @@ class RingtraceAddon : public Napi::Addon<RingtraceAddon> {
     } else if (!info[3].IsNull()) {
       return throw_type_error(env, 3, "a capture file path (string) or null");
     }
-    if (!read_bool(info, 4, "forceWrites", options.force_writes)) return env.Undefined();
+    if (!read_bool(info, 4, "forceWrites", options.force_writes) ||
+        !read_file_options(info, 5, options.capture_file)) {
+      return env.Undefined();
+    }
     std::uint32_t etw_sink_id = 0;
     const Status status = Collector::instance().open_etw_sink(options, etw_sink_id);
     if (!status.ok()) return throw_status(env, status);
@@ -313,6 +344,9 @@ class RingtraceAddon : public Napi::Addon<RingtraceAddon> {
     result.Set("lostInvalid", Napi::Number::New(env, stats.lost_invalid));
     result.Set("lostOverwritten",
                Napi::Number::New(env, static_cast<double>(stats.lost_overwritten)));
+    result.Set("lostUnwritten", Napi::Number::New(env, static_cast<double>(stats.lost_unwritten)));
+    result.Set("lostCorrupt", Napi::Number::New(env, static_cast<double>(stats.lost_corrupt)));
+    result.Set("corruptBytes", Napi::Number::New(env, static_cast<double>(stats.corrupt_bytes)));
     result.Set("bytes", Napi::Number::New(env, static_cast<double>(stats.bytes)));
     result.Set("etwDropped", Napi::Number::New(env, static_cast<double>(stats.etw_dropped)));
     result.Set("etwWriteErrors",
@@ -329,6 +363,13 @@ class RingtraceAddon : public Napi::Addon<RingtraceAddon> {
     }
     Collector::instance().set_drain_delay(micros);
     return env.Undefined();
+  }
+
+  Napi::Value JS_setWriteFault(const Napi::CallbackInfo& info) {
+    std::uint32_t error_number = 0;
+    if (!read_u32(info, 0, "errno (0 = off)", error_number)) return info.Env().Undefined();
+    set_write_fault(static_cast<int>(error_number));
+    return info.Env().Undefined();
   }
 
   Napi::Value JS_monotonicNs(const Napi::CallbackInfo& info) {

@@ -32,6 +32,33 @@ std::string sink_key(const std::string& path) {
 
 std::string ring_name(std::uint32_t ring_id) { return "ring " + std::to_string(ring_id); }
 
+Status busy_error() {
+  return Status::error(StatusCode::kStateError,
+                       "the collector did not answer within 5 s (a sink write may hang)");
+}
+
+// Polls try_lock with short sleeps until `deadline`.
+bool try_lock_until(std::unique_lock<std::mutex>& lock,
+                    std::chrono::steady_clock::time_point deadline) {
+  while (!lock.try_lock()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::microseconds(50));
+  }
+  return true;
+}
+
+// One LOST record without (id, count) pairs (FORMAT.md section 2), for loss the collector reports.
+struct LostRecord {
+  alignas(8) std::uint8_t bytes[kLostPairsOffset] = {};
+
+  LostRecord(double time, double ring_full, double invalid) {
+    store_plain<std::uint32_t>(bytes, 0, record_word0(kLostPairsOffset, kLostId));
+    store_plain<double>(bytes, kRecordTimestampOffset, time);
+    store_plain<double>(bytes, kLostRingFullOffset, ring_full);
+    store_plain<double>(bytes, kLostInvalidOffset, invalid);
+  }
+};
+
 // The JSON of a SCHEMA chunk (a complete chunk as JS framed it), or empty for any other chunk.
 std::string_view schema_json(std::span<const std::uint8_t> chunk) {
   if (chunk.size() < kChunkHeaderBytes) return {};
@@ -64,7 +91,8 @@ Status make_etw_output(const EtwSinkOptions& options, std::unique_ptr<etw::EtwOu
     return {};
   }
   std::unique_ptr<etw::EtwOutput> capture =
-      etw::CaptureOutput::open(options.capture_path, options.guid, options.traits, error);
+      etw::CaptureOutput::open(options.capture_path, options.guid, options.traits,
+                                options.capture_file, error);
   if (!capture) return Status::error(StatusCode::kIoError, error);
   output = live ? std::make_unique<etw::TeeOutput>(std::move(live), std::move(capture))
                 : std::move(capture);
@@ -81,6 +109,25 @@ Collector& Collector::instance() {
 }
 
 Collector::Collector() { std::atexit(&Collector::close_all_at_exit); }
+
+// Polls try_lock rather than timed_mutex::try_lock_for: ThreadSanitizer does not see the
+// pthread_mutex_clocklock that libstdc++ calls there, and would report the data the lock guards.
+// Uncontended, the first try succeeds; contended, a drain pass ends within a few ms.
+bool Collector::lock_bounded(std::unique_lock<std::mutex>* lifecycle,
+                             std::unique_lock<std::mutex>& lock) {
+  // Relaxed: a hint between JS threads that only shortens a wait; the locks order the rest.
+  const bool wedged = wedged_.load(std::memory_order_relaxed);
+  const auto deadline =
+      std::chrono::steady_clock::now() + (wedged ? std::chrono::seconds(0) : kExitLockWait);
+  if ((lifecycle != nullptr && !try_lock_until(*lifecycle, deadline)) ||
+      !try_lock_until(lock, deadline)) {
+    if (lifecycle != nullptr && lifecycle->owns_lock()) lifecycle->unlock();
+    wedged_.store(true, std::memory_order_relaxed);
+    return false;
+  }
+  if (wedged) wedged_.store(false, std::memory_order_relaxed);
+  return true;
+}
 
 std::int64_t Collector::monotonic_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -101,17 +148,19 @@ std::shared_ptr<RingMemory> Collector::create_ring(std::uint32_t capacity, bool 
   return memory;
 }
 
-Status Collector::open_file_sink(const std::string& path, bool truncate,
+Status Collector::open_file_sink(const std::string& path, const FileOpenOptions& options,
+                                 std::int64_t flush_interval_ns,
                                  std::span<const std::uint8_t> file_chunk,
                                  std::uint32_t& sink_id) {
   const std::string key = sink_key(path);
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_, std::defer_lock);
+  if (!lock_bounded(nullptr, lock)) return busy_error();
   SinkEntry* sink = nullptr;
   if (auto it = sinks_by_path_.find(key); it != sinks_by_path_.end()) {
     sink = it->second;
   } else {
     std::string error;
-    std::unique_ptr<FileSink> file = FileSink::open(path, truncate, file_chunk, error);
+    std::unique_ptr<FileSink> file = FileSink::open(path, options, file_chunk, error);
     if (!file) return Status::error(StatusCode::kIoError, error);
     auto entry = std::make_unique<SinkEntry>();
     entry->id = next_sink_id_++;
@@ -120,6 +169,7 @@ Status Collector::open_file_sink(const std::string& path, bool truncate,
     sinks_by_path_.emplace(key, sink);
     sinks_.emplace(sink->id, std::move(entry));
   }
+  sink->file->limit_flush_interval(flush_interval_ns);
   // The reference this open takes is claimed by the attach that follows it, so another thread
   // closing its last ring on this path in between does not close the file under us.
   sink->open();
@@ -130,8 +180,9 @@ Status Collector::open_file_sink(const std::string& path, bool truncate,
 Status Collector::attach_ring(std::uint32_t ring_id, std::uint32_t sink_id,
                               std::int64_t origin_mono_ns,
                               std::span<const std::uint8_t> stream_chunk) {
-  std::lock_guard lifecycle(lifecycle_mutex_);
-  std::unique_lock lock(mutex_);
+  std::unique_lock lifecycle(lifecycle_mutex_, std::defer_lock);
+  std::unique_lock lock(mutex_, std::defer_lock);
+  if (!lock_bounded(&lifecycle, lock)) return busy_error();
   RingEntry* ring = find_ring(ring_id);
   if (ring == nullptr) return Status::error(StatusCode::kRangeError, "Unknown " + ring_name(ring_id));
   if (ring->state != RingState::kCreated) {
@@ -173,7 +224,8 @@ Status Collector::open_etw_sink(const EtwSinkOptions& options,
                                 std::uint32_t& etw_sink_id) {
   const std::string capture_key =
       options.capture_path.empty() ? std::string() : sink_key(options.capture_path);
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_, std::defer_lock);
+  if (!lock_bounded(nullptr, lock)) return busy_error();
   EtwSinkEntry* etw = nullptr;
   if (auto it = etw_sinks_by_provider_.find(options.provider); it != etw_sinks_by_provider_.end()) {
     etw = it->second;
@@ -243,7 +295,8 @@ Status Collector::release_etw_sink_open(std::uint32_t etw_sink_id) {
 }
 
 Status Collector::attach_etw_sink(std::uint32_t ring_id, std::uint32_t etw_sink_id) {
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_, std::defer_lock);
+  if (!lock_bounded(nullptr, lock)) return busy_error();
   RingEntry* ring = nullptr;
   if (Status status = find_attached(ring_id, ring); !status.ok()) return status;
   auto it = etw_sinks_.find(etw_sink_id);
@@ -261,11 +314,15 @@ Status Collector::attach_etw_sink(std::uint32_t ring_id, std::uint32_t etw_sink_
 }
 
 Status Collector::write_chunk(std::uint32_t ring_id, std::span<const std::uint8_t> chunk) {
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_, std::defer_lock);
+  if (!lock_bounded(nullptr, lock)) return busy_error();
   RingEntry* ring = nullptr;
   if (Status status = find_attached(ring_id, ring); !status.ok()) return status;
   drain(*ring, ring->consumer->published_end());
-  if (ring->sink != nullptr) ring->sink->file->write_raw_chunk(chunk);
+  if (ring->sink != nullptr) {
+    ring->sink->file->write_raw_chunk(chunk);
+    take_sink_failures(*ring->sink);
+  }
   if (ring->etw != nullptr) {
     if (const std::string_view json = schema_json(chunk); !json.empty()) {
       ring->etw->sink->add_schema(ring->id, json);
@@ -276,7 +333,8 @@ Status Collector::write_chunk(std::uint32_t ring_id, std::span<const std::uint8_
 
 Status Collector::set_event_gate(std::uint32_t ring_id, std::uint32_t event_id,
                                  std::uint32_t gate) {
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_, std::defer_lock);
+  if (!lock_bounded(nullptr, lock)) return busy_error();
   RingEntry* ring = nullptr;
   if (Status status = find_attached(ring_id, ring); !status.ok()) return status;
   if (event_id < kFirstEventId || event_id >= kMaxEvents) {
@@ -294,15 +352,20 @@ Status Collector::set_event_gate(std::uint32_t ring_id, std::uint32_t event_id,
 }
 
 Status Collector::flush(std::uint32_t ring_id) {
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_, std::defer_lock);
+  if (!lock_bounded(nullptr, lock)) return busy_error();
   RingEntry* ring = find_ring(ring_id);
   if (ring == nullptr) return Status::error(StatusCode::kRangeError, "Unknown " + ring_name(ring_id));
   // Nothing to flush before attach or after close; flushing then is harmless, not an error.
   if (ring->state != RingState::kAttached) return {};
   if (ring->etw != nullptr) refresh_etw_session(*ring->etw);
   drain(*ring, ring->consumer->published_end());
-  if (ring->sink != nullptr && !ring->sink->file->flush()) {
-    return Status::error(StatusCode::kIoError, ring->sink->file->error_message());
+  if (ring->sink != nullptr) {
+    // A ring whose loss the file has not shown yet shows it now, if the file takes it.
+    write_unreported(*ring);
+    const bool ok = ring->sink->file->flush();
+    take_sink_failures(*ring->sink);
+    if (!ok) return Status::error(StatusCode::kIoError, ring->sink->file->error_message());
   }
   if (ring->etw != nullptr && !ring->etw->sink->flush()) {
     return Status::error(StatusCode::kIoError, ring->etw->sink->error_message());
@@ -311,8 +374,9 @@ Status Collector::flush(std::uint32_t ring_id) {
 }
 
 Status Collector::close_ring(std::uint32_t ring_id) {
-  std::lock_guard lifecycle(lifecycle_mutex_);
-  std::unique_lock lock(mutex_);
+  std::unique_lock lifecycle(lifecycle_mutex_, std::defer_lock);
+  std::unique_lock lock(mutex_, std::defer_lock);
+  if (!lock_bounded(&lifecycle, lock)) return busy_error();
   RingEntry* ring = find_ring(ring_id);
   if (ring == nullptr) return Status::error(StatusCode::kRangeError, "Unknown " + ring_name(ring_id));
   Status status = detach(*ring);
@@ -321,8 +385,9 @@ Status Collector::close_ring(std::uint32_t ring_id) {
 }
 
 Status Collector::forget_ring(std::uint32_t ring_id) {
-  std::lock_guard lifecycle(lifecycle_mutex_);
-  std::unique_lock lock(mutex_);
+  std::unique_lock lifecycle(lifecycle_mutex_, std::defer_lock);
+  std::unique_lock lock(mutex_, std::defer_lock);
+  if (!lock_bounded(&lifecycle, lock)) return busy_error();
   auto it = rings_.find(ring_id);
   if (it == rings_.end()) return {};
   Status status = detach(*it->second);
@@ -332,7 +397,8 @@ Status Collector::forget_ring(std::uint32_t ring_id) {
 }
 
 Status Collector::ring_stats(std::uint32_t ring_id, RingStats& stats) {
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_, std::defer_lock);
+  if (!lock_bounded(nullptr, lock)) return busy_error();
   RingEntry* ring = find_ring(ring_id);
   if (ring == nullptr) return Status::error(StatusCode::kRangeError, "Unknown " + ring_name(ring_id));
   stats = ring->stats;
@@ -355,6 +421,11 @@ void Collector::run() {
       const std::uint64_t end = ring->consumer->published_end();
       busy |= (end - ring->consumer->read_position()) * 4 >= ring->memory->capacity();
       drain(*ring, end);
+    }
+    const std::int64_t now = monotonic_ns();
+    for (auto& [id, sink] : sinks_) {
+      sink->file->flush_if_due(now);
+      take_sink_failures(*sink);
     }
     if (drain_delay_micros_ != 0) {
       // The test hook slows the consumer down, not the JS threads: sleep without the lock.
@@ -379,9 +450,15 @@ void Collector::run() {
 // stopped (Node stops workers before it exits), so draining to the cursor is safe.
 void Collector::close_all_at_exit() {
   Collector& self = instance();
-  std::lock_guard lifecycle(self.lifecycle_mutex_);
-  std::unique_lock lock(self.mutex_);
-  while (!self.attached_.empty()) self.detach(*self.attached_.front());
+  std::unique_lock lifecycle(self.lifecycle_mutex_, std::defer_lock);
+  std::unique_lock lock(self.mutex_, std::defer_lock);
+  // A collector stuck in a sink write must not keep the process from ending; its files then
+  // end without END chunks, which readers report as streams whose ending is unknown.
+  if (!self.lock_bounded(&lifecycle, lock)) return;
+  while (!self.attached_.empty()) {
+    // No one to report to at exit: a file that failed has said so at its last flush or close.
+    static_cast<void>(self.detach(*self.attached_.front()));
+  }
   self.stop_thread_if_idle(lock);
 }
 
@@ -452,7 +529,11 @@ void Collector::drain(RingEntry& ring, std::uint64_t end) {
   atomic_u64(ring.memory->block(), kCoarseClockOffset)
       .store(std::bit_cast<std::uint64_t>(clock_ms), std::memory_order_relaxed);
   DrainSlice slice;
-  while (ring.consumer->next_slice(end, ring.scratch, slice)) deliver(ring, slice);
+  while (ring.consumer->next_slice(end, ring.scratch, slice)) {
+    deliver(ring, slice);
+    // Resynchronised at the producer's writePos: `end` no longer means anything.
+    if (slice.corrupt) break;
+  }
 }
 
 void Collector::deliver(RingEntry& ring, const DrainSlice& slice) {
@@ -461,6 +542,8 @@ void Collector::deliver(RingEntry& ring, const DrainSlice& slice) {
   stats.lost_ring_full += slice.lost_ring_full;
   stats.lost_invalid += slice.lost_invalid;
   stats.lost_overwritten += slice.overwritten;
+  stats.lost_corrupt += slice.lost_corrupt;
+  stats.corrupt_bytes += slice.corrupt_bytes;
   stats.bytes += slice.record_bytes;
   if (ring.etw != nullptr && !slice.records.empty()) {
     const etw::EtwWriteCounts counts = ring.etw->sink->write_records(ring.id, slice.records);
@@ -468,12 +551,59 @@ void Collector::deliver(RingEntry& ring, const DrainSlice& slice) {
     stats.etw_write_errors += counts.write_errors;
   }
   if (ring.sink == nullptr) return;
-  // The LOSS chunk goes before the EVENTS chunk whose first record revealed the gap.
-  if (slice.overwritten != 0) {
-    ring.sink->file->write_loss(ring.id, kLossReasonOverwritten,
-                                static_cast<double>(slice.overwritten));
+  // Loss before the EVENTS chunk whose first record revealed the gap: what earlier chunks that
+  // could not be written carried, then this slice's.
+  ring.unreported.overwritten += slice.overwritten;
+  ring.unreported.unwritten += slice.lost_corrupt;
+  write_unreported(ring);
+  if (!slice.records.empty()) {
+    ChunkAccount account;
+    account.events = slice.events;
+    account.ring_full = slice.lost_ring_full;
+    account.invalid = slice.lost_invalid;
+    ring.sink->file->write_events(ring.id, slice.records, account);
   }
-  if (!slice.records.empty()) ring.sink->file->write_events(ring.id, slice.records);
+  take_sink_failures(*ring.sink);
+}
+
+void Collector::write_unreported(RingEntry& ring) {
+  ChunkAccount loss = ring.unreported;
+  if (loss.empty()) return;
+  ring.unreported = ChunkAccount{};
+  FileSink& file = *ring.sink->file;
+  if (loss.overwritten != 0) file.write_loss(ring.id, kLossReasonOverwritten, loss.overwritten);
+  if (loss.unwritten != 0) file.write_loss(ring.id, kLossReasonUnwritten, loss.unwritten);
+  if (loss.ring_full != 0 || loss.invalid != 0) {
+    // The LOST records of lost chunks, summed into one: the in-band sums match the producer's
+    // again. Counted as delivered LOST sums (the closing LOST record reports the rest).
+    const LostRecord record(load_plain<double>(ring.memory->block(), kLastTimeOffset),
+                            loss.ring_full, loss.invalid);
+    ChunkAccount account;
+    account.ring_full = loss.ring_full;
+    account.invalid = loss.invalid;
+    ring.stats.lost_ring_full += loss.ring_full;
+    ring.stats.lost_invalid += loss.invalid;
+    file.write_events(ring.id, std::span<const std::uint8_t>(record.bytes, sizeof record.bytes),
+                      account);
+  }
+}
+
+void Collector::take_sink_failures(SinkEntry& sink) {
+  for (const ChunkAccount& lost : sink.file->take_failures()) {
+    RingEntry* ring = find_ring(lost.stream);
+    // A ring closed since has given its final counts; its END (kept by the sink) still comes.
+    if (ring == nullptr || ring->state != RingState::kAttached) continue;
+    RingStats& stats = ring->stats;
+    stats.delivered -= lost.events;
+    stats.lost_unwritten += lost.events;
+    stats.lost_ring_full -= lost.ring_full;
+    stats.lost_invalid -= lost.invalid;
+    ChunkAccount& unreported = ring->unreported;
+    unreported.unwritten += lost.events + lost.unwritten;
+    unreported.overwritten += lost.overwritten;
+    unreported.ring_full += lost.ring_full;
+    unreported.invalid += lost.invalid;
+  }
 }
 
 // The producer's totals minus what delivered LOST records reported: drops after its last LOST
@@ -482,19 +612,18 @@ void Collector::deliver(RingEntry& ring, const DrainSlice& slice) {
 // the collector writes one LOST record for that difference (no per-id pairs: those live in
 // producer memory), so that the in-band sums match END.
 void Collector::deliver_unreported_lost(RingEntry& ring, const ProducerTotals& totals) {
-  const double ring_full = totals.ring_full - ring.stats.lost_ring_full;
-  const double invalid = totals.invalid - ring.stats.lost_invalid;
+  // What lost chunks carried is reported by write_unreported(), not here.
+  const double ring_full =
+      std::max(totals.ring_full - ring.stats.lost_ring_full - ring.unreported.ring_full, 0.0);
+  const double invalid =
+      std::max(totals.invalid - ring.stats.lost_invalid - ring.unreported.invalid, 0.0);
   if (ring_full <= 0 && invalid <= 0) return;
-  alignas(8) std::uint8_t record[kLostPairsOffset] = {};
-  store_plain<std::uint32_t>(record, 0, record_word0(kLostPairsOffset, kLostId));
-  store_plain<double>(record, kRecordTimestampOffset, totals.last_time);
-  store_plain<double>(record, kLostRingFullOffset, std::max(ring_full, 0.0));
-  store_plain<double>(record, kLostInvalidOffset, std::max(invalid, 0.0));
+  const LostRecord record(totals.last_time, ring_full, invalid);
   DrainSlice slice;
-  slice.records = std::span<const std::uint8_t>(record, sizeof record);
-  slice.lost_ring_full = std::max(ring_full, 0.0);
-  slice.lost_invalid = std::max(invalid, 0.0);
-  slice.record_bytes = sizeof record;
+  slice.records = std::span<const std::uint8_t>(record.bytes, sizeof record.bytes);
+  slice.lost_ring_full = ring_full;
+  slice.lost_invalid = invalid;
+  slice.record_bytes = sizeof record.bytes;
   deliver(ring, slice);
 }
 
@@ -505,13 +634,17 @@ Status Collector::detach(RingEntry& ring) {
     drain(ring, ring.consumer->cursor_end_at_teardown());
     const ProducerTotals totals = ring.consumer->totals_at_teardown();
     deliver_unreported_lost(ring, totals);
-    // Events overwritten after the last record that survived have no later seq to reveal them.
+    // Events overwritten (or skipped with corrupt bytes) after the last record that survived
+    // have no later seq to reveal them.
     if (totals.events > ring.consumer->next_seq()) {
       DrainSlice tail_loss;
-      tail_loss.overwritten = totals.events - ring.consumer->next_seq();
+      const std::uint64_t missing = totals.events - ring.consumer->next_seq();
+      (ring.consumer->corrupt_gap_pending() ? tail_loss.lost_corrupt : tail_loss.overwritten) =
+          missing;
       deliver(ring, tail_loss);
     }
     if (ring.sink != nullptr) {
+      write_unreported(ring);
       ring.sink->file->write_end(ring.id,
                                  static_cast<double>(totals.events) + totals.ring_full +
                                      totals.invalid,
@@ -537,6 +670,7 @@ Status Collector::detach(RingEntry& ring) {
 Status Collector::release_sink(SinkEntry* sink) {
   FileSink& file = *sink->file;
   const bool ok = --sink->refs != 0 ? file.flush() : file.close();
+  take_sink_failures(*sink);
   Status status = ok ? Status{} : Status::error(StatusCode::kIoError, file.error_message());
   if (sink->refs == 0) {
     sinks_by_path_.erase(std::find_if(sinks_by_path_.begin(), sinks_by_path_.end(),

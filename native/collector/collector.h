@@ -9,6 +9,17 @@
 // - lifecycle_mutex_ serialises starting and joining the thread (held across the join, with
 //   mutex_ released): the thread starts with the first attached ring and is joined when the last
 //   one detaches. Lock order: lifecycle_mutex_, then mutex_.
+// - Every call that returns a Status (JS threads make them; flush, close and the cleanup hooks
+//   are on the exit paths) and the atexit handler wait at most kExitLockWait for the locks, then
+//   give up with kStateError: a process that is ending must end, even if a sink hangs in a
+//   write. After one such timeout the next calls try once and give up at once, until one gets
+//   the lock again, so an exit path that makes several calls waits once. Drains are bounded
+//   (RingConsumer never loops on a corrupt ring), so in a healthy process the wait is a drain
+//   pass at most.
+// - Sink errors are values, never thrown: a chunk the file could not take comes back from
+//   FileSink::take_failures() and moves its events from delivered to lost_unwritten. The loss is
+//   reported in-band (LOSS reason unwritten, a LOST record for the LOST sums it carried) before
+//   the ring's next chunk, once the file takes chunks again.
 // - The thread drains every kDrainInterval (a condition variable wait with a timeout, so a stop
 //   request does not wait for the interval), refreshing each ring's coarseClock first.
 // - Ring memory is a shared RingMemory: the registry drops its reference when the ring closes.
@@ -26,6 +37,7 @@
 //   gates are written as given (JS writes them itself; ETW then filters per event in the sink).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -51,6 +63,9 @@ struct RingStats {
   double lost_ring_full = 0;    // sum of the LOST records' ringFull
   double lost_invalid = 0;      // sum of the LOST records' invalid
   std::uint64_t lost_overwritten = 0;
+  std::uint64_t lost_unwritten = 0;  // events the file sink could not write (I/O errors)
+  std::uint64_t lost_corrupt = 0;    // events skipped with ring bytes that made no sense
+  std::uint64_t corrupt_bytes = 0;   // ring bytes skipped so (RingConsumer: a producer bug)
   std::uint64_t bytes = 0;  // non-padding record bytes
   std::uint64_t etw_dropped = 0;  // events the ETW sink refused (over 64 KiB, malformed)
   std::uint64_t etw_write_errors = 0;  // events ETW refused (EventWriteTransfer failed)
@@ -66,11 +81,13 @@ struct EtwSinkOptions {
   std::span<const std::uint8_t> traits;
   std::string capture_path;
   bool force_writes = false;
+  FileOpenOptions capture_file;  // how the capture file is created (truncate is always true)
 };
 
 class Collector {
  public:
   static constexpr std::chrono::milliseconds kDrainInterval{1};
+  static constexpr std::chrono::seconds kExitLockWait{5};
 
   // The process-wide collector. Never destroyed (threads may call it during exit); an atexit
   // handler closes what is still attached.
@@ -83,8 +100,11 @@ class Collector {
   // or null when the memory cannot be allocated.
   std::shared_ptr<RingMemory> create_ring(std::uint32_t capacity, bool overwrite,
                                           std::uint32_t& id);
-  Status open_file_sink(const std::string& path, bool truncate,
-                        std::span<const std::uint8_t> file_chunk, std::uint32_t& sink_id);
+  // Opens (or joins) the file sink of `path`. Joining keeps the open file; its flush interval
+  // becomes the shorter of the two.
+  Status open_file_sink(const std::string& path, const FileOpenOptions& options,
+                        std::int64_t flush_interval_ns, std::span<const std::uint8_t> file_chunk,
+                        std::uint32_t& sink_id);
   Status attach_ring(std::uint32_t ring_id, std::uint32_t sink_id, std::int64_t origin_mono_ns,
                      std::span<const std::uint8_t> stream_chunk);
   // Opens (or joins) the provider's ETW sink. Joining needs the same GUID, traits, capture file
@@ -170,10 +190,15 @@ class Collector {
     EtwSinkEntry* etw = nullptr;
     std::int64_t origin_mono_ns = 0;
     RingStats stats;
+    // Loss the file has not shown yet (its chunks could not be written): written before the
+    // ring's next chunk.
+    ChunkAccount unreported;
     std::vector<std::uint32_t> config_gates;  // by event id, from set_event_gate()
   };
 
   Collector();
+  // Takes `lifecycle` (if given) then `lock` within kExitLockWait (see Design), else neither.
+  bool lock_bounded(std::unique_lock<std::mutex>* lifecycle, std::unique_lock<std::mutex>& lock);
   void run();
   static void close_all_at_exit();
   RingEntry* find_ring(std::uint32_t ring_id);
@@ -186,6 +211,10 @@ class Collector {
   void drain(RingEntry& ring, std::uint64_t end);
   void deliver(RingEntry& ring, const DrainSlice& slice);
   void deliver_unreported_lost(RingEntry& ring, const ProducerTotals& totals);
+  // Writes the ring's unreported loss to its file sink (LOSS chunks, a LOST record).
+  void write_unreported(RingEntry& ring);
+  // Applies the accounts of the chunks `sink` could not write to their rings.
+  void take_sink_failures(SinkEntry& sink);
   Status detach(RingEntry& ring);
   Status release_sink(SinkEntry* sink);
   Status release_etw_sink(EtwSinkEntry* etw);
@@ -194,6 +223,7 @@ class Collector {
 
   std::mutex lifecycle_mutex_;
   std::mutex mutex_;
+  std::atomic<bool> wedged_{false};  // a bounded wait timed out and none has succeeded since
   std::condition_variable wake_;
   std::thread thread_;
   bool stop_ = false;

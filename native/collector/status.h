@@ -1,5 +1,6 @@
 // Result of a collector call, mapped by the addon onto the JS error class it names. The native
-// core is built without exceptions, so failures travel as values.
+// core is built without exceptions, so failures travel as values, and [[nodiscard]] makes the
+// compiler refuse a dropped one: a caller handles it or says why not (static_cast<void>).
 #pragma once
 
 #include <string>
@@ -15,7 +16,7 @@ enum class StatusCode {
   kUnsupported, // not available on this OS or build: Error
 };
 
-struct Status {
+struct [[nodiscard]] Status {
   StatusCode code = StatusCode::kOk;
   std::string message;
 

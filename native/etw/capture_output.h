@@ -15,12 +15,13 @@ namespace ringtrace::etw {
 
 class CaptureOutput final : public EtwOutput {
  public:
-  // Creates (truncates) `path` and writes the capture header. Null with `error` set when the
-  // file cannot be opened.
+  // Creates (truncates) `path` as `options` say (permissions, symbolic links; `truncate` is
+  // ignored: a capture always starts afresh) and writes the capture header. Null with `error`
+  // set when the file cannot be opened.
   static std::unique_ptr<CaptureOutput> open(const std::string& path,
                                              std::span<const std::uint8_t> guid,
                                              std::span<const std::uint8_t> traits,
-                                             std::string& error);
+                                             FileOpenOptions options, std::string& error);
 
   // Always true: file errors are the file's, reported by flush() and close().
   bool write_event(const EncodedEvent& event) override;

@@ -16,7 +16,15 @@
 //   RingConsumer consumer(block, capacity, overwrite);
 //   const std::uint64_t end = consumer.published_end();
 //   DrainSlice slice;
-//   while (consumer.next_slice(end, scratch, slice)) sink(slice);
+//   while (consumer.next_slice(end, scratch, slice)) {
+//     sink(slice);
+//     if (slice.corrupt) break;  // resynchronised: `end` no longer means anything
+//   }
+//
+// A ring the producer corrupted (a bug: a header whose size is 0 or runs past what was
+// published, a writePos that moved backwards or more than the capacity ahead) never makes the
+// consumer loop: it counts the bytes, resynchronises readPos at the producer's writePos and
+// reports the events it skipped, from the seq gap at the next good record, as lost_corrupt.
 #pragma once
 
 #include <algorithm>
@@ -38,7 +46,9 @@ struct DrainSlice {
   double lost_ring_full = 0;      // sum of the LOST records' ringFull fields
   double lost_invalid = 0;        // sum of the LOST records' invalid fields
   std::uint64_t record_bytes = 0;  // bytes of non-padding records
+  std::uint64_t lost_corrupt = 0;  // events found missing after a resynchronisation
   std::uint64_t corrupt_bytes = 0;  // bytes skipped after a header that made no sense (a bug)
+  bool corrupt = false;  // this slice resynchronised: stop draining to the caller's `end`
 };
 
 // The producer's final counters, read once it has stopped.
@@ -53,6 +63,9 @@ struct ProducerTotals {
 
 class RingConsumer {
  public:
+  // How far an overwrite-mode writePos may run ahead of readPos before it counts as corrupt.
+  static constexpr std::uint64_t kMaxLead = std::uint64_t{1} << 31;
+
   RingConsumer(std::uint8_t* block, std::uint32_t capacity, bool overwrite)
       : block_(block),
         data_(block + kDataOffset),
@@ -102,6 +115,13 @@ class RingConsumer {
   bool next_slice(std::uint64_t end, std::span<std::uint64_t> scratch, DrainSlice& out) {
     out = DrainSlice{};
     if (read_ >= end) return false;
+    // A discard-mode producer never publishes more than the capacity past readPos; one in
+    // overwrite mode laps the consumer, but never by 2^31 between two drains. More means its
+    // cursor went wrong (a 32-bit writePos that moved backwards rebuilds as ~4 GiB ahead).
+    if (end - read_ > (overwrite_ ? kMaxLead : capacity_)) {
+      resync(out, static_cast<std::uint32_t>(end));
+      return true;
+    }
     std::uint64_t start = read_;
     if (overwrite_) {
       // Acquire pairs with the producer's release store of tailPos: it is at least as new as the
@@ -113,6 +133,11 @@ class RingConsumer {
         // Everything published before `end` is already overwritten; the seq gap of the next
         // record that survives counts it.
         commit(end);
+        return true;
+      }
+      // tailPos never trails writePos by more than the capacity.
+      if (end - start > capacity_) {
+        resync(out, static_cast<std::uint32_t>(end));
         return true;
       }
     }
@@ -142,13 +167,19 @@ class RingConsumer {
     if (corrupt) {
       // A producer bug: nothing after a bad header can be framed, so skip to `end`. The events
       // in it show up as a seq gap at the next good record.
+      out.corrupt = true;
       out.corrupt_bytes = end - (keep_from + parsed);
+      corrupt_gap_pending_ = true;
       commit(end);
     } else {
       commit(keep_from + parsed);
     }
     return true;
   }
+
+  // A resynchronisation left events unaccounted that no later record revealed yet (at teardown,
+  // the tail the producer wrote after it counts as corrupt rather than overwritten).
+  bool corrupt_gap_pending() const { return corrupt_gap_pending_; }
 
  private:
   // Full position from a 32-bit one: exact because positions never run 2^32 ahead of read_.
@@ -168,6 +199,16 @@ class RingConsumer {
     copy_record_bytes(dst + first, data_, n - first, overwrite_);
   }
 
+  // Takes the producer's writePos as it stands: the full position nearest read_ (it may lie
+  // behind read_ when the cursor went backwards). Nothing before it can be framed.
+  void resync(DrainSlice& out, std::uint32_t write_pos32) {
+    const std::uint64_t to = rebuild_near(write_pos32, read_);
+    out.corrupt = true;
+    out.corrupt_bytes = to > read_ ? to - read_ : read_ - to;
+    corrupt_gap_pending_ = true;
+    commit(to);
+  }
+
   // Release pairs with the producer's acquire load of readPos (discard mode): our copy of the
   // bytes before `position` is complete before the producer may reuse them.
   void commit(std::uint64_t position) {
@@ -178,7 +219,8 @@ class RingConsumer {
 
   // Walks whole records; returns the bytes they cover. A record cut by the slice end is left for
   // the next slice, unless the slice reaches `end` (which is always a record boundary): then the
-  // header is corrupt, as is a size that cannot hold its header.
+  // header is corrupt, as is a size that cannot hold its header or that no ring record can have
+  // (over kMaxRecordBytes or the capacity: the next slice could never hold it either).
   std::size_t parse(const std::uint8_t* p, std::size_t n, bool reaches_end, DrainSlice& out,
                     bool& corrupt) {
     std::size_t at = 0;
@@ -188,7 +230,8 @@ class RingConsumer {
       const std::uint16_t id = record_event_id(word0);
       const std::uint32_t min_size = id == kPaddingId ? 8 : id == kLostId ? kLostPairsOffset
                                                                           : kHeaderBytes;
-      if (size < min_size || (at + size > n && reaches_end)) {
+      if (size < min_size || size > kMaxRecordBytes || size > capacity_ ||
+          (at + size > n && reaches_end)) {
         corrupt = true;
         return at;
       }
@@ -201,7 +244,12 @@ class RingConsumer {
         const auto seq32 = load_plain<std::uint32_t>(p, at + kRecordSeqOffset);
         const std::uint64_t gap =
             static_cast<std::uint32_t>(seq32 - static_cast<std::uint32_t>(next_seq_));
-        out.overwritten += gap;
+        if (corrupt_gap_pending_) {
+          out.lost_corrupt += gap;
+          corrupt_gap_pending_ = false;
+        } else {
+          out.overwritten += gap;
+        }
         next_seq_ += gap + 1;
         ++out.events;
         out.record_bytes += size;
@@ -217,6 +265,7 @@ class RingConsumer {
   bool overwrite_;
   std::uint64_t read_;           // full position of readPos (consumer owned)
   std::uint64_t next_seq_ = 0;   // 64-bit extension of the next expected seq
+  bool corrupt_gap_pending_ = false;
 };
 
 }  // namespace ringtrace

@@ -24,7 +24,9 @@ enum class ChunkType : std::uint16_t {
   kEnd = 6,
 };
 
-inline constexpr std::uint32_t kLossReasonOverwritten = 1;
+// LOSS reasons (FORMAT.md section 3).
+inline constexpr std::uint32_t kLossReasonOverwritten = 1;  // the producer overwrote them
+inline constexpr std::uint32_t kLossReasonUnwritten = 2;  // the consumer could not put them in the file
 
 // EVENTS and END payloads start with (u32 stream, u32 0); LOSS with (u32 stream, u32 reason).
 inline constexpr std::size_t kStreamPrefixBytes = 8;

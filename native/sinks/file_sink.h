@@ -1,58 +1,123 @@
-// The trace file sink: frames chunks (docs/FORMAT.md section 3) into one buffered std::FILE.
+// The trace file sink: frames chunks (docs/FORMAT.md section 3) into a buffer it writes out whole
+// chunks at a time.
 //
-// Not thread safe: the collector calls it under its lock. Write errors never abort: the first
-// one is remembered (errno and text), later writes are skipped (the file would have a hole), and
-// the collector reports it to JS on the next flush or close.
+// Design:
+// - Not thread safe: the collector calls it under its lock.
+// - Durability window: buffered bytes go to the OS when the buffer holds kFileBufferBytes, when
+//   the oldest buffered chunk is flush_interval old (the collector calls flush_if_due() every
+//   drain pass), and on flush() and close().
+// - Write errors never abort and never leave a torn chunk: the file is cut back to the end of the
+//   last write that succeeded (every write is whole chunks), so it stays readable up to the
+//   failure and continues at a chunk boundary. What the lost chunks carried comes back to the
+//   caller as ChunkAccounts (take_failures()), so the collector counts it lost and reports it
+//   in-band once writing resumes. Chunks the file cannot do without (FILE, STREAM, SCHEMA, END)
+//   are kept and written again first. The sink keeps trying at every flush: a disk that had no
+//   space and has some again gets the rest.
 #pragma once
 
 #include <cstdint>
-#include <cstdio>
+#include <initializer_list>
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "chunk_format.h"
+#include "file_open.h"
 
 namespace ringtrace {
 
+// What one chunk carried for its stream's accounting; handed back when it could not be written.
+struct ChunkAccount {
+  std::uint32_t stream = 0;
+  std::uint64_t events = 0;       // event records (EVENTS chunk)
+  double ring_full = 0;           // its LOST records' ringFull
+  double invalid = 0;             // its LOST records' invalid
+  std::uint64_t overwritten = 0;  // a LOSS chunk's count, reason overwritten
+  std::uint64_t unwritten = 0;    // a LOSS chunk's count, reason unwritten
+
+  bool empty() const {
+    return events == 0 && ring_full == 0 && invalid == 0 && overwritten == 0 && unwritten == 0;
+  }
+};
+
 class FileSink {
  public:
-  // Opens `path` truncated (or for append) and writes `file_chunk` when the file starts empty.
-  // On failure returns null and sets `error` to a message with the errno text.
-  static std::unique_ptr<FileSink> open(const std::string& path, bool truncate,
+  // A buffer this big keeps a drain's chunks to a few syscalls while small chunks (STREAM,
+  // SCHEMA, LOSS) do not cost one each.
+  static constexpr std::size_t kFileBufferBytes = std::size_t{1} << 20;
+  static constexpr std::int64_t kDefaultFlushIntervalNs = 100'000'000;
+
+  // Opens `path` as `options` say and writes `file_chunk` when the file starts empty (an empty
+  // span writes nothing). On failure returns null and sets `error` to a message with the errno
+  // text.
+  static std::unique_ptr<FileSink> open(const std::string& path, const FileOpenOptions& options,
                                         std::span<const std::uint8_t> file_chunk,
                                         std::string& error);
   ~FileSink();
   FileSink(const FileSink&) = delete;
   FileSink& operator=(const FileSink&) = delete;
 
+  // What lost chunks of the kind write_raw_chunk() takes become: kept and written again, or
+  // dropped (capture records: the ETW capture has no loss accounting of its own).
+  enum class OnFailure { kRetain, kDrop };
+
   // A complete chunk built by JS (header and CRC included); zero padded to 8 if it is not.
-  void write_raw_chunk(std::span<const std::uint8_t> chunk);
-  void write_events(std::uint32_t stream, std::span<const std::uint8_t> records);
-  void write_loss(std::uint32_t stream, std::uint32_t reason, double count);
+  void write_raw_chunk(std::span<const std::uint8_t> chunk,
+                       OnFailure on_failure = OnFailure::kRetain);
+  // `account` says what the records carry (events, LOST sums); its stream is set here.
+  void write_events(std::uint32_t stream, std::span<const std::uint8_t> records,
+                    ChunkAccount account);
+  void write_loss(std::uint32_t stream, std::uint32_t reason, std::uint64_t count);
   void write_end(std::uint32_t stream, double written, double ring_full, double invalid);
 
-  // Hands buffered bytes to the OS. False when a write error happened (now or before).
+  // The buffer goes out at most this long after its oldest chunk came in; the shortest interval
+  // any opener asked for wins (0: at the next drain pass).
+  void limit_flush_interval(std::int64_t interval_ns);
+  // Writes the buffer out if its oldest chunk is due at `now_ns` (Collector::monotonic_ns()).
+  void flush_if_due(std::int64_t now_ns);
+
+  // Hands buffered bytes to the OS. False when a write failed, now or since the last flush()
+  // (each failure is reported once; the sink keeps working).
   bool flush();
-  // Flushes and closes; the sink accepts nothing afterwards. False on any write error.
+  // Flushes and closes; the sink accepts nothing afterwards. False on any unreported failure.
   bool close();
 
-  bool failed() const { return error_ != 0; }
-  // "write to <path> failed: <strerror>" for the first error, empty when none.
+  // The accounts of chunks lost since the last call, oldest first.
+  std::vector<ChunkAccount> take_failures();
+
+  // "write to <path> failed: <strerror>" for the latest failure, empty when none.
   const std::string& error_message() const { return error_message_; }
   const std::string& path() const { return path_; }
 
  private:
-  FileSink(std::string path, std::FILE* file);
-  void write_chunk(ChunkType type, std::span<const std::uint8_t> prefix,
-                   std::span<const std::uint8_t> body);
-  void write_bytes(const void* data, std::size_t size);
+  struct Buffered {
+    std::size_t end;  // offset in buffer_ after the chunk
+    ChunkAccount account;
+    bool retain;
+  };
+
+  FileSink(std::string path, int fd, std::uint64_t size);
+  void append_chunk(ChunkType type, std::span<const std::uint8_t> prefix,
+                    std::span<const std::uint8_t> body, const ChunkAccount& account);
+  void append(std::initializer_list<std::span<const std::uint8_t>> pieces, std::size_t pad,
+              const ChunkAccount& account, bool retain);
+  void make_room(std::size_t bytes);
+  // Writes the buffer out; when the write fails, cuts the file back, re-queues what must be kept
+  // and records the failure (fail(), failures_).
+  void write_out();
   void fail(int error_number);
 
   std::string path_;
-  std::FILE* file_;
-  std::unique_ptr<char[]> buffer_;
-  int error_ = 0;
+  int fd_;
+  std::uint64_t file_size_;  // bytes in the file: the end of the last whole write
+  std::vector<std::uint8_t> buffer_;
+  std::vector<Buffered> buffered_;
+  std::int64_t oldest_ns_ = 0;  // when the oldest buffered chunk came in
+  std::int64_t flush_interval_ns_ = kDefaultFlushIntervalNs;
+  std::vector<ChunkAccount> failures_;
+  bool unreported_failure_ = false;
+  bool cut_pending_ = false;  // torn bytes past file_size_ that a failed cut left
   std::string error_message_;
 };
 

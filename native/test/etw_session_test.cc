@@ -175,7 +175,8 @@ void gates_follow_the_sessions() {
   // A and B write for ETW alone (session-gated); C also has a trace file.
   const std::string trace_path = "/tmp/ringtrace-etw-session-test.rtrc";
   std::uint32_t file_id = 0;
-  CHECK(collector.open_file_sink(trace_path, true, make_chunk(ChunkType::kFile, "{}"), file_id).ok());
+  CHECK(collector.open_file_sink(trace_path, {}, 0, make_chunk(ChunkType::kFile, "{}"), file_id)
+            .ok());
   CHECK(collector.attach_ring(a.id, 0, Collector::monotonic_ns(), {}).ok());
   CHECK(collector.attach_ring(b.id, 0, Collector::monotonic_ns(), {}).ok());
   CHECK(collector.attach_ring(c.id, file_id, Collector::monotonic_ns(),

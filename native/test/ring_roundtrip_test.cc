@@ -1,6 +1,7 @@
 // Single-thread round trips through a ring: exact bytes, padding at the wrap, LOST records in
 // discard mode, seq gaps in overwrite mode, and a corrupt header that must not hang the consumer.
 #include <cstdio>
+#include <cstring>
 #include <vector>
 
 #include "check.h"
@@ -191,6 +192,70 @@ void skips_a_corrupt_header_without_hanging() {
   CHECK_EQ(ring.consumer.read_position(), end);
 }
 
+// Drains until next_slice() says nothing is left, as the collector does (stopping at a
+// resynchronisation); a consumer that loops fails the bound instead of hanging the test.
+struct CorruptDrain {
+  std::uint64_t events = 0;
+  std::uint64_t corrupt_bytes = 0;
+  std::uint64_t lost_corrupt = 0;
+  int slices = 0;
+};
+
+CorruptDrain drain_corrupt(Ring& ring) {
+  CorruptDrain result;
+  DrainSlice slice;
+  const std::uint64_t end = ring.consumer.published_end();
+  while (ring.consumer.next_slice(end, ring.scratch, slice)) {
+    CHECK(++result.slices < 100);
+    result.events += slice.events;
+    result.corrupt_bytes += slice.corrupt_bytes;
+    result.lost_corrupt += slice.lost_corrupt;
+    if (slice.corrupt) break;
+  }
+  return result;
+}
+
+// A size past kMaxRecordBytes can never fit a slice: before, the consumer parsed nothing, kept
+// readPos and returned true forever (the collector's wedge).
+void skips_a_header_larger_than_any_record() {
+  Ring ring(1 << 16, false);
+  for (int i = 0; i < 4; ++i) CHECK(ring.write());
+  ring.producer.publish();
+  const std::uint32_t first = pattern_size(0, ring.max_size);
+  const std::uint32_t bad = record_word0(0xFFFF * 8, 5);
+  std::memcpy(ring.memory.block() + kDataOffset + first, &bad, 4);
+  const CorruptDrain result = drain_corrupt(ring);
+  CHECK_EQ(result.events, 1u);
+  CHECK(result.corrupt_bytes > 0);
+  // The producer goes on; the next good record's seq gap is the corrupt loss.
+  for (int i = 0; i < 2; ++i) CHECK(ring.write());
+  ring.producer.publish();
+  const CorruptDrain after = drain_corrupt(ring);
+  CHECK_EQ(after.events, 2u);
+  CHECK_EQ(after.lost_corrupt, 3u);
+  CHECK_EQ(after.corrupt_bytes, 0u);
+}
+
+// A writePos that moved backwards rebuilds as ~4 GiB ahead of readPos: the consumer must not
+// read the ring over and over as if it held that much; it resynchronises at writePos.
+void resynchronises_when_write_pos_moves_backwards() {
+  for (const bool overwrite : {false, true}) {
+    Ring ring(4096, overwrite);
+    for (int i = 0; i < 6; ++i) CHECK(ring.write());
+    ring.producer.publish();
+    ring.drain();
+    const std::uint32_t write_pos = load_plain<std::uint32_t>(ring.memory.block(), kWritePosOffset);
+    atomic_u32(ring.memory.block(), kWritePosOffset)
+        .store(write_pos - 64, std::memory_order_release);
+    const CorruptDrain result = drain_corrupt(ring);
+    CHECK_EQ(result.events, 0u);
+    CHECK_EQ(result.corrupt_bytes, 64u);
+    CHECK_EQ(static_cast<std::uint32_t>(ring.consumer.read_position()), write_pos - 64);
+    DrainSlice nothing;
+    CHECK(!ring.consumer.next_slice(ring.consumer.published_end(), ring.scratch, nothing));
+  }
+}
+
 }  // namespace
 
 int main() {
@@ -200,6 +265,8 @@ int main() {
   counts_overwritten_events_from_the_seq_gap();
   drains_unpublished_records_up_to_the_cursor_at_teardown();
   skips_a_corrupt_header_without_hanging();
+  skips_a_header_larger_than_any_record();
+  resynchronises_when_write_pos_moves_backwards();
   std::puts("ring_roundtrip_test: ok");
   return 0;
 }

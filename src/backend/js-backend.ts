@@ -1,13 +1,17 @@
 // The TS backend: the binding interface (binding.d.ts) implemented in TypeScript, so the tracer
 // drives both backends through one contract. Rings are ArrayBuffers with the native layout; a
 // timer on the producing thread drains them (the producer and consumer never run at once).
+// Sink errors never throw from the timer: the consumer counts what could not be written, and
+// flush() (called by the app) reports the error once.
 
+import { constants } from 'node:os'
 import { threadId } from 'node:worker_threads'
 import { getSystemErrorMap } from 'node:util'
 import type { BindingTestHooks, NativeBinding, NativeRing, NativeRingStats } from '../../binding.js'
 import { DATA_OFFSET } from '../format/ring-layout.js'
-import { RingConsumer } from '../ring/ring-consumer.js'
-import { FileSink } from '../sinks/file-sink.js'
+import { TracerError } from '../errors.js'
+import { emptyRingStats, RingConsumer } from '../ring/ring-consumer.js'
+import { DEFAULT_FILE_PERMISSIONS, FileSink, type FileAccess } from '../sinks/file-sink.js'
 
 /** How often the timer drains each ring. */
 export const JS_DRAIN_INTERVAL_MS = 4
@@ -63,10 +67,12 @@ export class JsBackend implements NativeBinding, BindingTestHooks {
     return { id, buffer }
   }
 
-  openFileSink(path: string, truncate: boolean, fileChunk: Uint8Array): number {
+  // The flush interval does not apply: every chunk goes to the OS as it is made.
+  openFileSink(path: string, truncate: boolean, fileChunk: Uint8Array, permissions = DEFAULT_FILE_PERMISSIONS, followSymlinks = false): number {
+    const access: FileAccess = { permissions, followSymlinks }
     let sink: FileSink
     try {
-      sink = FileSink.acquire(path, truncate, fileChunk)
+      sink = FileSink.acquire(path, truncate, fileChunk, access)
     } catch (error) {
       // The OS error, as the addon reports it: FileSink wraps it in a TracerError of its own.
       const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error
@@ -89,7 +95,7 @@ export class JsBackend implements NativeBinding, BindingTestHooks {
     const sink = sinkId === 0 ? null : this.sinks.get(sinkId) ?? null
     this.sinks.delete(sinkId)
     ring.sink = sink
-    sink?.write(streamChunk)
+    sink?.writeKept(streamChunk)
     ring.consumer = new RingConsumer(ring.buffer, ring.capacity, ring.overwrite, ringId,
       sink === null ? null : (chunk) => sink.write(chunk))
     this.startTimer()
@@ -98,11 +104,13 @@ export class JsBackend implements NativeBinding, BindingTestHooks {
   writeChunk(ringId: number, chunk: Uint8Array): void {
     const ring = this.ring(ringId)
     ring.consumer?.drain()
-    ring.sink?.write(chunk)
+    ring.sink?.writeKept(chunk)
   }
 
   flush(ringId: number): void {
-    this.ring(ringId).consumer?.drain()
+    const ring = this.ring(ringId)
+    ring.consumer?.drain()
+    throwSinkFailure(ring.sink)
   }
 
   closeRing(ringId: number): void {
@@ -111,7 +119,7 @@ export class JsBackend implements NativeBinding, BindingTestHooks {
     ring.closed = true
     if (ring.consumer !== null) {
       ring.consumer.drain(true)
-      for (const chunk of ring.consumer.closingChunks()) ring.sink?.write(chunk)
+      for (const chunk of ring.consumer.closingChunks()) ring.sink?.writeKept(chunk)
     }
     ring.sink?.release()
     this.rings.delete(ringId)
@@ -119,13 +127,12 @@ export class JsBackend implements NativeBinding, BindingTestHooks {
       clearInterval(this.timer)
       this.timer = null
     }
+    throwSinkFailure(ring.sink)
   }
 
   ringStats(ringId: number): NativeRingStats {
     const consumer = this.ring(ringId).consumer
-    return consumer === null
-      ? { delivered: 0, lostRingFull: 0, lostInvalid: 0, lostOverwritten: 0, bytes: 0, etwDropped: 0, etwWriteErrors: 0 }
-      : { ...consumer.stats }
+    return consumer === null ? emptyRingStats() : { ...consumer.stats }
   }
 
   setDrainDelay(micros: number): void {
@@ -135,12 +142,18 @@ export class JsBackend implements NativeBinding, BindingTestHooks {
     this.drainDelayMicros = micros
   }
 
+  /** Test hook: every file write fails with this errno (0: off), as the native hook does. */
+  setWriteFault(errno: number): void {
+    FileSink.writeFault = errno === 0 ? null : (errnoName(errno) ?? `errno ${errno}`)
+  }
+
   monotonicNs(): bigint {
     return process.hrtime.bigint()
   }
 
   private startTimer(): void {
     if (this.timer !== null) return
+    // Never throws into the app: sink errors are counted by the consumer, reported by flush().
     this.timer = setInterval(() => {
       const now = performance.now()
       if ((now - this.lastDrainMs) * 1000 < this.drainDelayMicros) return
@@ -156,4 +169,16 @@ export class JsBackend implements NativeBinding, BindingTestHooks {
     if (ring === undefined) throw new RangeError(`ringtrace: no open ring with id ${ringId}`)
     return ring
   }
+}
+
+/** Throws the sink's write error since the last call, if any, as flush() and close() report it. */
+function throwSinkFailure(sink: FileSink | null): void {
+  const failure = sink?.takeFailure() ?? null
+  if (failure !== null) {
+    throw new TracerError('SINK_ERROR', `ringtrace: write to ${sink!.path} failed: ${failure.message}`, { cause: failure })
+  }
+}
+
+function errnoName(errno: number): string | undefined {
+  return Object.entries(constants.errno).find(([, value]) => value === errno)?.[0]
 }

@@ -88,6 +88,7 @@ export function ndjsonLine(item: TraceItem, schema: EventSchema | undefined): st
     ringFull: item.ringFull,
     invalid: item.invalid,
     overwritten: item.overwritten,
+    unwritten: item.unwritten,
     byEvent: item.byEvent,
     timestampNs: item.timestampNs === undefined ? undefined : String(item.timestampNs),
     time: item.time === undefined ? undefined : isoTime(item.time),

@@ -66,7 +66,7 @@ function summaryText(file: string, s: TraceSummary): string {
     ['provider', `${s.provider} (pid ${s.pid}, host ${s.hostname})`],
     ['time span', span(s)],
     ['events', eventsText(s)],
-    ['lost', `${s.lostRingFull} ring full, ${s.lostInvalid} invalid, ${s.lostOverwritten} overwritten`],
+    ['lost', `${s.lostRingFull} ring full, ${s.lostInvalid} invalid, ${s.lostOverwritten} overwritten, ${s.lostUnwritten} unwritten`],
   ])
   const names = [...new Set([...Object.keys(s.byEvent), ...Object.keys(s.lostByEvent)])].sort()
   const byEvent = textTable(['event', 'delivered', 'lost'],

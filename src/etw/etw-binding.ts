@@ -4,7 +4,7 @@
 import type { NativeBinding } from '../../binding.js'
 import type { BackendName } from '../backend/select-backend.js'
 import { TracerError, type TracerErrorCode } from '../errors.js'
-import type { EtwOptions } from '../tracer-options.js'
+import { DEFAULT_FILE_PERMISSIONS, type EtwOptions, type TracerOptions } from '../tracer-options.js'
 import { providerGuid, providerTraits } from './provider-guid.js'
 
 export type EtwBinding = NativeBinding & Required<Pick<NativeBinding, 'openEtwSink' | 'releaseEtwSink' | 'attachEtwSink' | 'setEventGate'>>
@@ -24,10 +24,14 @@ const ETW_ERRORS: Readonly<Record<string, TracerErrorCode>> = {
   ERR_RINGTRACE_STATE: 'INVALID_OPTION',
 }
 
-/** Opens (or joins) the provider's ETW sink; every refusal is a TracerError. */
-export function openEtwSink(etw: EtwBinding, provider: string, options: EtwOptions): number {
+/**
+ * Opens (or joins) the provider's ETW sink; every refusal is a TracerError. A capture file is
+ * created as `file` says, as the trace file is.
+ */
+export function openEtwSink(etw: EtwBinding, provider: string, options: EtwOptions, file: Pick<TracerOptions, 'filePermissions' | 'followSymlinks'>): number {
   try {
-    return etw.openEtwSink(provider, providerGuid(provider), providerTraits(provider), options.capture ?? null, options.forceWrites ?? false)
+    return etw.openEtwSink(provider, providerGuid(provider), providerTraits(provider), options.capture ?? null, options.forceWrites ?? false,
+      file.filePermissions ?? DEFAULT_FILE_PERMISSIONS, file.followSymlinks ?? false)
   } catch (error) {
     const code = (error as { code?: unknown } | null)?.code
     if (typeof code !== 'string' || !Object.hasOwn(ETW_ERRORS, code)) throw error

@@ -15,7 +15,9 @@ export const ChunkType = {
 } as const
 export type ChunkType = (typeof ChunkType)[keyof typeof ChunkType]
 
+/** LOSS reasons (docs/FORMAT.md section 3): the producer overwrote them; the consumer could not put them in the file. */
 export const LOSS_REASON_OVERWRITTEN = 1
+export const LOSS_REASON_UNWRITTEN = 2
 
 /** EVENTS chunks are cut at record boundaries once their payload passes this size. */
 export const MAX_EVENTS_PAYLOAD = 4 << 20

@@ -120,6 +120,7 @@ function lostRecord(
     ringFull,
     invalid,
     overwritten: 0,
+    unwritten: 0,
     timestampNs: state.originNs + BigInt(Math.round(timestamp * 1e6)),
     time: state.originMs + timestamp,
   }

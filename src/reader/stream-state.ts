@@ -22,12 +22,13 @@ export class StreamState {
   readonly originMs: number
   /** Sequence number the next event record must carry (mod 2^32). */
   nextSeq = 0
-  /** Overwritten events announced by LOSS chunks that no sequence gap has accounted for yet. */
+  /** Events announced by LOSS chunks (any reason) that no sequence gap has accounted for yet. */
   unmatchedOverwritten = 0
   delivered = 0
   lostRingFull = 0
   lostInvalid = 0
   lostOverwritten = 0
+  lostUnwritten = 0
   end: StreamEnd | undefined = undefined
 
   constructor(

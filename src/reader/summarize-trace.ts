@@ -16,6 +16,8 @@ export interface ThreadSummary {
   lostRingFull: number
   lostInvalid: number
   lostOverwritten: number
+  /** Events the writer could not put in the file (LOSS reason 2). */
+  lostUnwritten: number
   /** From the END chunk; absent when the stream was not closed. */
   written?: number
   /** The stream has an END chunk. */
@@ -40,6 +42,7 @@ export interface TraceSummary {
   lostRingFull: number
   lostInvalid: number
   lostOverwritten: number
+  lostUnwritten: number
   /**
    * Sum over streams of END's written, or events + lost for a stream without END: a lower bound
    * when `accounting` is 'incomplete'.
@@ -123,7 +126,7 @@ class Tally {
 
   summary(reader: TraceReader): TraceSummary {
     const threads = reader.streams.map(threadSummary)
-    const sum = (key: 'events' | 'lost' | 'lostRingFull' | 'lostInvalid' | 'lostOverwritten'): number =>
+    const sum = (key: 'events' | 'lost' | 'lostRingFull' | 'lostInvalid' | 'lostOverwritten' | 'lostUnwritten'): number =>
       threads.reduce((total, thread) => total + thread[key], 0)
     const file = reader.file
     return {
@@ -132,6 +135,7 @@ class Tally {
       lostRingFull: sum('lostRingFull'),
       lostInvalid: sum('lostInvalid'),
       lostOverwritten: sum('lostOverwritten'),
+      lostUnwritten: sum('lostUnwritten'),
       written: threads.reduce((total, t) => total + (t.written ?? t.events + t.lost), 0),
       accounting: threads.some((t) => t.accounting === 'unbalanced') ? 'unbalanced'
         : threads.some((t) => t.accounting === 'incomplete') ? 'incomplete' : 'balanced',
@@ -156,7 +160,7 @@ function threadSummary(state: StreamState): ThreadSummary {
   // thread stopped may reach the file only in END's totals.
   const lostRingFull = Math.max(state.lostRingFull, end?.ringFull ?? 0)
   const lostInvalid = Math.max(state.lostInvalid, end?.invalid ?? 0)
-  const lost = lostRingFull + lostInvalid + state.lostOverwritten
+  const lost = lostRingFull + lostInvalid + state.lostOverwritten + state.lostUnwritten
   const summary: ThreadSummary = {
     stream: state.stream,
     threadId: state.thread.id,
@@ -167,6 +171,7 @@ function threadSummary(state: StreamState): ThreadSummary {
     lostRingFull,
     lostInvalid,
     lostOverwritten: state.lostOverwritten,
+    lostUnwritten: state.lostUnwritten,
     closed: end !== undefined,
     accounting: end === undefined ? 'incomplete' : end.written === state.delivered + lost ? 'balanced' : 'unbalanced',
     balanced: end !== undefined && end.written === state.delivered + lost,

@@ -45,11 +45,13 @@ export interface TraceLost {
   kind: 'lost'
   stream: number
   thread: TraceThread
-  /** ringFull + invalid + overwritten. */
+  /** ringFull + invalid + overwritten + unwritten. */
   count: number
   ringFull: number
   invalid: number
   overwritten: number
+  /** Events the writer could not put in the file (a write error, or corrupt ring bytes it skipped): LOSS reason 2. */
+  unwritten: number
   /** Per event name, when the producer could tell (at most 32 names per record). */
   byEvent?: Record<string, number>
   timestampNs?: bigint

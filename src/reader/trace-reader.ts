@@ -2,7 +2,7 @@
 // chunks need: the clock mapping, the streams and their schemas. Each EVENTS or LOSS chunk
 // becomes one batch of items. On damage it yields what it decoded before, then throws.
 
-import { FILE_MAGIC, FORMAT_VERSION, ChunkType, LOSS_REASON_OVERWRITTEN } from '../format/file-layout.js'
+import { FILE_MAGIC, FORMAT_VERSION, ChunkType, LOSS_REASON_OVERWRITTEN, LOSS_REASON_UNWRITTEN } from '../format/file-layout.js'
 import { ChunkSource, DEFAULT_READ_BYTES, type RawChunk } from './chunk-source.js'
 import { compileSchema, type EventSchema } from './event-schema.js'
 import { decodeEvents, firstRecord, isCount } from './events-chunk.js'
@@ -161,10 +161,12 @@ export class TraceReader {
     const state = this.streamOf(chunk, LOSS_BYTES)
     const reason = chunk.view.getUint32(chunk.start + 4, true)
     const count = chunk.view.getFloat64(chunk.start + 8, true)
-    if (reason !== LOSS_REASON_OVERWRITTEN || !isCount(count)) {
+    if ((reason !== LOSS_REASON_OVERWRITTEN && reason !== LOSS_REASON_UNWRITTEN) || !isCount(count)) {
       throw new TraceDamage('BAD_RECORD', chunk.offset, `LOSS chunk with reason ${reason}, count ${count}`)
     }
-    state.lostOverwritten += count
+    const overwritten = reason === LOSS_REASON_OVERWRITTEN ? count : 0
+    state.lostOverwritten += overwritten
+    state.lostUnwritten += count - overwritten
     state.unmatchedOverwritten += count
     out.push({
       kind: 'lost',
@@ -173,7 +175,8 @@ export class TraceReader {
       count,
       ringFull: 0,
       invalid: 0,
-      overwritten: count,
+      overwritten,
+      unwritten: count - overwritten,
     })
   }
 
