@@ -1,28 +1,16 @@
 // Generated code: record writers are built from checked integers and type names only, and a
 // process that forbids code generation from strings gets a TracerError saying so.
 
-import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { RingProducer } from '../src/ring/ring-producer.js'
 import { createRecordWriter, type WriterSpec } from '../src/ring/writer-codegen.js'
 import { DATA_OFFSET } from '../src/format/ring-layout.js'
 import { BACKENDS } from './helpers/backends.js'
+import { runChild } from './helpers/child-process.js'
 import { tracePath } from './helpers/trace-files.js'
 
 const CHILD = join(__dirname, 'fixtures', 'codegen-disallowed.js')
-
-function runChild(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
-    child.on('error', reject)
-    child.on('exit', (code) => resolve({ code, stdout, stderr }))
-  })
-}
 
 describe('createRecordWriter()', () => {
   const capacity = 4096

@@ -12,7 +12,7 @@ import { chunkCrc, encodeChunk } from '../src/format/chunk.js'
 import type { FieldTypeName } from '../src/format/field-types.js'
 import { ChunkType } from '../src/format/file-layout.js'
 import { readTrace, summarizeTracePrefix, TraceFileError } from '../src/reader/index.js'
-import { TraceBuilder, eventRecord, lostRecord, paddingRecord } from './fixtures/trace-builder.js'
+import { TraceBuilder, concat, eventRecord, lostRecord, paddingRecord } from './fixtures/trace-builder.js'
 import { Capture } from './helpers/capture.js'
 
 const FILES = 200
@@ -81,16 +81,6 @@ function baseTrace(): TraceBuilder {
 function chunksOf(b: TraceBuilder): Uint8Array[] {
   const bytes = b.bytes()
   return b.offsets.map((at, i) => bytes.slice(at, b.offsets[i + 1] ?? bytes.length))
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const part of parts) {
-    out.set(part, at)
-    at += part.length
-  }
-  return out
 }
 
 /** Recomputes a chunk's CRC over its header and payload as they now are: the mutation passes framing. */

@@ -1,7 +1,6 @@
 // createTracer() that fails: it releases everything it had acquired (ring, file sink, ETW sink),
 // whichever step failed, and throws one TracerError for one failure on both backends.
 
-import { spawn } from 'node:child_process'
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
@@ -9,6 +8,7 @@ import { createTracer, type TracerOptions } from '../src/tracer.js'
 import { TracerError } from '../src/errors.js'
 import { t } from '../src/schema/field-type-tokens.js'
 import { BACKENDS } from './helpers/backends.js'
+import { runChild } from './helpers/child-process.js'
 import { readEvents, tracePath } from './helpers/trace-files.js'
 
 // Every call the tracer makes on its binding, with its result; `failAt` makes that call throw
@@ -80,18 +80,6 @@ function unreleased(): string[] {
     }
   }
   return left
-}
-
-function runChild(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
-    child.on('error', reject)
-    child.on('exit', (code) => resolve({ code, stdout, stderr }))
-  })
 }
 
 describe('a createTracer() that throws', () => {

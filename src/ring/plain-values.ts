@@ -6,6 +6,8 @@
 // The checks below use the engine's own %TypedArray%.prototype getters, called on the value, so
 // an instance's overridden `length` or a Proxy that passes `instanceof` cannot answer for it.
 
+import { createRingViews, type RingViews } from './ring-views.js'
+
 const TYPED_ARRAY_PROTO = Object.getPrototypeOf(Uint8Array.prototype) as object
 
 function intrinsicGetter(key: PropertyKey): (this: unknown) => unknown {
@@ -82,27 +84,10 @@ export function arrayLength(value: unknown): number {
   return Math.floor(length)
 }
 
-/** Per array field of a writer: the buffer its elements are coerced into before the cursor is read. */
-export interface ArrayScratch {
-  readonly u8: Uint8Array
-  readonly i8: Int8Array
-  readonly u16: Uint16Array
-  readonly i16: Int16Array
-  readonly u32: Uint32Array
-  readonly i32: Int32Array
-  readonly f32: Float32Array
-  readonly f64: Float64Array
-  readonly i64: BigInt64Array
-}
-
-/** Room for `bytes` bytes of elements, rounded up to whole 8-byte words. */
-export function createArrayScratch(bytes: number): ArrayScratch {
-  const buffer = new ArrayBuffer(Math.max(8, (bytes + 7) & ~7))
-  return {
-    u8: new Uint8Array(buffer), i8: new Int8Array(buffer),
-    u16: new Uint16Array(buffer), i16: new Int16Array(buffer),
-    u32: new Uint32Array(buffer), i32: new Int32Array(buffer),
-    f32: new Float32Array(buffer), f64: new Float64Array(buffer),
-    i64: new BigInt64Array(buffer),
-  }
+/**
+ * Per array field of a writer: the memory its elements are coerced into before the cursor is
+ * read, `bytes` rounded up to whole 8-byte words, with the ring's views over it.
+ */
+export function createArrayScratch(bytes: number): RingViews {
+  return createRingViews(new ArrayBuffer(Math.max(8, (bytes + 7) & ~7)))
 }
