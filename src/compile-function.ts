@@ -1,7 +1,8 @@
-// The one place ringtrace turns generated source into a function. Record writers and invokers
-// are specialised per schema at registration time; a process that forbids code from strings
-// (`node --disallow-code-generation-from-strings`, a vm context with codeGeneration off) gets
-// a TracerError saying so, not V8's bare EvalError.
+// The one place the tracer turns generated source into a function: record writers, EventBuilder
+// invokers and span kinds, specialised at registration time. (The reader's decoder keeps a
+// closure fallback instead: a file must stay readable everywhere.) A process that forbids code
+// from strings (`node --disallow-code-generation-from-strings`, a vm context with codeGeneration
+// off) gets a TracerError saying so, not V8's bare EvalError.
 
 import { TracerError } from './errors.js'
 

@@ -3,6 +3,7 @@
 
 import { SPAN_START_OPCODE, SPAN_STOP_OPCODE, SpanStatus, START_ID_FIELDS, STOP_FIELDS } from '../format/span-records.js'
 import type { ValidEvent } from '../schema/validate.js'
+import { compileFunction } from '../compile-function.js'
 import { contextStorage, currentContext, formatTraceparent, runInContext, serializeContext, type SerializedSpanContext } from './span-context.js'
 import { childContext, NO_PARENT, rootContext, spanIdHex, traceIdHex, type SpanContext } from './ids.js'
 
@@ -172,8 +173,8 @@ return {
   startValues: function startValues(values) { ${startBody(values)} },
 };`
   // Count-only code generation, see above.
-  const factory = new Function('NAME', 'storage', 'getStore', 'rootContext', 'childContext', 'NO_PARENT',
-    'WRITERS', 'writeStart', 'writeStopEmpty', 'startEnabled', 'failStop', 'endWithObject', 'newSpan', 'idleSpan', source)
+  const factory = compileFunction(['NAME', 'storage', 'getStore', 'rootContext', 'childContext', 'NO_PARENT',
+    'WRITERS', 'writeStart', 'writeStopEmpty', 'startEnabled', 'failStop', 'endWithObject', 'newSpan', 'idleSpan'], source)
   return factory(name, contextStorage, currentContext, rootContext, childContext, NO_PARENT,
     writers, writers.writeStart, writers.writeStopEmpty, writers.startEnabled, failStop, endWithObject, newSpan, idleSpan) as KindFunctions
 }
