@@ -11,7 +11,7 @@ versions=("$@")
 if [ ${#versions[@]} -eq 0 ]; then
   read -r -a versions <<< "${RINGTRACE_TEST_NODE_VERSIONS:-}"
   if [ ${#versions[@]} -eq 0 ]; then
-    echo "test-node-versions: RINGTRACE_TEST_NODE_VERSIONS is unset; skipped (npm run test:node-versions runs 22 and 24)"
+    echo "test-node-versions: RINGTRACE_TEST_NODE_VERSIONS is unset; skipped (npm run test:node-versions runs 22, 24 and 26)"
     exit 0
   fi
 fi
