@@ -77,11 +77,11 @@ describe('flush on exit with a sink that hangs (native backend)', () => {
     // A reader that never reads: the child can open the pipe, then fills it and blocks.
     const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK)
     try {
-      const started = Date.now()
+      // Ending at all is the point: a wait without bound would leave the child hanging until the
+      // test's timeout. The message says the bounded wait ran out.
       const result = await runChild(['native', fifo, 'wedged', '0'], 'SIGTERM')
       expect(result.signal).toBe('SIGTERM')
       expect(result.stderr).toMatch(/did not answer within 5 s/)
-      expect(Date.now() - started).toBeLessThan(20_000)
     } finally {
       closeSync(reader)
       unlinkSync(fifo)
