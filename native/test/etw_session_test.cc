@@ -159,11 +159,11 @@ void gates_follow_the_sessions() {
   FakeEtw fake;
 
   std::uint32_t etw_id = 0;
-  CHECK(collector.open_etw_sink({provider, guid, traits, ""},
+  CHECK(collector.open_etw_sink({provider, guid, traits, "", false, {}},
                                 std::make_unique<FakeProvider>(fake), etw_id).ok());
   // Joining needs the same forceWrites.
   std::uint32_t other = 0;
-  EtwSinkOptions forced{provider, guid, traits, ""};
+  EtwSinkOptions forced{provider, guid, traits, "", false, {}};
   forced.force_writes = true;
   CHECK(collector.open_etw_sink(forced, other).code == StatusCode::kStateError);
 
@@ -182,8 +182,8 @@ void gates_follow_the_sessions() {
   CHECK(collector.attach_ring(c.id, file_id, Collector::monotonic_ns(),
                               make_chunk(ChunkType::kStream, "{}")).ok());
   // Two more opens for B and C (A claims the first).
-  CHECK(collector.open_etw_sink({provider, guid, traits, ""}, nullptr, other).ok());
-  CHECK(collector.open_etw_sink({provider, guid, traits, ""}, nullptr, other).ok());
+  CHECK(collector.open_etw_sink({provider, guid, traits, "", false, {}}, nullptr, other).ok());
+  CHECK(collector.open_etw_sink({provider, guid, traits, "", false, {}}, nullptr, other).ok());
   CHECK_EQ(other, etw_id);
   for (const TestRing* ring : {&a, &b, &c}) CHECK(collector.attach_etw_sink(ring->id, etw_id).ok());
 

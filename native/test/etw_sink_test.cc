@@ -73,10 +73,10 @@ void captures_what_the_collector_drains() {
   std::shared_ptr<RingMemory> memory = collector.create_ring(kCapacity, false, ring_id);
   CHECK(memory != nullptr);
   std::uint32_t etw_id = 0;
-  CHECK(collector.open_etw_sink({provider, guid, traits, path}, etw_id).ok());
+  CHECK(collector.open_etw_sink({provider, guid, traits, path, false, {}}, etw_id).ok());
   // The same provider with another capture file is refused; with the same one it is joined.
   std::uint32_t other = 0;
-  CHECK(collector.open_etw_sink({provider, guid, traits, path + ".x"}, other).code ==
+  CHECK(collector.open_etw_sink({provider, guid, traits, path + ".x", false, {}}, other).code ==
         StatusCode::kStateError);
   CHECK(collector.attach_ring(ring_id, 0, Collector::monotonic_ns(), {}).ok());
   CHECK(collector.attach_etw_sink(ring_id, etw_id).ok());
@@ -132,7 +132,7 @@ void captures_what_the_collector_drains() {
   for (std::uint32_t i = 0; i < written; ++i) CHECK_EQ(captured.values[i], i);
 
   // The last ring closed the sink: the provider opens afresh (a new capture file).
-  CHECK(collector.open_etw_sink({provider, guid, traits, path + ".x"}, other).ok());
+  CHECK(collector.open_etw_sink({provider, guid, traits, path + ".x", false, {}}, other).ok());
   std::remove(path.c_str());
   std::remove((path + ".x").c_str());
 }
@@ -144,7 +144,7 @@ void refuses_live_etw_where_it_does_not_exist() {
   const std::uint8_t guid[16] = {};
   std::uint32_t id = 0;
   const Status status =
-      Collector::instance().open_etw_sink({"Ringtrace.Test.Live", guid, traits, "", false}, id);
+      Collector::instance().open_etw_sink({"Ringtrace.Test.Live", guid, traits, "", false, {}}, id);
   CHECK(status.code == StatusCode::kUnsupported);
 }
 
