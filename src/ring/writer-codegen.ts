@@ -2,6 +2,12 @@
 // offsets, one typed-array store per scalar, no loop over fields, no argument array. The source
 // is generated from the field *types* and numeric constants only; no user string (event or field
 // name) ever reaches the generated code.
+//
+// A writer runs in two phases. First it coerces and measures its arguments: the only code that
+// may call back into the user's (valueOf, getters, Proxy traps) and so into this ring. Then it
+// reads the cursor, reserves, stores and publishes, touching primitives only. A record therefore
+// owns its space from the cursor read to the cursor store with nothing in between that can trace
+// (docs/FORMAT.md, "Re-entrant values").
 
 import type { FieldTypeName, NumericTypeName } from '../format/field-types.js'
 import { FIELD_TYPES } from '../format/field-types.js'
