@@ -8,27 +8,38 @@
 
 import type { SpanEventInput } from './span-events.js'
 
-export interface SpanPairSink {
+/** `E`: the Start and Stop records as the caller hands them in (decoded events, or more). */
+export interface SpanPairSink<E extends SpanEventInput = SpanEventInput> {
   /** A Start and its Stop; `stop` undefined (from finish()) for a Start that never stopped. */
-  paired(start: SpanEventInput, stop: SpanEventInput | undefined): void
+  paired(start: E, stop: E | undefined): void
   /** A Stop with no Start of its id left to pair with: orphan, or a second Stop. */
-  unmatchedStop(stop: SpanEventInput): void
+  unmatchedStop(stop: E): void
   /** A Start whose activityId is already running: ids are unique, so this one is set aside. */
-  duplicateStart(start: SpanEventInput): void
+  duplicateStart(start: E): void
+  /** A Start or Stop that would have to wait while `limit` records already do: set aside (only with a limit). */
+  overflow?(event: E): void
 }
 
-export class SpanPairing {
-  private readonly running = new Map<string, SpanEventInput>()
-  private readonly early = new Map<string, SpanEventInput>()
+export class SpanPairing<E extends SpanEventInput = SpanEventInput> {
+  private readonly running = new Map<string, E>()
+  private readonly early = new Map<string, E>()
 
-  constructor(private readonly sink: SpanPairSink) {}
+  /**
+   * `limit` bounds the records waiting (Starts running, early Stops): a live exporter must not
+   * grow without bound when Stops never come.
+   */
+  constructor(private readonly sink: SpanPairSink<E>, private readonly limit = Infinity) {}
+
+  private get full(): boolean {
+    return this.running.size + this.early.size >= this.limit
+  }
 
   /** Spans started and not (yet) stopped. */
   get runningCount(): number {
     return this.running.size
   }
 
-  start(event: SpanEventInput): void {
+  start(event: E): void {
     const id = event.fields.activityId as string
     const stop = this.early.get(id)
     if (stop !== undefined) {
@@ -36,12 +47,14 @@ export class SpanPairing {
       this.sink.paired(event, stop)
     } else if (this.running.has(id)) {
       this.sink.duplicateStart(event)
+    } else if (this.full) {
+      this.sink.overflow?.(event)
     } else {
       this.running.set(id, event)
     }
   }
 
-  stop(event: SpanEventInput): void {
+  stop(event: E): void {
     const id = event.fields.activityId as string
     const start = this.running.get(id)
     if (start !== undefined) {
@@ -49,6 +62,8 @@ export class SpanPairing {
       this.sink.paired(start, event)
     } else if (this.early.has(id)) {
       this.sink.unmatchedStop(event)
+    } else if (this.full) {
+      this.sink.overflow?.(event)
     } else {
       this.early.set(id, event)
     }
