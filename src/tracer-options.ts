@@ -6,6 +6,7 @@ import { DEFAULT_MAX_STRING_BYTES, MAX_STRING_BYTES } from './format/record-layo
 import { TracerError } from './errors.js'
 import { checkKnownKeys } from './option-keys.js'
 import type { BackendRequest } from './backend/select-backend.js'
+import type { ExportOptions } from './export/export-options.js'
 
 export type OnFull = 'discard' | 'overwrite'
 
@@ -48,6 +49,11 @@ export interface TracerOptions {
   flushOnExit?: boolean
   /** Also emit every event as a TraceLogging event of `provider` (native backend only; docs/etw.md). */
   etw?: EtwOptions
+  /**
+   * Live export over OTLP (docs/export.md), off the event loop. Without it, the OpenTelemetry
+   * variables (OTEL_EXPORTER_OTLP_ENDPOINT, ...) decide; false: no export.
+   */
+  export?: ExportOptions | false
 }
 
 export interface EtwOptions {
@@ -86,6 +92,7 @@ const TRACER_OPTION_KEYS = Object.keys({
   filePermissions: true,
   followSymlinks: true,
   flushIntervalMs: true,
+  export: true,
 } satisfies Record<keyof TracerOptions, true>)
 
 const ETW_OPTION_KEYS = Object.keys({

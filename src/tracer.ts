@@ -25,6 +25,9 @@ import { EventBuilder } from './dynamic/event-builder.js'
 import { registerEvent, writerOf } from './internal-symbols.js'
 import { checkCodegenAllowed } from './compile-function.js'
 import { SpanRegistry, type AttributeValue, type SpanOptions } from './spans/span-registry.js'
+import { resolveExport } from './export/export-options.js'
+import { ExportPipeline } from './export/export-pipeline.js'
+import type { ExporterStats } from './export/http/exporter-counters.js'
 
 /** A typed trace function: call it to record the event. */
 export type TraceFunction<Args extends readonly unknown[]> = ((...args: Args) => void) & {
@@ -67,6 +70,13 @@ export interface TracerStats {
   etwDropped: number
   /** Events ETW refused (EventWriteTransfer failed: a session's buffers full); counted, never thrown. */
   etwWriteErrors: number
+  /**
+   * Events the live stream dropped because the export worker fell behind (whole chunks, over
+   * export.streamBytes). They are still in the trace file; they were never handed to an exporter.
+   */
+  liveDropped: number
+  /** Per exporter ('otlp-traces', 'otlp-logs'): handedOver = exported + failed + dropped + pending. Empty without export. */
+  exporters: Record<string, ExporterStats>
 }
 
 export interface EventEntry extends ValidEvent {
@@ -97,6 +107,8 @@ export class Tracer {
   private keywords: bigint
   private closed = false
   private finalStats: TracerStats | null = null
+  /** The live export, when the tracer exports (options.export, or the OpenTelemetry variables). */
+  private readonly exportPipeline: ExportPipeline | null = null
 
   constructor(options: TracerOptions) {
     const { ringBytes, onFull, maxStringBytes } = checkOptions(options)
@@ -104,6 +116,7 @@ export class Tracer {
     this.level = checkLevel(options.level ?? 5, 'level')
     this.keywords = checkKeyword(options.keywords ?? ALL_KEYWORDS, 'keywords')
     this.maxStringBytes = maxStringBytes
+    const exportConfig = resolveExport(options.export, options.provider)
     const { name, binding } = selectBackend(options.backend)
     this.backend = name
     this.binding = binding
@@ -118,6 +131,7 @@ export class Tracer {
     let sinkId = 0
     let attached = false
     let tracked = false
+    let pipeline: ExportPipeline | null = null
     try {
       // First: the likeliest refusals (live ETW off Windows, a provider open with another capture
       // file) then leave nothing else to release.
@@ -126,21 +140,24 @@ export class Tracer {
       this.stream = ring.id
       this.ring = new RingProducer(ring.buffer, ringBytes, onFull === 'overwrite')
       const steady = () => binding.monotonicNs()
+      const mapping = clockMapping(steady)
+      // The file and the live stream begin alike: the export worker decodes what a reader reads.
+      const fileChunk = encodeFileChunk({
+        provider: this.provider,
+        pid: process.pid,
+        hostname: hostname(),
+        monoNs: mapping.monoNs.toString(),
+        wallNs: mapping.wallNs.toString(),
+        createdBy: 'ringtrace',
+      })
       if (options.file !== undefined) {
-        const mapping = clockMapping(steady)
         const truncate = (options.fileMode ?? (isMainThread ? 'truncate' : 'append')) === 'truncate'
-        sinkId = openFileSink(binding, options.file, truncate, encodeFileChunk({
-          provider: this.provider,
-          pid: process.pid,
-          hostname: hostname(),
-          monoNs: mapping.monoNs.toString(),
-          wallNs: mapping.wallNs.toString(),
-          createdBy: 'ringtrace',
-        }), options.filePermissions ?? DEFAULT_FILE_PERMISSIONS, options.followSymlinks ?? false,
-        options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS)
+        sinkId = openFileSink(binding, options.file, truncate, fileChunk,
+          options.filePermissions ?? DEFAULT_FILE_PERMISSIONS, options.followSymlinks ?? false,
+          options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS)
       }
       const originMonoNs = streamOriginNs(steady)
-      binding.attachRing(this.stream, sinkId, originMonoNs, encodeJsonChunk(ChunkType.Stream, {
+      const streamChunk = encodeJsonChunk(ChunkType.Stream, {
         stream: this.stream,
         threadId,
         threadName: options.threadName ?? (isMainThread ? 'main' : `worker ${threadId}`),
@@ -149,8 +166,14 @@ export class Tracer {
         ringBytes,
         onFull,
         backend: name,
-      }))
+      })
+      binding.attachRing(this.stream, sinkId, originMonoNs, streamChunk)
       attached = true
+      if (exportConfig !== undefined) {
+        pipeline = new ExportPipeline(binding, name, exportConfig, this.provider, fileChunk)
+        pipeline.attach(this.stream, streamChunk)
+        this.exportPipeline = pipeline
+      }
       // Before any SCHEMA chunk: the ETW sink builds its encoders from them.
       if (etwSinkId !== 0) {
         etw!.attachEtwSink(this.stream, etwSinkId)
@@ -165,6 +188,7 @@ export class Tracer {
       // tracer could not be made, and a sink that cannot even close has nothing left to lose.
       const quietly = (release: () => void) => { try { release() } catch { /* see above */ } }
       if (tracked) untrackTracer(this)
+      if (pipeline !== null) quietly(() => pipeline!.release())
       if (sinkId !== 0 && !attached) quietly(() => binding.releaseFileSink(sinkId))
       const ringId = ring?.id
       if (ringId !== undefined) quietly(() => binding.closeRing(ringId))
@@ -297,24 +321,50 @@ export class Tracer {
     this.binding.flush(this.stream)
   }
 
-  /** Flushes, writes the stream's final counters and releases the ring. Later calls record nothing. */
+  /**
+   * Flushes, lets the exporters send what they hold (within export.closeTimeoutMs), writes the
+   * stream's final counters and releases the ring. Later calls record nothing.
+   */
   close(): Promise<void> {
-    try {
-      this.closeSync()
-      return Promise.resolve()
-    } catch (error) {
-      return Promise.reject(error)
-    }
+    this.closing ??= this.closeAsync()
+    return this.closing
+  }
+
+  private closing: Promise<void> | null = null
+
+  private async closeAsync(): Promise<void> {
+    if (this.closed) return
+    const failure = this.beginClose()
+    if (this.exportPipeline !== null) await this.exportPipeline.finish()
+    this.endClose(failure)
   }
 
   /**
-   * close(), synchronously: what the exit handlers use. Each step runs even if an earlier one
+   * close(), synchronously: what the exit handlers use (an export waits for its worker by
+   * blocking this thread, at most export.closeTimeoutMs). Each step runs even if an earlier one
    * failed (a sink error, a collector that does not answer); the first error is thrown at the end.
    */
   closeSync(): void {
     if (this.closed) return
+    const failure = this.beginClose()
+    this.exportPipeline?.finishSync()
+    this.endClose(failure)
+  }
+
+  /** Stops recording and drains; the first failure, to throw once the close is complete. */
+  private beginClose(): { error: unknown } | undefined {
     for (const entry of this.byId) this.setGate(entry.id, GATE_OFF)
     let failure: { error: unknown } | undefined
+    try {
+      this.flush()
+    } catch (error) {
+      failure = { error }
+    }
+    return failure
+  }
+
+  private endClose(failure: { error: unknown } | undefined): void {
+    if (this.closed) return
     const attempt = (step: () => void): void => {
       try {
         step()
@@ -322,11 +372,18 @@ export class Tracer {
         failure ??= { error }
       }
     }
-    attempt(() => this.flush())
+    const pipeline = this.exportPipeline
     attempt(() => { this.finalStats = this.stats() })
+    if (pipeline !== null) attempt(() => this.binding.writeChunk(this.stream, encodeJsonChunk(ChunkType.Export, {
+      stream: this.stream,
+      liveDropped: this.finalStats!.liveDropped,
+      exporters: this.finalStats!.exporters,
+      unmatchedStops: pipeline.stats().unmatchedStops,
+    })))
     this.closed = true
     untrackTracer(this)
     attempt(() => this.binding.closeRing(this.stream))
+    if (pipeline !== null) attempt(() => pipeline.release())
     if (failure !== undefined) throw failure.error
   }
 
@@ -390,6 +447,8 @@ export class Tracer {
       inRing: recorded - consumed,
       etwDropped: s.etwDropped,
       etwWriteErrors: s.etwWriteErrors,
+      liveDropped: s.liveDropped,
+      exporters: this.exportPipeline?.stats().exporters ?? {},
     }
   }
 

@@ -81,6 +81,7 @@ describe('createTracer() option keys', () => {
       filePermissions: 0o640,
       followSymlinks: false,
       flushIntervalMs: 50,
+      export: false,
     }
     createTracer(options).closeSync()
   })

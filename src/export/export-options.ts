@@ -2,9 +2,9 @@
 // the code says wins, the variables fill what it leaves out, then the defaults. Every mistake in
 // the options is a TracerError naming the option; a bad variable is only reported (otel-env.ts).
 
-import { validateHeaderName, validateHeaderValue } from 'node:http'
 import { TracerError, describeValue } from '../errors.js'
 import { checkKnownKeys } from '../option-keys.js'
+import { isHeaderName, isHeaderValue } from './header-syntax.js'
 import { parseHttpUrl, readOtelEnv, signalUrl, type OtelEnv, type OtelSignalEnv, type OtlpCompression,
   type OtlpProtocol, type OtlpSignal } from './otel-env.js'
 
@@ -121,12 +121,9 @@ function checkHeaders(value: unknown, name: string): Record<string, string> {
   checkObject(value, name, "{ authorization: 'Bearer …' }")
   const out: Record<string, string> = {}
   for (const [key, header] of Object.entries(value)) {
-    try {
-      validateHeaderName(key)
-      if (typeof header !== 'string') throw new TypeError('not a string')
-      validateHeaderValue(key, header)
-    } catch (cause) {
-      throw new TracerError('INVALID_OPTION', `ringtrace: ${name}.${key} is not a valid HTTP header: ${(cause as Error).message}`, { cause })
+    if (!isHeaderName(key)) throw invalid(`${name} key ${JSON.stringify(key)}`, 'an HTTP header name (a token)', key)
+    if (!isHeaderValue(header)) {
+      throw invalid(`${name}.${key}`, 'an HTTP header value: a string without control characters', header)
     }
     out[key.toLowerCase()] = header
   }

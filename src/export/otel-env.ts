@@ -30,6 +30,8 @@ export interface OtelEnv {
   logs: OtelSignalEnv
 }
 
+import { isHeaderName, isHeaderValue } from './header-syntax.js'
+
 type Env = Readonly<Record<string, string | undefined>>
 
 const reported = new Set<string>()
@@ -99,6 +101,20 @@ function readPairs(env: Env, name: string): Record<string, string> | undefined {
   return out
 }
 
+function readHeaders(env: Env, name: string): Record<string, string> | undefined {
+  const pairs = readPairs(env, name)
+  if (pairs === undefined) return undefined
+  const headers: Record<string, string> = {}
+  for (const [key, value] of Object.entries(pairs)) {
+    if (!isHeaderName(key) || !isHeaderValue(value)) {
+      report(name, `${JSON.stringify(key)} is not a valid HTTP header name and value`)
+      return undefined
+    }
+    headers[key.toLowerCase()] = value
+  }
+  return headers
+}
+
 function readProtocol(env: Env, name: string): OtlpProtocol | undefined {
   const value = read(env, name)
   if (value === undefined || value === 'http/protobuf' || value === 'http/json') return value
@@ -141,8 +157,8 @@ function readSignal(env: Env, signal: OtlpSignal, base: URL | undefined): OtelSi
   }
   const pick = <T>(reader: (env: Env, name: string) => T | undefined, suffix: string): T | undefined =>
     reader(env, `OTEL_EXPORTER_OTLP_${upper}_${suffix}`) ?? reader(env, `OTEL_EXPORTER_OTLP_${suffix}`)
-  const signalHeaders = readPairs(env, `OTEL_EXPORTER_OTLP_${upper}_HEADERS`)
-  const baseHeaders = readPairs(env, 'OTEL_EXPORTER_OTLP_HEADERS')
+  const signalHeaders = readHeaders(env, `OTEL_EXPORTER_OTLP_${upper}_HEADERS`)
+  const baseHeaders = readHeaders(env, 'OTEL_EXPORTER_OTLP_HEADERS')
   const headers = signalHeaders === undefined && baseHeaders === undefined ? undefined : { ...baseHeaders, ...signalHeaders }
   return {
     url: own?.href ?? (base === undefined ? undefined : signalUrl(base, signal)),

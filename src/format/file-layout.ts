@@ -12,6 +12,8 @@ export const ChunkType = {
   Events: 4,
   Loss: 5,
   End: 6,
+  /** A stream's exporter counters at close (JSON; docs/FORMAT.md section 3). */
+  Export: 7,
 } as const
 export type ChunkType = (typeof ChunkType)[keyof typeof ChunkType]
 
