@@ -1,8 +1,8 @@
 // `ringtrace doctor`: which backend this machine gets, from which binary, and why.
 
-import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadNative, PACKAGE_ROOT } from '../binding.js'
+import { packageVersion } from '../package-version.js'
 import type { Command } from './command.js'
 
 interface Diagnosis {
@@ -28,7 +28,7 @@ function libc(): string | null {
 export function diagnose(): Diagnosis {
   const native = loadNative()
   const forced = process.env.RINGTRACE_BACKEND || null
-  const version = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version
+  const version = packageVersion()
   const binary = native.path ?? null
   let backend: Diagnosis['backend'] = native.binding !== undefined ? 'native' : 'js'
   let reason = native.binding !== undefined ? 'the native addon loads' : `the native addon does not load: ${native.error!.message.split('\n')[0]}`
