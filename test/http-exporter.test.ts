@@ -173,14 +173,17 @@ describe('HttpExporter: failure rules', () => {
     expect(r.received.map((q) => q.body.toString())).toEqual(['first', 'second'])
   })
 
-  it('honours Retry-After in delta-seconds', async () => {
-    const { proxy } = await faulty([{ kind: 'status', status: 429, headers: { 'retry-after': '1' } }])
-    const { exporter, counters, send } = harness(proxy.url)
+  it.each([
+    ['honours Retry-After in delta-seconds', '1', undefined, 1000],
+    ['cuts a Retry-After longer than retryAfterCapMs to the cap', '3600', 200, 200],
+  ])('%s', async (_name, retryAfter, retryAfterCapMs, waitMs) => {
+    const { proxy } = await faulty([{ kind: 'status', status: 429, headers: { 'retry-after': retryAfter } }])
+    const { exporter, counters, send } = harness(proxy.url, { retryAfterCapMs })
     send(payload('batch'), 1)
     await exporter.shutdown(SETTLE_MS)
     expect(proxy.requests).toHaveLength(2)
     // Timers run on the loop's cached clock, which can lag performance.now() by a millisecond or so.
-    expect(proxy.requests[1]!.at - proxy.requests[0]!.at).toBeGreaterThanOrEqual(1000 - 5)
+    expect(proxy.requests[1]!.at - proxy.requests[0]!.at).toBeGreaterThanOrEqual(waitMs - 5)
     expect(counters.snapshot()).toMatchObject({ exported: 1, retried: 1 })
   })
 
@@ -200,16 +203,6 @@ describe('HttpExporter: failure rules', () => {
     await exporter.shutdown(SETTLE_MS)
     expect(proxy.requests).toHaveLength(2)
     expect(proxy.requests[1]!.at - askedAt).toBeGreaterThanOrEqual(askedWaitMs - 5)
-    expect(counters.snapshot()).toMatchObject({ exported: 1, retried: 1 })
-  })
-
-  it('cuts a Retry-After longer than the cap to the cap', async () => {
-    const { proxy } = await faulty([{ kind: 'status', status: 429, headers: { 'retry-after': '3600' } }])
-    const { exporter, counters, send } = harness(proxy.url, { retryAfterCapMs: 200 })
-    send(payload('batch'), 1)
-    await exporter.shutdown(SETTLE_MS)
-    expect(proxy.requests).toHaveLength(2)
-    expect(proxy.requests[1]!.at - proxy.requests[0]!.at).toBeGreaterThanOrEqual(200 - 5)
     expect(counters.snapshot()).toMatchObject({ exported: 1, retried: 1 })
   })
 
@@ -271,24 +264,17 @@ describe('HttpExporter: failure rules', () => {
 })
 
 describe('HttpExporter: hostile and broken peers', () => {
-  it('cuts a peer that never answers at timeoutMs and retries', async () => {
-    const { proxy } = await faulty([{ kind: 'never' }])
-    const { exporter, counters, send } = harness(proxy.url, { timeoutMs: 200 })
+  it.each([
+    ['never answers', { kind: 'never' }, 200],
+    ['trickles its answer a byte at a time', { kind: 'slow', byteIntervalMs: 20 }, 300],
+  ] as Array<[string, Fault, number]>)('cuts a peer that %s at timeoutMs and retries', async (_name, fault, timeoutMs) => {
+    const { proxy } = await faulty([fault])
+    const { exporter, counters, send } = harness(proxy.url, { timeoutMs })
     send(payload('batch'), 1)
     await exporter.shutdown(SETTLE_MS)
-    expect(proxy.requests.map((q) => q.fault)).toEqual(['never', 'pass'])
-    expect(proxy.requests[1]!.at - proxy.requests[0]!.at).toBeGreaterThanOrEqual(200 - 5)
-    expect(proxy.requests[0]!.socketClosed).toBe(true)
-    expect(counters.snapshot()).toMatchObject({ exported: 1, retried: 1 })
-  })
-
-  it('cuts a peer that trickles its answer a byte at a time at timeoutMs and retries', async () => {
-    const { proxy } = await faulty([{ kind: 'slow', byteIntervalMs: 20 }])
-    const { exporter, counters, send } = harness(proxy.url, { timeoutMs: 300 })
-    send(payload('batch'), 1)
-    await exporter.shutdown(SETTLE_MS)
-    expect(proxy.requests.map((q) => q.fault)).toEqual(['slow', 'pass'])
-    expect(proxy.requests[1]!.at - proxy.requests[0]!.at).toBeGreaterThanOrEqual(300 - 5)
+    expect(proxy.requests.map((q) => q.fault)).toEqual([fault.kind, 'pass'])
+    expect(proxy.requests[1]!.at - proxy.requests[0]!.at).toBeGreaterThanOrEqual(timeoutMs - 5)
+    await until(() => proxy.requests[0]!.socketClosed)
     expect(counters.snapshot()).toMatchObject({ exported: 1, retried: 1 })
   })
 
@@ -423,6 +409,8 @@ describe('HttpExporter: options', () => {
     ['a zero timeoutMs', { timeoutMs: 0 }, 'ringtrace: otlp-traces exporter: timeoutMs must be a positive integer, got 0'],
     ['a fractional concurrency', { concurrency: 1.5 }, 'ringtrace: otlp-traces exporter: concurrency must be a positive integer, got 1.5'],
     ['a NaN budgetBytes', { budgetBytes: Number.NaN }, 'ringtrace: otlp-traces exporter: budgetBytes must be a positive integer, got NaN'],
+    ['a negative backoff', { retry: { initialMs: -1 } }, 'ringtrace: otlp-traces exporter: retry.initialMs must be a positive integer, got -1'],
+    ['a shrinking backoff', { retry: { multiplier: 0.5 } }, 'ringtrace: otlp-traces exporter: retry.multiplier must be a number from 1 to 10, got 0.5'],
     ['a framing header', { headers: { 'Content-Length': '3' } }, 'ringtrace: otlp-traces exporter: headers["Content-Length"] frames the request and is set by the exporter'],
     ['a header value with a newline', { headers: { 'x-token': 'secret\nvalue' } }, /^ringtrace: otlp-traces exporter: headers\["x-token"\] is not a valid HTTP header: (?!.*secret)/],
     ['a header name with a space', { headers: { 'bad name': 'v' } }, /^ringtrace: otlp-traces exporter: headers\["bad name"\] is not a valid HTTP header: /],

@@ -9,52 +9,21 @@
 // over; a batch that does not fit is dropped and counted at once. Each batch is settled exactly
 // once (`release`), which keeps the counters' invariant whatever order events arrive in.
 
-import { Agent as HttpAgent, validateHeaderName, validateHeaderValue, type OutgoingHttpHeaders } from 'node:http'
+import { Agent as HttpAgent, type OutgoingHttpHeaders } from 'node:http'
 import { Agent as HttpsAgent } from 'node:https'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
 import { gzip } from 'node:zlib'
-import { TracerError } from '../../errors.js'
 import { packageVersion } from '../../package-version.js'
 import type { ExporterCounters, ExporterError } from './exporter-counters.js'
 import { postOnce, type Exchange } from './http-exchange.js'
-import { backoffDelay, DEFAULT_BACKOFF, isRetryableError, isRetryableStatus, parseRetryAfter, type BackoffOptions } from './retry-policy.js'
+import { resolveHttpExporterOptions, type HttpExporterOptions, type ResolvedHttpExporterOptions } from './http-exporter-options.js'
+import { backoffDelay, isRetryableError, isRetryableStatus, parseRetryAfter } from './retry-policy.js'
+
+export type { HttpExporterOptions } from './http-exporter-options.js'
 
 const gzipAsync = promisify(gzip)
 
-export interface HttpExporterOptions {
-  /** 'otlp-traces', 'otlp-logs', 'loki': starts every message. */
-  name: string
-  /** http: or https: */
-  url: URL
-  /** Sent with every request; the exporter sets the framing headers (see RESERVED_HEADERS) itself. */
-  headers: Readonly<Record<string, string>>
-  contentType: string
-  /** gzip: compressed here (asynchronously), sent with Content-Encoding: gzip. */
-  compression: 'gzip' | 'none'
-  /** Per attempt, for the whole exchange: connect, send, status line, headers and body. */
-  timeoutMs: number
-  /** Requests in flight at most (default 2). */
-  concurrency?: number
-  /** Bytes of bodies held (queued, in flight, waiting to retry), counted as handed over. */
-  budgetBytes: number
-  /** A batch still failing this long after its first attempt fails for good (default 60 s). */
-  maxRetryMs?: number
-  /** Backoff between attempts (default: first wait up to 1 s, doubling, at most 30 s). */
-  retry?: Partial<BackoffOptions>
-  /** A longer Retry-After is cut to this (default RETRY_AFTER_CAP_MS, 60 s). */
-  retryAfterCapMs?: number
-  /** From a 2xx body: how many items the receiver rejected (OTLP partial success) and why. */
-  readPartialSuccess?(contentType: string, body: Uint8Array): { rejected: number; message: string }
-  /** From an error response body: the receiver's message (OTLP: google.rpc.Status.message). */
-  readErrorMessage?(contentType: string, body: Uint8Array): string
-}
-
-/** Headers that frame the request: set by the exporter, refused in `headers`. */
-export const RESERVED_HEADERS: readonly string[] = ['content-type', 'content-encoding', 'content-length', 'transfer-encoding', 'connection', 'host']
-
-const DEFAULT_CONCURRENCY = 2
-const DEFAULT_MAX_RETRY_MS = 60_000
 /** Receiver messages in lastError are cut to this many characters. */
 const MESSAGE_CHARS = 200
 
@@ -68,7 +37,10 @@ type Verdict =
   | { kind: 'retry'; error: ExporterError; afterMs: number | undefined }
   | { kind: 'refused'; error: ExporterError }
 
-/** Control characters (and line separators) become single spaces, so a hostile body cannot forge log lines. */
+/**
+ * Receiver text fit for a log line: runs of control characters, line separators and whitespace
+ * become one space (a hostile body cannot forge lines), and at most MESSAGE_CHARS are kept.
+ */
 function sanitize(text: string): string {
   const clean = text.replace(/[\p{Cc}\p{Cf}\u2028\u2029\s]+/gu, ' ').trim()
   const chars = Array.from(clean)
@@ -85,37 +57,9 @@ function tryRead<T>(read: ((contentType: string, body: Uint8Array) => T) | undef
   }
 }
 
-function checkOptions(options: HttpExporterOptions): void {
-  const fail = (option: string, expected: string, got: unknown): never => {
-    throw new TracerError('INVALID_OPTION', `ringtrace: ${options.name} exporter: ${option} must be ${expected}, got ${String(got)}`)
-  }
-  if (options.url.protocol !== 'http:' && options.url.protocol !== 'https:') fail('url', 'an http: or https: URL', options.url.href)
-  const positive = (option: 'timeoutMs' | 'budgetBytes' | 'maxRetryMs' | 'concurrency', value: number | undefined): void => {
-    if (value !== undefined && !(Number.isSafeInteger(value) && value > 0)) fail(option, 'a positive integer', value)
-  }
-  positive('timeoutMs', options.timeoutMs)
-  positive('budgetBytes', options.budgetBytes)
-  positive('maxRetryMs', options.maxRetryMs)
-  positive('concurrency', options.concurrency)
-  for (const [name, value] of Object.entries(options.headers)) {
-    const header = `ringtrace: ${options.name} exporter: headers[${JSON.stringify(name)}]`
-    // Values stay out of these messages: they may be credentials.
-    if (RESERVED_HEADERS.includes(name.toLowerCase())) throw new TracerError('INVALID_OPTION', `${header} frames the request and is set by the exporter`)
-    try {
-      validateHeaderName(name)
-      validateHeaderValue(name, value)
-    } catch (error) {
-      throw new TracerError('INVALID_OPTION', `${header} is not a valid HTTP header: ${(error as Error).message}`, { cause: error })
-    }
-  }
-}
-
 export class HttpExporter {
-  private readonly options: HttpExporterOptions
+  private readonly options: ResolvedHttpExporterOptions
   private readonly counters: ExporterCounters
-  private readonly concurrency: number
-  private readonly maxRetryMs: number
-  private readonly backoff: BackoffOptions
   private readonly agent: HttpAgent
   private readonly headers: OutgoingHttpHeaders
   private readonly queue: Batch[] = []
@@ -129,14 +73,11 @@ export class HttpExporter {
 
   /** Checks the options (TracerError 'INVALID_OPTION'); counts into `counters`. */
   constructor(options: HttpExporterOptions, counters: ExporterCounters) {
-    checkOptions(options)
-    this.options = options
+    this.options = resolveHttpExporterOptions(options)
     this.counters = counters
-    this.concurrency = options.concurrency ?? DEFAULT_CONCURRENCY
-    this.maxRetryMs = options.maxRetryMs ?? DEFAULT_MAX_RETRY_MS
-    this.backoff = { ...DEFAULT_BACKOFF, ...options.retry }
+    const { concurrency } = this.options
     const Agent = options.url.protocol === 'https:' ? HttpsAgent : HttpAgent
-    this.agent = new Agent({ keepAlive: true, maxSockets: this.concurrency, maxFreeSockets: this.concurrency })
+    this.agent = new Agent({ keepAlive: true, maxSockets: concurrency, maxFreeSockets: concurrency })
     this.headers = {
       'user-agent': `ringtrace/${packageVersion()}`,
       ...options.headers,
@@ -200,7 +141,7 @@ export class HttpExporter {
   }
 
   private pump(): void {
-    while (this.lanes < this.concurrency && this.queue.length > 0) {
+    while (this.lanes < this.options.concurrency && this.queue.length > 0) {
       const batch = this.queue.shift()!
       this.lanes++
       this.deliver(batch)
@@ -216,7 +157,7 @@ export class HttpExporter {
     const body = this.options.compression === 'gzip' ? await gzipAsync(batch.body) : batch.body
     const headers = { ...this.headers, 'content-length': String(body.byteLength) }
     const signal = this.abort.signal
-    const giveUpAt = performance.now() + this.maxRetryMs
+    const giveUpAt = performance.now() + this.options.maxRetryMs
     for (let attempt = 1; !signal.aborted; attempt++) {
       const exchange = await postOnce({ url: this.options.url, agent: this.agent, headers, body, timeoutMs: this.options.timeoutMs, signal })
       if (signal.aborted) return
@@ -224,9 +165,9 @@ export class HttpExporter {
       if (verdict.kind !== 'retry') return this.settle(batch, verdict)
       // Retry-After is a minimum; backoff alone is cut short so the last attempt falls on the limit.
       const remaining = giveUpAt - performance.now()
-      const wait = Math.max(verdict.afterMs ?? 0, Math.min(backoffDelay(attempt - 1, this.backoff), remaining))
+      const wait = Math.max(verdict.afterMs ?? 0, Math.min(backoffDelay(attempt - 1, this.options.retry), remaining))
       if (remaining <= 0 || wait > remaining) {
-        const message = `${verdict.error.message} (gave up after ${attempt} attempts, retry limit ${this.maxRetryMs} ms)`
+        const message = `${verdict.error.message} (gave up after ${attempt} attempts, retry limit ${this.options.maxRetryMs} ms)`
         return this.settle(batch, { kind: 'refused', error: { ...verdict.error, message } })
       }
       this.counters.retried()
