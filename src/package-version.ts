@@ -1,8 +1,13 @@
-// ringtrace's own version, from its package.json (the CLI's doctor, the telemetry.sdk.version
-// and User-Agent of exports).
+// ringtrace's own version, for `ringtrace doctor` and the exporters' User-Agent.
 
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PACKAGE_ROOT } from './binding.js'
 
-export const PACKAGE_VERSION: string = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version
+let version: string | undefined
+
+/** The version field of ringtrace's package.json, read once. */
+export function packageVersion(): string {
+  version ??= (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version
+  return version
+}

@@ -2,7 +2,7 @@
 
 import { join } from 'node:path'
 import { loadNative, PACKAGE_ROOT } from '../binding.js'
-import { PACKAGE_VERSION } from '../package-version.js'
+import { packageVersion } from '../package-version.js'
 import type { Command } from './command.js'
 
 interface Diagnosis {
@@ -28,7 +28,7 @@ function libc(): string | null {
 export function diagnose(): Diagnosis {
   const native = loadNative()
   const forced = process.env.RINGTRACE_BACKEND || null
-  const version = PACKAGE_VERSION
+  const version = packageVersion()
   const binary = native.path ?? null
   let backend: Diagnosis['backend'] = native.binding !== undefined ? 'native' : 'js'
   let reason = native.binding !== undefined ? 'the native addon loads' : `the native addon does not load: ${native.error!.message.split('\n')[0]}`

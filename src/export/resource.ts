@@ -1,7 +1,7 @@
 // The OTLP resource of an export: who sends (service, process, host) and with what SDK.
 
 import { hostname } from 'node:os'
-import { PACKAGE_VERSION } from '../package-version.js'
+import { packageVersion } from '../package-version.js'
 import type { ResolvedExport } from './export-options.js'
 import type { ExportAttribute, ExportResource, ExportScope } from './model.js'
 
@@ -21,7 +21,7 @@ export function exportResource(config: ResolvedExport): ExportResource {
     'host.name': hostname(),
     'telemetry.sdk.name': 'ringtrace',
     'telemetry.sdk.language': 'nodejs',
-    'telemetry.sdk.version': PACKAGE_VERSION,
+    'telemetry.sdk.version': packageVersion(),
   }
   const merged = { ...config.resourceAttributes, ...known }
   return { attributes: Object.entries(merged).map(([key, value]) => attributeOf(key, value)) }
@@ -29,5 +29,5 @@ export function exportResource(config: ResolvedExport): ExportResource {
 
 /** Everything a tracer exports comes from one scope: its provider, at ringtrace's version. */
 export function exportScope(provider: string): ExportScope {
-  return { name: provider, version: PACKAGE_VERSION }
+  return { name: provider, version: packageVersion() }
 }
