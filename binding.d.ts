@@ -147,10 +147,11 @@ export interface NativeBinding {
   /**
    * Sets event `eventId`'s configuration gate (docs/FORMAT.md section 1: 0 off, 0xFFFFFFFF
    * always, else a sampling threshold) for an attached ring, and writes its eventGate word. A
-   * ring whose only sink is a live ETW provider that follows sessions (no trace file, no capture,
-   * no forceWrites) gets `gate` while an ETW session wants the event (its schema's level and
-   * keyword against the sessions' level and keyword masks) and 0 otherwise, recomputed by the
-   * collector whenever the sessions change; every other ring gets `gate` as is. For
+   * ring whose only sink is a live ETW provider that follows sessions (no trace file, no live
+   * stream, no capture, no forceWrites) gets `gate` while an ETW session wants the event (its
+   * schema's level and keyword against the sessions' level and keyword masks) and 0 otherwise,
+   * recomputed by the collector whenever the sessions change (and when a live stream is
+   * attached, which makes it an ordinary ring); every other ring gets `gate` as is. For
    * configuration changes, not per event. Throws a RangeError for an event id outside 1..4095
    * and ERR_RINGTRACE_STATE for a ring that is not attached. Optional: the TS backend writes
    * its gates itself.

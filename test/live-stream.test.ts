@@ -83,15 +83,25 @@ function bindingOf(backend: BackendName): NativeBinding {
   return selectBackend(backend).binding
 }
 
+/**
+ * A tracer with a trace file, and a live stream attached to its ring as an exporter would attach
+ * it: opened with the file's own FILE chunk and given its STREAM chunk, so the two get the same
+ * bytes.
+ */
+function tracerWithLiveStream(backend: BackendName, provider: string, budgetBytes: number) {
+  const file = tracePath(provider)
+  const tracer = createTracer({ provider, backend, file, flushIntervalMs: 0, ringBytes: 1 << 22 })
+  tracer.flush()
+  const binding = bindingOf(backend)
+  const [fileChunk, streamChunk] = leadingChunks(file)
+  const liveId = binding.openLiveStream(fileChunk!, budgetBytes)
+  binding.attachLiveStream(tracer.stream, liveId, streamChunk!)
+  return { file, tracer, binding, liveId }
+}
+
 describe.each(BACKENDS)('the live stream (%s backend)', (backend) => {
   it('carries the bytes the file gets, chunk for chunk, and decodes to the same events', async () => {
-    const file = tracePath('live-file')
-    const tracer = createTracer({ provider: 'Test.Live', backend, file, flushIntervalMs: 0, ringBytes: 1 << 22 })
-    tracer.flush()
-    const binding = bindingOf(backend)
-    const [fileChunk, streamChunk] = leadingChunks(file)
-    const liveId = binding.openLiveStream(fileChunk!, 64 * MiB)
-    binding.attachLiveStream(tracer.stream, liveId, streamChunk!)
+    const { file, tracer, binding, liveId } = tracerWithLiveStream(backend, 'Test.Live', 64 * MiB)
     const trace = tracer.event('E', [['i', t.u32], ['s', t.str]])
     for (let i = 0; i < 5000; i++) {
       trace(i, `event ${i}`)
@@ -114,13 +124,7 @@ describe.each(BACKENDS)('the live stream (%s backend)', (backend) => {
   })
 
   it('drops whole EVENTS chunks over its budget and counts exactly the events it did not queue', async () => {
-    const file = tracePath('live-budget')
-    const tracer = createTracer({ provider: 'Test.LiveBudget', backend, file, flushIntervalMs: 0, ringBytes: 1 << 22 })
-    tracer.flush()
-    const binding = bindingOf(backend)
-    const [fileChunk, streamChunk] = leadingChunks(file)
-    const liveId = binding.openLiveStream(fileChunk!, MiB)
-    binding.attachLiveStream(tracer.stream, liveId, streamChunk!)
+    const { file, tracer, binding, liveId } = tracerWithLiveStream(backend, 'Test.LiveBudget', MiB)
     const trace = tracer.event('E', [['i', t.u32], ['s', t.str]])
     const padding = 'x'.repeat(200)
     // Nothing is taken meanwhile: ~2.4 MB of records against a 1 MiB budget.

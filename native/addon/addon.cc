@@ -439,8 +439,8 @@ class RingtraceAddon : public Napi::Addon<RingtraceAddon> {
     std::uint32_t live_id = 0;
     if (!read_u32(info, 0, "live stream id", live_id)) return info.Env().Undefined();
     Collector::instance().close_live_stream(live_id);
-    // Only this environment's list can hold the id twice over; another's hook closing it again
-    // later does nothing.
+    // Off this environment's cleanup list. Ids are never reused, so the opener's list (when
+    // another environment closed it) may keep it: closing it again there does nothing.
     std::erase(*env_live_streams_, live_id);
     return info.Env().Undefined();
   }

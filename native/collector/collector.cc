@@ -435,6 +435,13 @@ Status Collector::attach_live_stream(std::uint32_t ring_id, std::uint32_t live_i
     ring->live = it->second;
   }
   ring->live->push_raw(stream_chunk);
+  // A session-gated ring (ETW alone) is not any more: its gates open as configured.
+  if (ring->etw != nullptr) {
+    publish_session(*ring);
+    for (std::uint32_t id = kFirstEventId; id < ring->config_gates.size(); ++id) {
+      write_gate(*ring, id);
+    }
+  }
   return {};
 }
 
@@ -571,7 +578,7 @@ void Collector::refresh_etw_session(EtwSinkEntry& etw) {
 // relaxed stores, each word whole, are all that needs.
 void Collector::publish_session(RingEntry& ring) {
   std::uint8_t* block = ring.memory->block();
-  const bool follows = ring.sink == nullptr && ring.etw != nullptr && ring.etw->sink->follows_sessions();
+  const bool follows = session_gated(ring);
   const etw::SessionState& session = follows ? ring.etw->sink->session() : etw::SessionState{};
   const std::uint32_t flags = (follows ? kEtwSessionFollows : 0u) |
                               (follows && session.enabled ? kEtwSessionOn : 0u) |
@@ -581,11 +588,15 @@ void Collector::publish_session(RingEntry& ring) {
   atomic_u32(block, kEtwSessionOffset).store(flags, std::memory_order_relaxed);
 }
 
+// A live stream wants every event whatever ETW sessions want, as a file does.
+bool Collector::session_gated(const RingEntry& ring) {
+  return ring.sink == nullptr && ring.live == nullptr && ring.etw != nullptr &&
+         ring.etw->sink->follows_sessions();
+}
+
 void Collector::write_gate(RingEntry& ring, std::uint32_t event_id) {
   std::uint32_t gate = ring.config_gates[event_id];
-  const bool session_gated =
-      ring.sink == nullptr && ring.etw != nullptr && ring.etw->sink->follows_sessions();
-  if (session_gated && !ring.etw->sink->wants(ring.id, static_cast<std::uint16_t>(event_id))) {
+  if (session_gated(ring) && !ring.etw->sink->wants(ring.id, static_cast<std::uint16_t>(event_id))) {
     gate = kGateOff;
   }
   // The producer reads its gate with a plain load per event (FORMAT.md section 1: a stale value

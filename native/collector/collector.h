@@ -25,12 +25,13 @@
 // - Ring memory is a shared RingMemory: the registry drops its reference when the ring closes.
 // - Sinks: a ring has up to two, both optional, both process-wide and refcounted by the rings
 //   attached to them: a FileSink (by resolved path) and an etw::EtwSink (by provider name,
-//   native/etw/etw_sink.h). Every drained slice goes to both; SCHEMA chunks from write_chunk()
-//   also build the ETW sink's encoders for that ring.
+//   native/etw/etw_sink.h). Every drained slice goes to both (and to a live stream, below);
+//   SCHEMA chunks from write_chunk() also build the ETW sink's encoders for that ring.
 // - Gates: JS computes each event's configuration gate (level, keywords, enable, sampling). A
-//   ring whose only sink is a live ETW provider that follows sessions ("session-gated") hands it
-//   to set_event_gate(), and the collector writes eventGate[id] = the sessions want the event ?
-//   config : 0, so with no session listening a traced call costs what a disabled one costs.
+//   ring whose only sink is a live ETW provider that follows sessions (no file, no live
+//   stream: "session-gated") hands it to set_event_gate(), and the collector writes
+//   eventGate[id] = the sessions want the event ? config : 0, so with no session listening a
+//   traced call costs what a disabled one costs.
 //   The enable callback only updates the provider's SessionTracker (etw_session.h says why it
 //   must not take mutex_); every drain pass, flush() and set_event_gate() pick the change up and
 //   recompute the gates of every ring attached to that provider, under mutex_. Other rings'
@@ -236,6 +237,8 @@ class Collector {
   // Takes each ETW sink's latest session state; recomputes the gates of the rings it changed.
   void refresh_etw_sessions();
   void refresh_etw_session(EtwSinkEntry& etw);
+  // Whether the ring's gates follow its ETW sessions: ETW is its only sink (see Design).
+  static bool session_gated(const RingEntry& ring);
   void write_gate(RingEntry& ring, std::uint32_t event_id);
   void publish_session(RingEntry& ring);
   void drain(RingEntry& ring, std::uint64_t end);

@@ -226,8 +226,7 @@ void collects_a_ring_into_a_file(bool overwrite, std::uint32_t capacity, int rec
   RingProducer producer(memory->block(), capacity, overwrite);
   const std::uint32_t max_size = max_record_bytes(capacity);
   for (int i = 0; i < records; ++i) {
-    const std::uint32_t seq = producer.next_seq();
-    producer.write_event(pattern_id(seq), seq, pattern_size(seq, max_size), pattern_fill);
+    write_pattern_event(producer, max_size);
     if (i % 1000 == 0) producer.publish();
     if (i == records / 2) {
       CHECK(collector.write_chunk(ring_id, make_chunk(ChunkType::kSchema, "mid")).ok());

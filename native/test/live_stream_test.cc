@@ -149,8 +149,7 @@ void write_records(Collector& collector, const TestRing& ring, std::uint32_t cap
   RingProducer producer(ring.memory->block(), capacity, overwrite);
   const std::uint32_t max_size = max_record_bytes(capacity);
   for (int i = 0; i < records; ++i) {
-    const std::uint32_t seq = producer.next_seq();
-    producer.write_event(pattern_id(seq), seq, pattern_size(seq, max_size), pattern_fill);
+    write_pattern_event(producer, max_size);
     if (i % 500 == 0) producer.publish();
     if (i == records / 2) {
       CHECK(collector.write_chunk(ring.id, make_chunk(ChunkType::kSchema, "mid")).ok());
@@ -326,8 +325,7 @@ void takes_while_the_collector_appends(int records) {
   RingProducer producer(ring.memory->block(), kCapacity, false);
   const std::uint32_t max_size = max_record_bytes(kCapacity);
   for (int i = 0; i < records; ++i) {
-    const std::uint32_t seq = producer.next_seq();
-    producer.write_event(pattern_id(seq), seq, pattern_size(seq, max_size), pattern_fill);
+    write_pattern_event(producer, max_size);
     if (i % 64 == 0) producer.publish();
     // Paced so that the collector keeps up with most of it: the drops to see are the stream's.
     if (i % 256 == 0) std::this_thread::sleep_for(std::chrono::microseconds(10));
