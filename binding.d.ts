@@ -47,6 +47,33 @@ export interface NativeRingStats {
    * memory). Counted, never thrown. Always 0 for capture files and without an ETW sink.
    */
   etwWriteErrors: number
+  /**
+   * Event records of this ring's EVENTS chunks that its live stream dropped (budget full). They
+   * are still delivered to the file, so this is not part of the `lost` counters:
+   * `written = delivered + lost` is unchanged. LOST and padding records are not counted. Always 0
+   * without a live stream.
+   */
+  liveDropped: number
+  /**
+   * Loss reports of this ring that its live stream dropped with their chunks: the `ringFull` and
+   * `invalid` sums of the LOST records in dropped EVENTS chunks plus the counts of dropped LOSS
+   * chunks. An exporter that took everything else can still balance the stream: written = events
+   * taken + liveDropped + losses taken + liveDroppedLost.
+   */
+  liveDroppedLost: number
+}
+
+export interface NativeLiveStreamStats {
+  /** Bytes queued now (every chunk kind). */
+  queuedBytes: number
+  /** Bytes handed out by takeLiveChunks() so far. */
+  takenBytes: number
+  /** EVENTS and LOSS chunks dropped because the budget was full. */
+  droppedChunks: number
+  /** Bytes of the dropped chunks (headers and padding included). */
+  droppedBytes: number
+  /** Event records in the dropped EVENTS chunks (the sum of the rings' `liveDropped`). */
+  droppedEvents: number
 }
 
 export interface NativeBinding {
@@ -120,10 +147,11 @@ export interface NativeBinding {
   /**
    * Sets event `eventId`'s configuration gate (docs/FORMAT.md section 1: 0 off, 0xFFFFFFFF
    * always, else a sampling threshold) for an attached ring, and writes its eventGate word. A
-   * ring whose only sink is a live ETW provider that follows sessions (no trace file, no capture,
-   * no forceWrites) gets `gate` while an ETW session wants the event (its schema's level and
-   * keyword against the sessions' level and keyword masks) and 0 otherwise, recomputed by the
-   * collector whenever the sessions change; every other ring gets `gate` as is. For
+   * ring whose only sink is a live ETW provider that follows sessions (no trace file, no live
+   * stream, no capture, no forceWrites) gets `gate` while an ETW session wants the event (its
+   * schema's level and keyword against the sessions' level and keyword masks) and 0 otherwise,
+   * recomputed by the collector whenever the sessions change (and when a live stream is
+   * attached, which makes it an ordinary ring); every other ring gets `gate` as is. For
    * configuration changes, not per event. Throws a RangeError for an event id outside 1..4095
    * and ERR_RINGTRACE_STATE for a ring that is not attached. Optional: the TS backend writes
    * its gates itself.
@@ -139,6 +167,49 @@ export interface NativeBinding {
    */
   closeRing(ringId: number): void
   ringStats(ringId: number): NativeRingStats
+  /**
+   * Opens a live stream: a bounded in-memory queue of the chunks the collector makes for the
+   * rings attached to it (attachLiveStream), taken by an export worker (takeLiveChunks) from any
+   * thread (native) or from this thread (TS backend). What is taken, in order, is a valid trace
+   * file: `fileChunk` (a complete FILE chunk) is queued first, then each attached ring's chunks in
+   * the order its file sink gets them, framed as it frames them. `budgetBytes` (an integer, 1 MiB
+   * .. 1 GiB, else a RangeError) bounds the queued bytes of EVENTS and LOSS chunks: one that does
+   * not fit is dropped whole and counted (liveStreamStats; per ring, ringStats().liveDropped and
+   * liveDroppedLost); a chunk larger than the budget is always dropped, so the budget should
+   * exceed the largest EVENTS chunk (ringBytes, at most 4 MiB). FILE, STREAM, SCHEMA and END
+   * chunks are always queued: a decoder cannot do without them, and they are few (one FILE; per
+   * attached ring one STREAM, at most 4095 SCHEMA, one END). Returns its id. Native: the stream
+   * belongs to the opener's environment, whose cleanup hook closes it (after its rings, so their
+   * END chunks are queued first).
+   */
+  openLiveStream(fileChunk: Uint8Array, budgetBytes: number): number
+  /**
+   * Adds the live stream to an attached ring, before the ring's first SCHEMA chunk, and queues
+   * `streamChunk` (a complete STREAM chunk). From then on every chunk the ring's file sink gets
+   * (drained EVENTS with their LOST records, LOSS, SCHEMA from writeChunk, END at closeRing) is
+   * also queued, whether or not the ring has a file sink (sinkId 0: a ring that only exports).
+   * Loss only the file suffered (chunks it could not write, reported in the file as LOSS reason
+   * unwritten) is not: the live stream got those chunks. Throws ERR_RINGTRACE_STATE when the
+   * ring is not attached or already has a live stream (a ring gets one in its life, even if that
+   * stream closed), a RangeError for an unknown or closed `liveId`.
+   */
+  attachLiveStream(ringId: number, liveId: number, streamChunk: Uint8Array): void
+  /**
+   * Takes what is queued, oldest first, as one buffer of whole chunks (at most `maxBytes`, an
+   * integer from 0 to 2^32 - 1, unless the first chunk alone is larger): a Uint8Array over its own
+   * ArrayBuffer, so it starts 8-aligned and can be transferred. null when nothing is queued.
+   * Never blocks: native, it never waits for a drain pass, only for a push to finish moving a
+   * chunk in. A RangeError for an unknown or closed `liveId`.
+   */
+  takeLiveChunks(liveId: number, maxBytes: number): Uint8Array | null
+  /** The live stream's counters. A RangeError for an unknown or closed `liveId`. */
+  liveStreamStats(liveId: number): NativeLiveStreamStats
+  /**
+   * Releases the live stream: rings attached to it stop queuing, queued chunks are freed, and
+   * its id names nothing any more. Idempotent (any id is accepted). A ring that closes later
+   * writes its END to its other sinks only.
+   */
+  closeLiveStream(liveId: number): void
   /** The steady clock the collector uses, in ns. */
   monotonicNs(): bigint
 }

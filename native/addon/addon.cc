@@ -120,7 +120,8 @@ bool read_file_options(const Napi::CallbackInfo& info, std::size_t index, FileOp
 class RingtraceAddon : public Napi::Addon<RingtraceAddon> {
  public:
   RingtraceAddon(Napi::Env env, Napi::Object exports)
-      : env_rings_(std::make_shared<std::vector<std::uint32_t>>()) {
+      : env_rings_(std::make_shared<std::vector<std::uint32_t>>()),
+        env_live_streams_(std::make_shared<std::vector<std::uint32_t>>()) {
     DefineAddon(exports, {
         InstanceMethod("createRing", &RingtraceAddon::JS_createRing, napi_enumerable),
         InstanceMethod("openFileSink", &RingtraceAddon::JS_openFileSink, napi_enumerable),
@@ -134,6 +135,11 @@ class RingtraceAddon : public Napi::Addon<RingtraceAddon> {
         InstanceMethod("flush", &RingtraceAddon::JS_flush, napi_enumerable),
         InstanceMethod("closeRing", &RingtraceAddon::JS_closeRing, napi_enumerable),
         InstanceMethod("ringStats", &RingtraceAddon::JS_ringStats, napi_enumerable),
+        InstanceMethod("openLiveStream", &RingtraceAddon::JS_openLiveStream, napi_enumerable),
+        InstanceMethod("attachLiveStream", &RingtraceAddon::JS_attachLiveStream, napi_enumerable),
+        InstanceMethod("takeLiveChunks", &RingtraceAddon::JS_takeLiveChunks, napi_enumerable),
+        InstanceMethod("liveStreamStats", &RingtraceAddon::JS_liveStreamStats, napi_enumerable),
+        InstanceMethod("closeLiveStream", &RingtraceAddon::JS_closeLiveStream, napi_enumerable),
         InstanceMethod("setDrainDelay", &RingtraceAddon::JS_setDrainDelay, napi_enumerable),
         InstanceMethod("setWriteFault", &RingtraceAddon::JS_setWriteFault, napi_enumerable),
         InstanceMethod("monotonicNs", &RingtraceAddon::JS_monotonicNs, napi_enumerable),
@@ -143,11 +149,15 @@ class RingtraceAddon : public Napi::Addon<RingtraceAddon> {
     // on its own thread once JS has stopped: the producer's plain stores (cursor, counters) are
     // visible, so every ring this environment made is drained to its cursor, ends with END and
     // leaves the registry. The list is shared with the hook so the hook does not depend on the
-    // order in which Node frees the addon instance.
-    env.AddCleanupHook([rings = env_rings_] {
+    // order in which Node frees the addon instance. The live streams it opened close after
+    // its rings, so they get those rings' END chunks first; a stream is its opener's, whichever
+    // thread takes from it.
+    env.AddCleanupHook([rings = env_rings_, live_streams = env_live_streams_] {
       // A cleanup hook has no JS to report to; a file that failed said so at its last flush.
       for (std::uint32_t id : *rings) static_cast<void>(Collector::instance().forget_ring(id));
       rings->clear();
+      for (std::uint32_t id : *live_streams) Collector::instance().close_live_stream(id);
+      live_streams->clear();
     });
   }
 
@@ -351,7 +361,88 @@ class RingtraceAddon : public Napi::Addon<RingtraceAddon> {
     result.Set("etwDropped", Napi::Number::New(env, static_cast<double>(stats.etw_dropped)));
     result.Set("etwWriteErrors",
                Napi::Number::New(env, static_cast<double>(stats.etw_write_errors)));
+    result.Set("liveDropped", Napi::Number::New(env, static_cast<double>(stats.live_dropped)));
+    result.Set("liveDroppedLost", Napi::Number::New(env, stats.live_dropped_lost));
     return result;
+  }
+
+  Napi::Value JS_openLiveStream(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    std::span<const std::uint8_t> file_chunk;
+    std::uint32_t budget = 0;
+    if (!read_bytes(info, 0, "the FILE chunk", file_chunk) ||
+        !read_u32(info, 1, "budget in bytes", budget)) {
+      return env.Undefined();
+    }
+    if (budget < LiveStream::kMinBudgetBytes || budget > LiveStream::kMaxBudgetBytes) {
+      return throw_range_error(env, "Expected second argument to be a budget in bytes from "
+                                    "1048576 (1 MiB) to 1073741824 (1 GiB)");
+    }
+    const std::uint32_t live_id = Collector::instance().open_live_stream(file_chunk, budget);
+    env_live_streams_->push_back(live_id);
+    return Napi::Number::New(env, live_id);
+  }
+
+  Napi::Value JS_attachLiveStream(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    std::uint32_t ring_id = 0;
+    std::uint32_t live_id = 0;
+    std::span<const std::uint8_t> stream_chunk;
+    if (!read_u32(info, 0, "ring id", ring_id) || !read_u32(info, 1, "live stream id", live_id) ||
+        !read_bytes(info, 2, "the STREAM chunk", stream_chunk)) {
+      return env.Undefined();
+    }
+    return throw_status(
+        env, Collector::instance().attach_live_stream(ring_id, live_id, stream_chunk));
+  }
+
+  Napi::Value JS_takeLiveChunks(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    std::uint32_t live_id = 0;
+    std::uint32_t max_bytes = 0;
+    if (!read_u32(info, 0, "live stream id", live_id) ||
+        !read_u32(info, 1, "byte limit", max_bytes)) {
+      return env.Undefined();
+    }
+    TakenChunks taken;
+    if (Status status = Collector::instance().take_live_chunks(live_id, max_bytes, taken);
+        !status.ok()) {
+      return throw_status(env, status);
+    }
+    if (taken.empty()) return env.Null();
+    // A fresh ArrayBuffer: V8 aligns its backing store to at least 8, as readers of the chunks'
+    // f64 fields need.
+    Napi::Uint8Array result = Napi::Uint8Array::New(env, taken.size());
+    if (env.IsExceptionPending()) return env.Undefined();
+    taken.copy_to(result.Data());
+    return result;
+  }
+
+  Napi::Value JS_liveStreamStats(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    std::uint32_t live_id = 0;
+    if (!read_u32(info, 0, "live stream id", live_id)) return env.Undefined();
+    LiveStreamStats stats;
+    if (Status status = Collector::instance().live_stream_stats(live_id, stats); !status.ok()) {
+      return throw_status(env, status);
+    }
+    Napi::Object result = Napi::Object::New(env);
+    result.Set("queuedBytes", Napi::Number::New(env, static_cast<double>(stats.queued_bytes)));
+    result.Set("takenBytes", Napi::Number::New(env, static_cast<double>(stats.taken_bytes)));
+    result.Set("droppedChunks", Napi::Number::New(env, static_cast<double>(stats.dropped_chunks)));
+    result.Set("droppedBytes", Napi::Number::New(env, static_cast<double>(stats.dropped_bytes)));
+    result.Set("droppedEvents", Napi::Number::New(env, static_cast<double>(stats.dropped_events)));
+    return result;
+  }
+
+  Napi::Value JS_closeLiveStream(const Napi::CallbackInfo& info) {
+    std::uint32_t live_id = 0;
+    if (!read_u32(info, 0, "live stream id", live_id)) return info.Env().Undefined();
+    Collector::instance().close_live_stream(live_id);
+    // Off this environment's cleanup list. Ids are never reused, so the opener's list (when
+    // another environment closed it) may keep it: closing it again there does nothing.
+    std::erase(*env_live_streams_, live_id);
+    return info.Env().Undefined();
   }
 
   Napi::Value JS_setDrainDelay(const Napi::CallbackInfo& info) {
@@ -408,6 +499,8 @@ class RingtraceAddon : public Napi::Addon<RingtraceAddon> {
 
   // Ids of the rings this environment created; only touched on the environment's thread.
   std::shared_ptr<std::vector<std::uint32_t>> env_rings_;
+  // Ids of the live streams this environment opened and has not closed; as env_rings_.
+  std::shared_ptr<std::vector<std::uint32_t>> env_live_streams_;
 };
 
 }  // namespace

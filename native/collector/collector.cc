@@ -11,6 +11,7 @@
 #include "../etw/etw_provider.h"
 #include "../etw/tee_output.h"
 #include "../sinks/chunk_format.h"
+#include "../sinks/chunk_frame.h"
 
 namespace ringtrace {
 namespace {
@@ -323,6 +324,7 @@ Status Collector::write_chunk(std::uint32_t ring_id, std::span<const std::uint8_
     ring->sink->file->write_raw_chunk(chunk);
     take_sink_failures(*ring->sink);
   }
+  if (ring->live != nullptr) ring->live->push_raw(chunk);
   if (ring->etw != nullptr) {
     if (const std::string_view json = schema_json(chunk); !json.empty()) {
       ring->etw->sink->add_schema(ring->id, json);
@@ -403,6 +405,83 @@ Status Collector::ring_stats(std::uint32_t ring_id, RingStats& stats) {
   if (ring == nullptr) return Status::error(StatusCode::kRangeError, "Unknown " + ring_name(ring_id));
   stats = ring->stats;
   return {};
+}
+
+std::uint32_t Collector::open_live_stream(std::span<const std::uint8_t> file_chunk,
+                                         std::size_t budget_bytes) {
+  auto stream = std::make_shared<LiveStream>(file_chunk, budget_bytes);
+  std::lock_guard lock(live_mutex_);
+  const std::uint32_t id = next_live_id_++;
+  live_streams_.emplace(id, std::move(stream));
+  return id;
+}
+
+Status Collector::attach_live_stream(std::uint32_t ring_id, std::uint32_t live_id,
+                                     std::span<const std::uint8_t> stream_chunk) {
+  std::unique_lock lock(mutex_, std::defer_lock);
+  if (!lock_bounded(nullptr, lock)) return busy_error();
+  RingEntry* ring = nullptr;
+  if (Status status = find_attached(ring_id, ring); !status.ok()) return status;
+  if (ring->live != nullptr) {
+    return Status::error(StatusCode::kStateError, ring_name(ring_id) + " already has a live stream");
+  }
+  {
+    std::lock_guard live_lock(live_mutex_);
+    auto it = live_streams_.find(live_id);
+    if (it == live_streams_.end()) {
+      return Status::error(StatusCode::kRangeError,
+                           "Unknown live stream id " + std::to_string(live_id));
+    }
+    ring->live = it->second;
+  }
+  ring->live->push_raw(stream_chunk);
+  // A session-gated ring (ETW alone) is not any more: its gates open as configured.
+  if (ring->etw != nullptr) {
+    publish_session(*ring);
+    for (std::uint32_t id = kFirstEventId; id < ring->config_gates.size(); ++id) {
+      write_gate(*ring, id);
+    }
+  }
+  return {};
+}
+
+Status Collector::take_live_chunks(std::uint32_t live_id, std::size_t max_bytes,
+                                   TakenChunks& taken) {
+  std::shared_ptr<LiveStream> stream;
+  {
+    std::lock_guard lock(live_mutex_);
+    auto it = live_streams_.find(live_id);
+    if (it == live_streams_.end()) {
+      return Status::error(StatusCode::kRangeError,
+                           "Unknown live stream id " + std::to_string(live_id));
+    }
+    stream = it->second;
+  }
+  taken = stream->take(max_bytes);
+  return {};
+}
+
+Status Collector::live_stream_stats(std::uint32_t live_id, LiveStreamStats& stats) {
+  std::lock_guard lock(live_mutex_);
+  auto it = live_streams_.find(live_id);
+  if (it == live_streams_.end()) {
+    return Status::error(StatusCode::kRangeError,
+                         "Unknown live stream id " + std::to_string(live_id));
+  }
+  stats = it->second->stats();
+  return {};
+}
+
+void Collector::close_live_stream(std::uint32_t live_id) {
+  std::shared_ptr<LiveStream> stream;
+  {
+    std::lock_guard lock(live_mutex_);
+    auto it = live_streams_.find(live_id);
+    if (it == live_streams_.end()) return;
+    stream = std::move(it->second);
+    live_streams_.erase(it);
+  }
+  stream->close();
 }
 
 void Collector::set_drain_delay(std::uint32_t micros) {
@@ -499,7 +578,7 @@ void Collector::refresh_etw_session(EtwSinkEntry& etw) {
 // relaxed stores, each word whole, are all that needs.
 void Collector::publish_session(RingEntry& ring) {
   std::uint8_t* block = ring.memory->block();
-  const bool follows = ring.sink == nullptr && ring.etw != nullptr && ring.etw->sink->follows_sessions();
+  const bool follows = session_gated(ring);
   const etw::SessionState& session = follows ? ring.etw->sink->session() : etw::SessionState{};
   const std::uint32_t flags = (follows ? kEtwSessionFollows : 0u) |
                               (follows && session.enabled ? kEtwSessionOn : 0u) |
@@ -509,11 +588,15 @@ void Collector::publish_session(RingEntry& ring) {
   atomic_u32(block, kEtwSessionOffset).store(flags, std::memory_order_relaxed);
 }
 
+// A live stream wants every event whatever ETW sessions want, as a file does.
+bool Collector::session_gated(const RingEntry& ring) {
+  return ring.sink == nullptr && ring.live == nullptr && ring.etw != nullptr &&
+         ring.etw->sink->follows_sessions();
+}
+
 void Collector::write_gate(RingEntry& ring, std::uint32_t event_id) {
   std::uint32_t gate = ring.config_gates[event_id];
-  const bool session_gated =
-      ring.sink == nullptr && ring.etw != nullptr && ring.etw->sink->follows_sessions();
-  if (session_gated && !ring.etw->sink->wants(ring.id, static_cast<std::uint16_t>(event_id))) {
+  if (session_gated(ring) && !ring.etw->sink->wants(ring.id, static_cast<std::uint16_t>(event_id))) {
     gate = kGateOff;
   }
   // The producer reads its gate with a plain load per event (FORMAT.md section 1: a stale value
@@ -550,20 +633,34 @@ void Collector::deliver(RingEntry& ring, const DrainSlice& slice) {
     stats.etw_dropped += counts.dropped;
     stats.etw_write_errors += counts.write_errors;
   }
-  if (ring.sink == nullptr) return;
-  // Loss before the EVENTS chunk whose first record revealed the gap: what earlier chunks that
-  // could not be written carried, then this slice's.
-  ring.unreported.overwritten += slice.overwritten;
-  ring.unreported.unwritten += slice.lost_corrupt;
-  write_unreported(ring);
+  if (ring.sink == nullptr && ring.live == nullptr) return;
+  // Loss before the EVENTS chunk whose first record revealed the gap: what earlier chunks the
+  // file could not write carried (the file's own), then this slice's (every sink's).
+  if (ring.sink != nullptr) write_unreported(ring);
+  if (slice.overwritten != 0) {
+    emit(ring, FramedChunk::loss(ring.id, kLossReasonOverwritten, slice.overwritten));
+  }
+  if (slice.lost_corrupt != 0) {
+    emit(ring, FramedChunk::loss(ring.id, kLossReasonUnwritten, slice.lost_corrupt));
+  }
   if (!slice.records.empty()) {
     ChunkAccount account;
     account.events = slice.events;
     account.ring_full = slice.lost_ring_full;
     account.invalid = slice.lost_invalid;
-    ring.sink->file->write_events(ring.id, slice.records, account);
+    emit(ring, FramedChunk::events(ring.id, slice.records, account));
   }
-  take_sink_failures(*ring.sink);
+  if (ring.sink != nullptr) take_sink_failures(*ring.sink);
+}
+
+void Collector::emit(RingEntry& ring, const FramedChunk& chunk) {
+  if (ring.sink != nullptr) ring.sink->file->write(chunk);
+  if (ring.live != nullptr && ring.live->push(chunk) == LiveStream::Push::kDropped) {
+    const ChunkAccount& account = chunk.account();
+    ring.stats.live_dropped += account.events;
+    ring.stats.live_dropped_lost += account.ring_full + account.invalid +
+                                    static_cast<double>(account.overwritten + account.unwritten);
+  }
 }
 
 void Collector::write_unreported(RingEntry& ring) {
@@ -571,8 +668,10 @@ void Collector::write_unreported(RingEntry& ring) {
   if (loss.empty()) return;
   ring.unreported = ChunkAccount{};
   FileSink& file = *ring.sink->file;
-  if (loss.overwritten != 0) file.write_loss(ring.id, kLossReasonOverwritten, loss.overwritten);
-  if (loss.unwritten != 0) file.write_loss(ring.id, kLossReasonUnwritten, loss.unwritten);
+  if (loss.overwritten != 0) {
+    file.write(FramedChunk::loss(ring.id, kLossReasonOverwritten, loss.overwritten));
+  }
+  if (loss.unwritten != 0) file.write(FramedChunk::loss(ring.id, kLossReasonUnwritten, loss.unwritten));
   if (loss.ring_full != 0 || loss.invalid != 0) {
     // The LOST records of lost chunks, summed into one: the in-band sums match the producer's
     // again. Counted as delivered LOST sums (the closing LOST record reports the rest).
@@ -583,8 +682,8 @@ void Collector::write_unreported(RingEntry& ring) {
     account.invalid = loss.invalid;
     ring.stats.lost_ring_full += loss.ring_full;
     ring.stats.lost_invalid += loss.invalid;
-    file.write_events(ring.id, std::span<const std::uint8_t>(record.bytes, sizeof record.bytes),
-                      account);
+    file.write(FramedChunk::events(
+        ring.id, std::span<const std::uint8_t>(record.bytes, sizeof record.bytes), account));
   }
 }
 
@@ -643,12 +742,13 @@ Status Collector::detach(RingEntry& ring) {
           missing;
       deliver(ring, tail_loss);
     }
+    if (ring.sink != nullptr) write_unreported(ring);
+    emit(ring, FramedChunk::end(ring.id,
+                                static_cast<double>(totals.events) + totals.ring_full +
+                                    totals.invalid,
+                                totals.ring_full, totals.invalid));
+    ring.live.reset();
     if (ring.sink != nullptr) {
-      write_unreported(ring);
-      ring.sink->file->write_end(ring.id,
-                                 static_cast<double>(totals.events) + totals.ring_full +
-                                     totals.invalid,
-                                 totals.ring_full, totals.invalid);
       status = release_sink(ring.sink);
       ring.sink = nullptr;
     }

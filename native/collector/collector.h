@@ -25,16 +25,26 @@
 // - Ring memory is a shared RingMemory: the registry drops its reference when the ring closes.
 // - Sinks: a ring has up to two, both optional, both process-wide and refcounted by the rings
 //   attached to them: a FileSink (by resolved path) and an etw::EtwSink (by provider name,
-//   native/etw/etw_sink.h). Every drained slice goes to both; SCHEMA chunks from write_chunk()
-//   also build the ETW sink's encoders for that ring.
+//   native/etw/etw_sink.h). Every drained slice goes to both (and to a live stream, below);
+//   SCHEMA chunks from write_chunk() also build the ETW sink's encoders for that ring.
 // - Gates: JS computes each event's configuration gate (level, keywords, enable, sampling). A
-//   ring whose only sink is a live ETW provider that follows sessions ("session-gated") hands it
-//   to set_event_gate(), and the collector writes eventGate[id] = the sessions want the event ?
-//   config : 0, so with no session listening a traced call costs what a disabled one costs.
+//   ring whose only sink is a live ETW provider that follows sessions (no file, no live
+//   stream: "session-gated") hands it to set_event_gate(), and the collector writes
+//   eventGate[id] = the sessions want the event ? config : 0, so with no session listening a
+//   traced call costs what a disabled one costs.
 //   The enable callback only updates the provider's SessionTracker (etw_session.h says why it
 //   must not take mutex_); every drain pass, flush() and set_event_gate() pick the change up and
 //   recompute the gates of every ring attached to that provider, under mutex_. Other rings'
 //   gates are written as given (JS writes them itself; ETW then filters per event in the sink).
+// - Live streams (native/sinks/live_stream.h): a third, optional consumer of a ring's chunks,
+//   taken by an export worker on its own thread. Every chunk the collector makes for a ring is
+//   framed once (FramedChunk) and handed to its file sink and its live stream (emit()); loss only
+//   the file suffered (chunks it could not write) is reported to the file alone. The registry,
+//   live_streams_, has its own mutex, live_mutex_, so that take_live_chunks() and
+//   live_stream_stats() never take mutex_ and never wait for a drain pass. Lock order: mutex_,
+//   then live_mutex_, then a LiveStream's own mutex; never the reverse. A ring holds a reference
+//   to its stream until it closes, so closing a stream (which only takes live_mutex_ and the
+//   stream's mutex) never waits for the collector either: the ring's next pushes do nothing.
 #pragma once
 
 #include <atomic>
@@ -54,6 +64,7 @@
 #include "../ring/ring_memory.h"
 #include "../etw/etw_sink.h"
 #include "../sinks/file_sink.h"
+#include "../sinks/live_stream.h"
 #include "status.h"
 
 namespace ringtrace {
@@ -69,6 +80,11 @@ struct RingStats {
   std::uint64_t bytes = 0;  // non-padding record bytes
   std::uint64_t etw_dropped = 0;  // events the ETW sink refused (over 64 KiB, malformed)
   std::uint64_t etw_write_errors = 0;  // events ETW refused (EventWriteTransfer failed)
+  // Event records of EVENTS chunks the live stream dropped (still delivered to the file).
+  std::uint64_t live_dropped = 0;
+  // Loss reports the live stream dropped: the LOST sums (ringFull + invalid) of the EVENTS chunks
+  // and the counts of the LOSS chunks it dropped.
+  double live_dropped_lost = 0;
 };
 
 // What open_etw_sink() needs: the provider's name, GUID (16 bytes, Windows memory order) and
@@ -136,6 +152,20 @@ class Collector {
   // Closes the ring if needed and removes it from the registry (environment teardown).
   Status forget_ring(std::uint32_t ring_id);
   Status ring_stats(std::uint32_t ring_id, RingStats& stats);
+  // Opens a live stream that queues `file_chunk` first; `budget_bytes` (kMinBudgetBytes ..
+  // kMaxBudgetBytes, checked by the caller) bounds its EVENTS and LOSS bytes.
+  std::uint32_t open_live_stream(std::span<const std::uint8_t> file_chunk,
+                                 std::size_t budget_bytes);
+  // Adds the live stream to an attached ring (before its first SCHEMA chunk) and queues
+  // `stream_chunk`. kStateError when the ring is not attached or already has one.
+  Status attach_live_stream(std::uint32_t ring_id, std::uint32_t live_id,
+                            std::span<const std::uint8_t> stream_chunk);
+  // Never takes mutex_ (see Design). kRangeError for an id that names no open stream.
+  Status take_live_chunks(std::uint32_t live_id, std::size_t max_bytes, TakenChunks& taken);
+  Status live_stream_stats(std::uint32_t live_id, LiveStreamStats& stats);
+  // Releases the stream: attached rings stop queuing, queued chunks are freed. Idempotent; an
+  // unknown id is not an error.
+  void close_live_stream(std::uint32_t live_id);
   void set_drain_delay(std::uint32_t micros);
 
  private:
@@ -188,6 +218,7 @@ class Collector {
     std::vector<std::uint64_t> scratch;  // one slice, allocated at attach
     SinkEntry* sink = nullptr;
     EtwSinkEntry* etw = nullptr;
+    std::shared_ptr<LiveStream> live;  // from attach until the ring closes
     std::int64_t origin_mono_ns = 0;
     RingStats stats;
     // Loss the file has not shown yet (its chunks could not be written): written before the
@@ -206,12 +237,17 @@ class Collector {
   // Takes each ETW sink's latest session state; recomputes the gates of the rings it changed.
   void refresh_etw_sessions();
   void refresh_etw_session(EtwSinkEntry& etw);
+  // Whether the ring's gates follow its ETW sessions: ETW is its only sink (see Design).
+  static bool session_gated(const RingEntry& ring);
   void write_gate(RingEntry& ring, std::uint32_t event_id);
   void publish_session(RingEntry& ring);
   void drain(RingEntry& ring, std::uint64_t end);
   void deliver(RingEntry& ring, const DrainSlice& slice);
+  // Hands a chunk made for the ring to its file sink and live stream.
+  void emit(RingEntry& ring, const FramedChunk& chunk);
   void deliver_unreported_lost(RingEntry& ring, const ProducerTotals& totals);
-  // Writes the ring's unreported loss to its file sink (LOSS chunks, a LOST record).
+  // Writes the ring's unreported loss to its file sink (LOSS chunks, a LOST record): loss of
+  // chunks the file could not write, so the file alone gets it.
   void write_unreported(RingEntry& ring);
   // Applies the accounts of the chunks `sink` could not write to their rings.
   void take_sink_failures(SinkEntry& sink);
@@ -236,6 +272,9 @@ class Collector {
   std::map<std::uint32_t, std::unique_ptr<EtwSinkEntry>> etw_sinks_;
   std::map<std::string, EtwSinkEntry*> etw_sinks_by_provider_;
   std::uint32_t next_etw_sink_id_ = 1;
+  std::mutex live_mutex_;  // guards live_streams_ and next_live_id_ (see Design)
+  std::map<std::uint32_t, std::shared_ptr<LiveStream>> live_streams_;
+  std::uint32_t next_live_id_ = 1;
 };
 
 }  // namespace ringtrace

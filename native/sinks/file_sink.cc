@@ -1,33 +1,18 @@
 #include "file_sink.h"
 
 #include <algorithm>
-#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 
-#include "crc32.h"
-
 namespace ringtrace {
 namespace {
-
-constexpr std::array<std::uint8_t, kChunkAlignment> kZeros{};
-
-template <class T>
-void put(std::uint8_t* p, std::size_t offset, T value) {
-  std::memcpy(p + offset, &value, sizeof(T));
-}
 
 // The collector's clock (Collector::monotonic_ns() reads the same steady clock).
 std::int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
-}
-
-std::size_t padding(std::size_t length) {
-  const std::size_t tail = length % kChunkAlignment;
-  return tail == 0 ? 0 : kChunkAlignment - tail;
 }
 
 }  // namespace
@@ -65,67 +50,21 @@ FileSink::~FileSink() {
 }
 
 void FileSink::write_raw_chunk(std::span<const std::uint8_t> chunk, OnFailure on_failure) {
-  append({chunk}, padding(chunk.size()), ChunkAccount{}, on_failure == OnFailure::kRetain);
+  append(raw_chunk_pieces(chunk), ChunkAccount{}, on_failure == OnFailure::kRetain);
 }
 
-void FileSink::write_events(std::uint32_t stream, std::span<const std::uint8_t> records,
-                            ChunkAccount account) {
-  std::array<std::uint8_t, kStreamPrefixBytes> prefix{};
-  put<std::uint32_t>(prefix.data(), 0, stream);
-  account.stream = stream;
-  // Callers slice drains to the limit; the span is whole records, so splitting here would need
-  // parsing. RingConsumer::slice_bytes() keeps prefix + records within kMaxEventsPayload.
-  append_chunk(ChunkType::kEvents, prefix, records, account);
+void FileSink::write(const FramedChunk& chunk) {
+  append(chunk.pieces(), chunk.account(), !chunk.carries_events());
 }
 
-void FileSink::write_loss(std::uint32_t stream, std::uint32_t reason, std::uint64_t count) {
-  std::array<std::uint8_t, 16> payload{};
-  put<std::uint32_t>(payload.data(), 0, stream);
-  put<std::uint32_t>(payload.data(), 4, reason);
-  put<double>(payload.data(), 8, static_cast<double>(count));
-  ChunkAccount account;
-  account.stream = stream;
-  (reason == kLossReasonOverwritten ? account.overwritten : account.unwritten) = count;
-  append_chunk(ChunkType::kLoss, payload, {}, account);
-}
-
-void FileSink::write_end(std::uint32_t stream, double written, double ring_full,
-                         double invalid) {
-  std::array<std::uint8_t, 32> payload{};
-  put<std::uint32_t>(payload.data(), 0, stream);
-  put<double>(payload.data(), 8, written);
-  put<double>(payload.data(), 16, ring_full);
-  put<double>(payload.data(), 24, invalid);
-  append_chunk(ChunkType::kEnd, payload, {}, ChunkAccount{});
-}
-
-void FileSink::append_chunk(ChunkType type, std::span<const std::uint8_t> prefix,
-                            std::span<const std::uint8_t> body, const ChunkAccount& account) {
-  if (fd_ < 0) return;
-  const std::size_t length = prefix.size() + body.size();
-  std::array<std::uint8_t, kChunkHeaderBytes> header{};
-  put<std::uint32_t>(header.data(), 0, kChunkTag);
-  put<std::uint16_t>(header.data(), kChunkTypeOffset, static_cast<std::uint16_t>(type));
-  put<std::uint32_t>(header.data(), kChunkLengthOffset, static_cast<std::uint32_t>(length));
-  std::uint32_t crc = crc32_update(0, header.data() + kChunkTypeOffset,
-                                   kChunkCrcOffset - kChunkTypeOffset);
-  crc = crc32_update(crc, prefix.data(), prefix.size());
-  crc = crc32_update(crc, body.data(), body.size());
-  put<std::uint32_t>(header.data(), kChunkCrcOffset, crc);
-  // Only EVENTS and LOSS chunks carry events; the rest is what the file cannot do without.
-  const bool retain = type != ChunkType::kEvents && type != ChunkType::kLoss;
-  append({header, prefix, body}, padding(length), account, retain);
-}
-
-void FileSink::append(std::initializer_list<std::span<const std::uint8_t>> pieces,
-                      std::size_t pad, const ChunkAccount& account, bool retain) {
-  std::size_t total = pad;
+void FileSink::append(std::span<const std::span<const std::uint8_t>> pieces,
+                      const ChunkAccount& account, bool retain) {
+  std::size_t total = 0;
   for (const auto piece : pieces) total += piece.size();
   if (fd_ < 0 || total == 0) return;
   make_room(total);
   if (buffer_.empty()) oldest_ns_ = now_ns();
   for (const auto piece : pieces) buffer_.insert(buffer_.end(), piece.begin(), piece.end());
-  buffer_.insert(buffer_.end(), kZeros.begin(), kZeros.begin() + static_cast<std::ptrdiff_t>(pad));
   buffered_.push_back(Buffered{buffer_.size(), account, retain});
   if (buffer_.size() >= kFileBufferBytes) write_out();
 }

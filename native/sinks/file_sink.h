@@ -1,5 +1,5 @@
-// The trace file sink: frames chunks (docs/FORMAT.md section 3) into a buffer it writes out whole
-// chunks at a time.
+// The trace file sink: buffers framed chunks (docs/FORMAT.md section 3; chunk_frame.h frames
+// them) and writes them out whole chunks at a time.
 //
 // Design:
 // - Not thread safe: the collector calls it under its lock.
@@ -16,30 +16,15 @@
 #pragma once
 
 #include <cstdint>
-#include <initializer_list>
 #include <memory>
 #include <span>
 #include <string>
 #include <vector>
 
-#include "chunk_format.h"
+#include "chunk_frame.h"
 #include "file_open.h"
 
 namespace ringtrace {
-
-// What one chunk carried for its stream's accounting; handed back when it could not be written.
-struct ChunkAccount {
-  std::uint32_t stream = 0;
-  std::uint64_t events = 0;       // event records (EVENTS chunk)
-  double ring_full = 0;           // its LOST records' ringFull
-  double invalid = 0;             // its LOST records' invalid
-  std::uint64_t overwritten = 0;  // a LOSS chunk's count, reason overwritten
-  std::uint64_t unwritten = 0;    // a LOSS chunk's count, reason unwritten
-
-  bool empty() const {
-    return events == 0 && ring_full == 0 && invalid == 0 && overwritten == 0 && unwritten == 0;
-  }
-};
 
 class FileSink {
  public:
@@ -65,11 +50,9 @@ class FileSink {
   // A complete chunk built by JS (header and CRC included); zero padded to 8 if it is not.
   void write_raw_chunk(std::span<const std::uint8_t> chunk,
                        OnFailure on_failure = OnFailure::kRetain);
-  // `account` says what the records carry (events, LOST sums); its stream is set here.
-  void write_events(std::uint32_t stream, std::span<const std::uint8_t> records,
-                    ChunkAccount account);
-  void write_loss(std::uint32_t stream, std::uint32_t reason, std::uint64_t count);
-  void write_end(std::uint32_t stream, double written, double ring_full, double invalid);
+  // A chunk the collector made. EVENTS and LOSS chunks that cannot be written come back from
+  // take_failures() with their account; the others are kept and written again.
+  void write(const FramedChunk& chunk);
 
   // The buffer goes out at most this long after its oldest chunk came in; the shortest interval
   // any opener asked for wins (0: at the next drain pass).
@@ -98,10 +81,8 @@ class FileSink {
   };
 
   FileSink(std::string path, int fd, std::uint64_t size);
-  void append_chunk(ChunkType type, std::span<const std::uint8_t> prefix,
-                    std::span<const std::uint8_t> body, const ChunkAccount& account);
-  void append(std::initializer_list<std::span<const std::uint8_t>> pieces, std::size_t pad,
-              const ChunkAccount& account, bool retain);
+  void append(std::span<const std::span<const std::uint8_t>> pieces, const ChunkAccount& account,
+              bool retain);
   void make_room(std::size_t bytes);
   // Writes the buffer out; when the write fails, cuts the file back, re-queues what must be kept
   // and records the failure (fail(), failures_).

@@ -301,10 +301,19 @@ void gates_follow_the_sessions() {
   CHECK_EQ(stats.etw_write_errors, std::uint64_t{kPairs / 4});
   CHECK_EQ(stats.etw_dropped, 0u);
 
+  // A live stream wants every event, as a trace file does: B no longer follows the sessions.
+  CHECK_EQ(gate(*b.memory, 7), kGateOff);
+  const std::uint32_t live_id =
+      collector.open_live_stream(make_chunk(ChunkType::kFile, "{}"), LiveStream::kMinBudgetBytes);
+  CHECK(collector.attach_live_stream(b.id, live_id, make_chunk(ChunkType::kStream, "{}")).ok());
+  CHECK_EQ(gate(*b.memory, 7), kGateAlways);
+  check_session_words(b, 0, 0, 0);
+
   for (const TestRing* ring : {&a, &b, &c}) {
     CHECK(collector.close_ring(ring->id).ok());
     CHECK(collector.forget_ring(ring->id).ok());
   }
+  collector.close_live_stream(live_id);
   CHECK(fake.closed);
   std::remove(trace_path.c_str());
 }

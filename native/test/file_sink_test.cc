@@ -22,6 +22,7 @@
 #include "ring/ring_producer.h"
 #include "sinks/chunk_format.h"
 #include "sinks/crc32.h"
+#include "sinks/chunk_frame.h"
 #include "sinks/file_sink.h"
 #include "test_files.h"
 
@@ -30,33 +31,7 @@ using namespace ringtrace::test;
 
 namespace {
 
-struct Chunk {
-  std::uint16_t type;
-  std::vector<std::uint8_t> payload;
-};
-
-std::vector<Chunk> read_chunks(const std::string& path) {
-  const std::vector<std::uint8_t> bytes = read_file(path);
-  std::vector<Chunk> chunks;
-  std::size_t at = 0;
-  while (at < bytes.size()) {
-    CHECK(at + kChunkHeaderBytes <= bytes.size());
-    const std::uint8_t* h = bytes.data() + at;
-    CHECK_EQ(get<std::uint32_t>(h, 0), kChunkTag);
-    CHECK_EQ(get<std::uint16_t>(h, 6), 0);
-    const std::uint32_t length = get<std::uint32_t>(h, kChunkLengthOffset);
-    CHECK(at + kChunkHeaderBytes + length <= bytes.size());
-    std::uint32_t crc = crc32_update(0, h + 4, 8);
-    crc = crc32_update(crc, h + kChunkHeaderBytes, length);
-    CHECK_EQ(crc, get<std::uint32_t>(h, kChunkCrcOffset));
-    chunks.push_back(Chunk{get<std::uint16_t>(h, kChunkTypeOffset),
-                           std::vector<std::uint8_t>(h + kChunkHeaderBytes,
-                                                     h + kChunkHeaderBytes + length)});
-    at += kChunkHeaderBytes + (length + 7) / 8 * 8;
-  }
-  CHECK_EQ(at, bytes.size());
-  return chunks;
-}
+std::vector<Chunk> read_chunks(const std::string& path) { return parse_chunks(read_file(path)); }
 
 void computes_the_zlib_crc32() {
   CHECK_EQ(crc32_update(0, "123456789", 9), 0xCBF43926u);
@@ -95,9 +70,9 @@ void frames_every_chunk_type() {
     CHECK(sink != nullptr);
     sink->write_raw_chunk(make_chunk(ChunkType::kStream, "{\"stream\":1}"));
     const std::uint8_t records[24] = {3, 0, 1, 0};
-    sink->write_loss(1, kLossReasonOverwritten, 42);
-    sink->write_events(1, records, {});
-    sink->write_end(1, 100, 5, 2);
+    sink->write(FramedChunk::loss(1, kLossReasonOverwritten, 42));
+    sink->write(FramedChunk::events(1, records, {}));
+    sink->write(FramedChunk::end(1, 100, 5, 2));
     CHECK(sink->close());
   }
   std::vector<Chunk> chunks = read_chunks(path);
@@ -117,7 +92,7 @@ void frames_every_chunk_type() {
   // Append to a non-empty file: no second FILE chunk.
   auto again = FileSink::open(path, {.truncate = false}, make_chunk(ChunkType::kFile, "x"), error);
   CHECK(again != nullptr);
-  again->write_end(2, 0, 0, 0);
+  again->write(FramedChunk::end(2, 0, 0, 0));
   CHECK(again->close());
   chunks = read_chunks(path);
   CHECK_EQ(chunks.size(), 6u);
@@ -138,7 +113,7 @@ void reports_write_errors_instead_of_crashing() {
   CHECK(!sink->flush());
   CHECK(sink->error_message().find("No space left") != std::string::npos);
   CHECK(!sink->flush());  // the STREAM chunk is kept and tried again: it fails again
-  sink->write_end(1, 0, 0, 0);
+  sink->write(FramedChunk::end(1, 0, 0, 0));
   CHECK(!sink->close());
 }
 
@@ -206,15 +181,15 @@ void cuts_a_short_write_back_and_resumes() {
     const std::uint32_t word0 = record_word0(40, 1);
     std::memcpy(records.data() + at, &word0, 4);
   }
-  sink->write_events(7, records, {.events = 100});
+  sink->write(FramedChunk::events(7, records, {.events = 100}));
   CHECK(sink->flush());
   const std::size_t good = read_file(path).size();
   rlimit small = saved;
   small.rlim_cur = good + 1000;  // room for part of the next write only
   CHECK(::setrlimit(RLIMIT_FSIZE, &small) == 0);
-  sink->write_loss(7, kLossReasonOverwritten, 3);
+  sink->write(FramedChunk::loss(7, kLossReasonOverwritten, 3));
   sink->write_raw_chunk(make_chunk(ChunkType::kSchema, "schema"));
-  sink->write_events(7, records, {.events = 100, .ring_full = 2});
+  sink->write(FramedChunk::events(7, records, {.events = 100, .ring_full = 2}));
   CHECK(!sink->flush());
   CHECK(sink->error_message().find("too large") != std::string::npos);
   CHECK_EQ(read_file(path).size(), good);  // the torn part is gone
@@ -225,8 +200,8 @@ void cuts_a_short_write_back_and_resumes() {
   CHECK_EQ(lost[1].events, 100u);
   CHECK_EQ(lost[1].ring_full, 2.0);
   CHECK(::setrlimit(RLIMIT_FSIZE, &saved) == 0);
-  sink->write_loss(7, kLossReasonUnwritten, 100);
-  sink->write_events(7, records, {.events = 100});
+  sink->write(FramedChunk::loss(7, kLossReasonUnwritten, 100));
+  sink->write(FramedChunk::events(7, records, {.events = 100}));
   CHECK(sink->close());
   CHECK(sink->take_failures().empty());
   const std::vector<Chunk> chunks = read_chunks(path);
@@ -251,8 +226,7 @@ void collects_a_ring_into_a_file(bool overwrite, std::uint32_t capacity, int rec
   RingProducer producer(memory->block(), capacity, overwrite);
   const std::uint32_t max_size = max_record_bytes(capacity);
   for (int i = 0; i < records; ++i) {
-    const std::uint32_t seq = producer.next_seq();
-    producer.write_event(pattern_id(seq), seq, pattern_size(seq, max_size), pattern_fill);
+    write_pattern_event(producer, max_size);
     if (i % 1000 == 0) producer.publish();
     if (i == records / 2) {
       CHECK(collector.write_chunk(ring_id, make_chunk(ChunkType::kSchema, "mid")).ok());

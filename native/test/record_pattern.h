@@ -8,6 +8,7 @@
 #include "check.h"
 #include "ring/ring_consumer.h"
 #include "ring/ring_layout.h"
+#include "ring/ring_producer.h"
 
 namespace ringtrace::test {
 
@@ -41,6 +42,12 @@ inline std::uint8_t pattern_byte(std::uint32_t seed, std::uint32_t i) {
 inline void pattern_fill(std::uint8_t* body, std::uint32_t size, std::uint32_t seq) {
   const std::uint32_t seed = mix(seq);
   for (std::uint32_t i = 0; i < size; ++i) body[i] = pattern_byte(seed, i);
+}
+
+// Writes the producer's next event as the pattern makes it (id, size and bytes from its seq).
+inline void write_pattern_event(RingProducer& producer, std::uint32_t max_size) {
+  const std::uint32_t seq = producer.next_seq();
+  producer.write_event(pattern_id(seq), seq, pattern_size(seq, max_size), pattern_fill);
 }
 
 // Totals of what a consumer took, for the written == delivered + lost check.

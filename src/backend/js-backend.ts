@@ -7,16 +7,21 @@
 import { constants } from 'node:os'
 import { threadId } from 'node:worker_threads'
 import { getSystemErrorMap } from 'node:util'
-import type { BindingTestHooks, NativeBinding, NativeRing, NativeRingStats } from '../../binding.js'
+import type { BindingTestHooks, NativeBinding, NativeLiveStreamStats, NativeRing, NativeRingStats } from '../../binding.js'
 import { DATA_OFFSET } from '../format/ring-layout.js'
 import { TracerError } from '../errors.js'
 import { emptyRingStats, RingConsumer } from '../ring/ring-consumer.js'
 import { DEFAULT_FILE_PERMISSIONS, FileSink, type FileAccess } from '../sinks/file-sink.js'
+import { LiveStream } from '../sinks/live-stream.js'
+import { argRangeError, bytesArg, u32Arg } from './binding-args.js'
 
 /** How often the timer drains each ring. */
 export const JS_DRAIN_INTERVAL_MS = 4
 /** setDrainDelay()'s bound, the addon's. */
 const MAX_DRAIN_DELAY_MICROS = 10_000_000
+/** openLiveStream()'s budget bounds, the addon's (native/sinks/live_stream.h). */
+const MIN_LIVE_BUDGET_BYTES = 1 << 20
+const MAX_LIVE_BUDGET_BYTES = 1 << 30
 
 /** An error as the addon throws it (binding.d.ts): a message and a code. */
 function bindingError(code: string, message: string, cause?: unknown): Error {
@@ -46,8 +51,10 @@ interface JsRing {
 export class JsBackend implements NativeBinding, BindingTestHooks {
   private readonly rings = new Map<number, JsRing>()
   private readonly sinks = new Map<number, FileSink>()
+  private readonly liveStreams = new Map<number, LiveStream>()
   private nextRing = 1
   private nextSink = 1
+  private nextLive = 1
   private timer: NodeJS.Timeout | null = null
   private drainDelayMicros = 0
   /** performance.now() of the timer's last drain, in ms. */
@@ -96,15 +103,14 @@ export class JsBackend implements NativeBinding, BindingTestHooks {
     this.sinks.delete(sinkId)
     ring.sink = sink
     sink?.writeKept(streamChunk)
-    ring.consumer = new RingConsumer(ring.buffer, ring.capacity, ring.overwrite, ringId,
-      sink === null ? null : (chunk) => sink.write(chunk))
+    ring.consumer = new RingConsumer(ring.buffer, ring.capacity, ring.overwrite, ringId, sink)
     this.startTimer()
   }
 
   writeChunk(ringId: number, chunk: Uint8Array): void {
     const ring = this.ring(ringId)
     ring.consumer?.drain()
-    ring.sink?.writeKept(chunk)
+    ring.consumer?.writeKept(chunk)
   }
 
   flush(ringId: number): void {
@@ -117,10 +123,7 @@ export class JsBackend implements NativeBinding, BindingTestHooks {
     const ring = this.rings.get(ringId)
     if (ring === undefined || ring.closed) return
     ring.closed = true
-    if (ring.consumer !== null) {
-      ring.consumer.drain(true)
-      for (const chunk of ring.consumer.closingChunks()) ring.sink?.writeKept(chunk)
-    }
+    ring.consumer?.close()
     ring.sink?.release()
     this.rings.delete(ringId)
     if (this.rings.size === 0 && this.timer !== null) {
@@ -133,6 +136,43 @@ export class JsBackend implements NativeBinding, BindingTestHooks {
   ringStats(ringId: number): NativeRingStats {
     const consumer = this.ring(ringId).consumer
     return consumer === null ? emptyRingStats() : { ...consumer.stats }
+  }
+
+  openLiveStream(fileChunk: Uint8Array, budgetBytes: number): number {
+    bytesArg(fileChunk, 0, 'the FILE chunk')
+    const budget = u32Arg(budgetBytes, 1, 'budget in bytes')
+    if (budget < MIN_LIVE_BUDGET_BYTES || budget > MAX_LIVE_BUDGET_BYTES) {
+      throw argRangeError('Expected second argument to be a budget in bytes from 1048576 (1 MiB) to 1073741824 (1 GiB)')
+    }
+    const id = this.nextLive++
+    this.liveStreams.set(id, new LiveStream(fileChunk, budget))
+    return id
+  }
+
+  attachLiveStream(ringId: number, liveId: number, streamChunk: Uint8Array): void {
+    u32Arg(ringId, 0, 'ring id')
+    u32Arg(liveId, 1, 'live stream id')
+    bytesArg(streamChunk, 2, 'the STREAM chunk')
+    const consumer = this.ring(ringId).consumer
+    if (consumer === null) throw bindingError('ERR_RINGTRACE_STATE', `ring ${ringId} is not attached`)
+    if (consumer.hasLive) throw bindingError('ERR_RINGTRACE_STATE', `ring ${ringId} already has a live stream`)
+    consumer.attachLive(this.liveStream(liveId), streamChunk)
+  }
+
+  takeLiveChunks(liveId: number, maxBytes: number): Uint8Array | null {
+    u32Arg(liveId, 0, 'live stream id')
+    return this.liveStream(liveId).take(u32Arg(maxBytes, 1, 'byte limit'))
+  }
+
+  liveStreamStats(liveId: number): NativeLiveStreamStats {
+    u32Arg(liveId, 0, 'live stream id')
+    return this.liveStream(liveId).stats()
+  }
+
+  closeLiveStream(liveId: number): void {
+    u32Arg(liveId, 0, 'live stream id')
+    this.liveStreams.get(liveId)?.close()
+    this.liveStreams.delete(liveId)
   }
 
   setDrainDelay(micros: number): void {
@@ -162,6 +202,12 @@ export class JsBackend implements NativeBinding, BindingTestHooks {
     }, JS_DRAIN_INTERVAL_MS)
     // The drain timer must not keep a process alive that has nothing else to do.
     this.timer.unref()
+  }
+
+  private liveStream(liveId: number): LiveStream {
+    const live = this.liveStreams.get(liveId)
+    if (live === undefined) throw argRangeError(`Unknown live stream id ${liveId}`)
+    return live
   }
 
   private ring(ringId: number): JsRing {

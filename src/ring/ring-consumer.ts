@@ -3,9 +3,12 @@
 // on the producer's own thread (a timer, flush and close), so the producer never runs while it
 // copies.
 //
-// A chunk the sink could not write moves its events from delivered to lostUnwritten; the loss is
-// written (LOSS reason unwritten, a LOST record for the LOST sums it carried) before the next
-// chunk once the sink takes chunks again. A ring the producer corrupted (a header whose size is
+// Each chunk is built once and handed to the ring's file sink and its live stream, if it has
+// them. A chunk the file could not write moves its events from delivered to lostUnwritten; the
+// loss is written to the file alone (LOSS reason unwritten, a LOST record for the LOST sums it
+// carried) before its next chunk once it takes chunks again: the live stream had the chunk. An
+// EVENTS or LOSS chunk the live stream drops (its budget full) is counted in liveDropped and
+// liveDroppedLost; the file still gets it. A ring the producer corrupted (a header whose size is
 // 0, too big, or runs past writePos or the data area; a writePos more than the capacity ahead)
 // never makes it loop: it resynchronises at writePos, counts the bytes (corruptBytes) and the
 // events the next good record's seq gap reveals (lostCorrupt).
@@ -18,10 +21,16 @@ import { COARSE_CLOCK_OFFSET, CURSOR_OFFSET, DATA_OFFSET, INVALID_OFFSET, LAST_T
 import { HEADER_BYTES, LOST_ID, LOST_INVALID_OFFSET, LOST_PAIRS_OFFSET, LOST_RING_FULL_OFFSET, MAX_RECORD_BYTES, PADDING_ID,
   RECORD_TIMESTAMP_OFFSET, recordWord0 } from '../format/record-layout.js'
 import type { NativeRingStats } from '../../binding.js'
+import type { LiveStream } from '../sinks/live-stream.js'
 import { createRingViews, type RingViews } from './ring-views.js'
 
-/** Writes one whole chunk; false when the sink could not (the consumer counts it lost). */
-export type ChunkWriter = (chunk: Uint8Array) => boolean
+/** Where the consumer writes its ring's chunks to a file (FileSink). */
+export interface ChunkFile {
+  /** Writes one whole chunk; false when it could not (the consumer counts it lost). */
+  write(chunk: Uint8Array): boolean
+  /** A chunk the file cannot do without: written now, or kept and written before the next one. */
+  writeKept(chunk: Uint8Array): void
+}
 
 /** Loss the file has not shown yet: its chunks could not be written. */
 interface Unreported {
@@ -32,7 +41,7 @@ interface Unreported {
 }
 
 export function emptyRingStats(): NativeRingStats {
-  return { delivered: 0, lostRingFull: 0, lostInvalid: 0, lostOverwritten: 0, lostUnwritten: 0, lostCorrupt: 0, corruptBytes: 0, bytes: 0, etwDropped: 0, etwWriteErrors: 0 }
+  return { delivered: 0, lostRingFull: 0, lostInvalid: 0, lostOverwritten: 0, lostUnwritten: 0, lostCorrupt: 0, corruptBytes: 0, bytes: 0, etwDropped: 0, etwWriteErrors: 0, liveDropped: 0, liveDroppedLost: 0 }
 }
 
 export class RingConsumer {
@@ -47,13 +56,15 @@ export class RingConsumer {
   private seqNext = 0
   /** Reused for every EVENTS chunk, so a drain allocates nothing. */
   private scratch = new Uint8Array(0)
+  /** From attachLive() until close(). */
+  private live: LiveStream | null = null
 
   constructor(
     buffer: ArrayBuffer,
     private readonly capacity: number,
     private readonly overwrite: boolean,
     private readonly stream: number,
-    private readonly write: ChunkWriter | null,
+    private readonly file: ChunkFile | null,
   ) {
     this.views = createRingViews(buffer)
     this.mask = capacity - 1
@@ -86,13 +97,31 @@ export class RingConsumer {
     Atomics.store(i32, READ_POS_OFFSET >> 2, this.read | 0)
   }
 
+  /** Whether attachLive() was called (a ring gets one live stream, even if that one closed). */
+  get hasLive(): boolean {
+    return this.live !== null
+  }
+
+  /** Adds the live stream (before the ring's first SCHEMA chunk) and queues `streamChunk`. */
+  attachLive(live: LiveStream, streamChunk: Uint8Array): void {
+    this.live = live
+    live.pushKept(streamChunk)
+  }
+
+  /** A chunk the file and the live stream cannot do without (SCHEMA): to both. */
+  writeKept(chunk: Uint8Array): void {
+    this.file?.writeKept(chunk)
+    this.live?.pushKept(chunk)
+  }
+
   /**
-   * The chunks that close a stream once its producer has stopped and the ring is drained (the
-   * loss of its last events and what the file has not shown yet are written first): a LOST
-   * record for drops no delivered LOST record reported (after the last one, or overwritten),
-   * so in-band sums match END, then END with the producer's totals.
+   * Closes the stream once its producer has stopped: drains to its cursor, then (after the loss
+   * of its last events and what the file has not shown yet) a LOST record for drops no delivered
+   * LOST record reported (after the last one, or overwritten), so in-band sums match END, then
+   * END with the producer's totals. The live stream gets no more chunks afterwards.
    */
-  closingChunks(): Uint8Array[] {
+  close(): void {
+    this.drain(true)
     const { f64 } = this.views
     // Events the producer wrote after the last record that survived: overwritten, or skipped
     // with corrupt bytes.
@@ -105,14 +134,15 @@ export class RingConsumer {
     // What lost chunks carried is reported by writeUnreported(), not here.
     const ringFull = f64[RING_FULL_OFFSET >> 3]! - this.stats.lostRingFull - this.unreported.ringFull
     const invalid = f64[INVALID_OFFSET >> 3]! - this.stats.lostInvalid - this.unreported.invalid
-    const chunks: Uint8Array[] = []
     if (ringFull > 0 || invalid > 0) {
       this.stats.lostRingFull += ringFull
       this.stats.lostInvalid += invalid
-      chunks.push(this.lostChunk(ringFull, invalid))
+      const lost = this.lostChunk(ringFull, invalid)
+      this.queueLive(lost, 0, ringFull + invalid)
+      this.file?.writeKept(lost)
     }
-    chunks.push(this.endChunk())
-    return chunks
+    this.writeKept(this.endChunk())
+    this.live = null
   }
 
   /** An EVENTS chunk of one LOST record without (id, count) pairs, for loss the consumer reports. */
@@ -202,33 +232,47 @@ export class RingConsumer {
 
   /** Counts a seq gap: overwritten events, or events skipped with corrupt bytes. */
   private emitLoss(count: number, corrupt: boolean): void {
-    if (corrupt) {
-      this.stats.lostCorrupt += count
-      this.unreported.unwritten += count
-    } else {
-      this.stats.lostOverwritten += count
-      this.unreported.overwritten += count
+    if (corrupt) this.stats.lostCorrupt += count
+    else this.stats.lostOverwritten += count
+    if (this.file === null && this.live === null) return
+    if (!this.emit(this.lossChunk(corrupt ? LOSS_REASON_UNWRITTEN : LOSS_REASON_OVERWRITTEN, count), 0, count)) {
+      if (corrupt) this.unreported.unwritten += count
+      else this.unreported.overwritten += count
     }
-    this.writeUnreported()
   }
 
-  /** Writes the loss the file has not shown yet; false when the sink could not take all of it. */
+  /**
+   * Hands an EVENTS or LOSS chunk to the live stream and (after the loss it has not shown yet)
+   * the file. `events` and `lost` (LOST sums, LOSS count) are what it carries. False when the
+   * file could not take it: the caller counts what it carried as the file's loss.
+   */
+  private emit(chunk: Uint8Array, events: number, lost: number): boolean {
+    this.queueLive(chunk, events, lost)
+    return this.file === null || (this.writeUnreported() && this.file.write(chunk))
+  }
+
+  private queueLive(chunk: Uint8Array, events: number, lost: number): void {
+    if (this.live !== null && !this.live.pushCounted(chunk, events)) {
+      this.stats.liveDropped += events
+      this.stats.liveDroppedLost += lost
+    }
+  }
+
+  /** Writes the loss the file has not shown yet; false when the file could not take all of it. */
   private writeUnreported(): boolean {
     const loss = this.unreported
-    if (this.write === null) {
-      loss.overwritten = loss.unwritten = loss.ringFull = loss.invalid = 0
-      return true
-    }
+    const file = this.file
+    if (file === null) return true
     if (loss.overwritten !== 0) {
-      if (!this.write(this.lossChunk(LOSS_REASON_OVERWRITTEN, loss.overwritten))) return false
+      if (!file.write(this.lossChunk(LOSS_REASON_OVERWRITTEN, loss.overwritten))) return false
       loss.overwritten = 0
     }
     if (loss.unwritten !== 0) {
-      if (!this.write(this.lossChunk(LOSS_REASON_UNWRITTEN, loss.unwritten))) return false
+      if (!file.write(this.lossChunk(LOSS_REASON_UNWRITTEN, loss.unwritten))) return false
       loss.unwritten = 0
     }
     if (loss.ringFull !== 0 || loss.invalid !== 0) {
-      if (!this.write(this.lostChunk(loss.ringFull, loss.invalid))) return false
+      if (!file.write(this.lostChunk(loss.ringFull, loss.invalid))) return false
       this.stats.lostRingFull += loss.ringFull
       this.stats.lostInvalid += loss.invalid
       loss.ringFull = loss.invalid = 0
@@ -246,15 +290,15 @@ export class RingConsumer {
   }
 
   /**
-   * Copies the ring bytes of positions [from, to) into the reused chunk buffer and writes it;
+   * Copies the ring bytes of positions [from, to) into the reused chunk buffer and emits it;
    * `carried` (the events and LOST sums of those records) counts as delivered, or as lost when
-   * the sink could not write the chunk. Resets `carried`.
+   * the file could not write the chunk. Resets `carried`.
    */
   private emitEvents(from: number, to: number, carried: { events: number; ringFull: number; invalid: number }): void {
     if (to <= from) return
     const { events, ringFull, invalid } = carried
     carried.events = carried.ringFull = carried.invalid = 0
-    if (this.write === null) {
+    if (this.file === null && this.live === null) {
       this.stats.delivered += events
       return
     }
@@ -270,8 +314,7 @@ export class RingConsumer {
     new DataView(chunk.buffer).setUint32(CHUNK_HEADER_BYTES + 4, 0, true)
     chunk.set(u8.subarray(DATA_OFFSET + offset, DATA_OFFSET + offset + first), payload)
     if (first < length) chunk.set(u8.subarray(DATA_OFFSET, DATA_OFFSET + length - first), payload + first)
-    // The loss before this chunk first: its records' seq gap needs it.
-    if (this.writeUnreported() && this.write(chunk.subarray(0, frameChunk(chunk, ChunkType.Events, 8 + length)))) {
+    if (this.emit(chunk.subarray(0, frameChunk(chunk, ChunkType.Events, 8 + length)), events, ringFull + invalid)) {
       this.stats.delivered += events
       this.stats.lostRingFull += ringFull
       this.stats.lostInvalid += invalid
