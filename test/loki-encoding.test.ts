@@ -6,7 +6,7 @@ import { checkLokiOptions, type LokiOptions, type ResolvedLoki } from '../src/ex
 import { encodeLokiPush, encodePushRequest } from '../src/export/loki/loki-push-proto.js'
 import { encodeLokiPushJson } from '../src/export/loki/loki-push-json.js'
 import { LokiStreams, type LokiStream } from '../src/export/loki/loki-streams.js'
-import { rfc3339Nano } from '../src/export/loki/unix-time.js'
+import { rfc3339Nano, secondsAndNanos } from '../src/export/loki/unix-time.js'
 import { decodePushBody, startLokiReceiver, type LokiReceiver, type ReceivedStream } from './helpers/loki-receiver.js'
 import { prng } from './helpers/seeded-random.js'
 
@@ -167,6 +167,18 @@ describe('Loki labels', () => {
 
   it('quotes label values as Go reads them', () => {
     expect(labelText([{ name: 'a', value: 'x"y\\z\n' }, { name: 'b', value: '✓' }])).toBe('{a="x\\"y\\\\z\\n", b="✓"}')
+  })
+
+  it('keeps label sets right when many field values overflow the label cache', () => {
+    const records = Array.from({ length: 6000 }, (_, i) => record(T0 + BigInt(i), { attributes: [attribute('user', 'u32', i % 5000)] }))
+    const streams = new LokiStreams(resolve({ fieldLabels: ['user'] }), RESOURCE).batch(records).streams
+    const users = streams.map((s) => s.labels.find((l) => l.name === 'user')?.value)
+    const counts = streams.map((s) => s.entries.length)
+    expect({ users, entries: counts.reduce((a, b) => a + b, 0), texts: new Set(streams.map((s) => s.labelText)).size }).toEqual({
+      users: Array.from({ length: 5000 }, (_, i) => String(i)),
+      entries: 6000,
+      texts: 5000,
+    })
   })
 
   it('uses unknown_service for a resource without service.name', () => {
@@ -386,6 +398,15 @@ describe('Loki push', () => {
       reordered: 1,
       stats: { reordered: 1, watermarksEvicted: 2, labelValuesTruncated: 0 },
     })
+  })
+
+  it('splits times into floored seconds and nanoseconds, and writes RFC 3339 with nine digits', () => {
+    expect([secondsAndNanos(T0 + 123n), secondsAndNanos(-1n), rfc3339Nano(T0 + 123n), rfc3339Nano(0n)]).toEqual([
+      { seconds: 1_733_000_000n, nanos: 123 },
+      { seconds: -1n, nanos: 999_999_999 },
+      '2024-11-30T20:53:20.000000123Z',
+      '1970-01-01T00:00:00.000000000Z',
+    ])
   })
 
   it('compresses the protobuf body in the snappy block format, not the framed one', () => {

@@ -59,10 +59,11 @@ export function sanitizeLabelValue(value: string): string {
 
 /**
  * The `level` label from an OTLP severity number, as Grafana names levels (it colours lines by
- * them, and Loki skips its own level detection when a stream has a `level` label). The export
- * worker maps ETW levels to severities: Critical -> 21..24 "critical", Error -> 17..20 "error",
- * Warning -> 13..16 "warning", Info -> 9..12 "info", Verbose -> 5..8 "debug"; 1..4 is "trace",
- * 0 (unspecified, as for LogAlways) and anything else "unknown".
+ * them, and Loki skips its own level detection when a stream has a `level` label): 1..4 "trace",
+ * 5..8 "debug", 9..12 "info", 13..16 "warning", 17..20 "error", 21..24 "critical", anything else
+ * (0 is unspecified) "unknown". With ETW levels exported as the severities FATAL, ERROR, WARN,
+ * INFO and DEBUG, Critical, Error, Warning, Info and Verbose become critical, error, warning,
+ * info and debug.
  */
 export function lokiLevel(severityNumber: number): string {
   if (!Number.isInteger(severityNumber) || severityNumber < 1 || severityNumber > 24) return 'unknown'
@@ -103,8 +104,12 @@ type Slot = { readonly name: string; readonly constant: string } | { readonly na
 /** A record's value for a label, before sanitizing: records with the same values share one label set. */
 type DynamicValue = (record: ExportLog) => string
 
-/** Label sets are cached in a trie of the records' label values; past this many nodes it starts over. */
+/**
+ * Label sets are cached in a trie of the records' label values; past this many nodes, or this
+ * many characters of values held as keys (a field label's values may be long), it starts over.
+ */
 const MAX_CACHED_NODES = 4096
+const MAX_CACHED_CHARS = 1 << 20
 
 class CacheNode {
   readonly children = new Map<string, CacheNode>()
@@ -124,8 +129,8 @@ export class LokiLabeler {
   private readonly values: string[]
   private root = new CacheNode()
   private nodes = 0
-  /** Label values cut to MAX_LABEL_VALUE_BYTES (long event names, service names or field values), per record. */
-  truncatedValues = 0
+  private chars = 0
+  private truncated = 0
 
   constructor(config: LokiLabelConfig, resource: ExportResource) {
     const service = resource.attributes.find((a) => a.key === 'service.name')
@@ -149,11 +154,17 @@ export class LokiLabeler {
     this.slots = slots.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   }
 
+  /** Label values cut to MAX_LABEL_VALUE_BYTES (long event names, service names or field values), per record. */
+  get truncatedValues(): number {
+    return this.truncated
+  }
+
   /** The record's labels; a label whose value would be empty is left out, as Loki drops it. */
   labelsOf(record: ExportLog): LokiLabelSet {
-    if (this.nodes > MAX_CACHED_NODES) {
+    if (this.nodes > MAX_CACHED_NODES || this.chars > MAX_CACHED_CHARS) {
       this.root = new CacheNode()
       this.nodes = 0
+      this.chars = 0
     }
     let node = this.root
     for (let i = 0; i < this.dynamic.length; i++) {
@@ -164,11 +175,12 @@ export class LokiLabeler {
         child = new CacheNode()
         node.children.set(value, child)
         this.nodes++
+        this.chars += value.length
       }
       node = child
     }
     node.set ??= this.build(node)
-    this.truncatedValues += node.truncated
+    this.truncated += node.truncated
     return node.set
   }
 

@@ -106,7 +106,7 @@ function pushUrl(endpoint: unknown): string {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') fail('endpoint', `must be an http: or https: URL, got ${describeValue(endpoint)}`)
   if (url.username !== '' || url.password !== '') fail('endpoint', 'must not hold credentials: set export.loki.headers, such as { Authorization: \'Basic ...\' }')
-  if (url.pathname === '/' || url.pathname === '') url.pathname = LOKI_PUSH_PATH
+  if (url.pathname === '/') url.pathname = LOKI_PUSH_PATH
   return url.href
 }
 

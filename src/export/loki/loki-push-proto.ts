@@ -7,8 +7,9 @@
 //   LabelPairAdapter { string name = 1; string value = 2 }
 //   Timestamp        { int64 seconds = 1; int32 nanos = 2 }
 //
-// snappyjs (pure JS) compresses: measured on a 1 MiB push body it is as fast as the native
-// `snappy` package (docs/benchmarks.md, loki-encode), without a prebuilt binary per platform.
+// snappyjs (pure JS, no binary to install per platform) compresses: on a 1.1 MB PushRequest it
+// took 6.7 ms against 16.9 ms for the native `snappy` package's one-shot call, both on a worker
+// thread (bench/loki-encode.bench.ts).
 
 import { compress } from 'snappyjs'
 import { ProtoWriter } from '../protobuf/proto-writer.js'
