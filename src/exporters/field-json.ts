@@ -2,7 +2,7 @@
 // lose digits past 2^53), NaN and infinities as strings, typed arrays (binary included: without
 // the schema, a Uint8Array could be either) as arrays of numbers.
 
-import type { FieldValue } from '../reader/trace-items.js'
+import type { FieldValue, TypedArrayValue } from '../reader/trace-items.js'
 
 function numberJson(value: number | bigint): string {
   if (typeof value === 'bigint') return `"${value}"`
@@ -19,6 +19,16 @@ export function fieldJson(value: FieldValue): string {
   let text = '['
   for (let i = 0; i < value.length; i++) text += `${i === 0 ? '' : ','}${numberJson(value[i])}`
   return `${text}]`
+}
+
+/** The bytes of a binary value as base64. */
+export function base64Text(value: TypedArrayValue): string {
+  return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64')
+}
+
+/** As fieldJson, with binary (the schema says which Uint8Arrays are binary) as a base64 string. */
+export function typedFieldJson(value: FieldValue, binary: boolean): string {
+  return binary && typeof value === 'object' ? `"${base64Text(value)}"` : fieldJson(value)
 }
 
 /** `"key":value` pairs of `fields`, comma-separated, leaving out the names in `skip`. */
