@@ -1,9 +1,9 @@
 // The Loki exporter's options and their checks: every mistake is a TracerError naming the key
 // (export.loki.<key>), found when the exporter is configured rather than as a 400 from Loki.
 
-import { validateHeaderName, validateHeaderValue } from 'node:http'
 import { describeValue, TracerError } from '../../errors.js'
 import { checkKnownKeys } from '../../option-keys.js'
+import { isHeaderName, isHeaderValue } from '../header-syntax.js'
 import { BUILT_IN_LABELS, isLabelName, MAX_LABEL_NAMES, MAX_LABEL_VALUE_BYTES, sanitizeLabelValue, type LokiLabel } from './loki-labels.js'
 
 export interface LokiOptions {
@@ -153,12 +153,8 @@ function checkHeaders(headers: unknown, tenant: string | undefined): Record<stri
     if (!isRecord(headers)) fail('headers', `must be an object of header names to values, got ${describeValue(headers)}`)
     for (const [name, value] of Object.entries(headers)) {
       if (typeof value !== 'string') fail(`headers.${name}`, `must be a string, got ${describeValue(value)}`)
-      try {
-        validateHeaderName(name)
-        validateHeaderValue(name, value)
-      } catch (error) {
-        fail(`headers.${name}`, `is not a valid HTTP header: ${(error as Error).message}`)
-      }
+      if (!isHeaderName(name)) fail(`headers.${name}`, 'is not an HTTP header name (a token)')
+      if (!isHeaderValue(value)) fail(`headers.${name}`, 'is not an HTTP header value (no control characters)')
       const lower = name.toLowerCase()
       if (BODY_HEADERS.includes(lower)) fail(`headers.${name}`, 'is set from the body by the exporter')
       if (lower === TENANT_HEADER.toLowerCase() && tenant !== undefined) fail(`headers.${name}`, 'contradicts export.loki.tenant: give one of them')
