@@ -5,6 +5,7 @@
 import { TracerError, describeValue } from '../errors.js'
 import { checkKnownKeys } from '../option-keys.js'
 import { isHeaderName, isHeaderValue } from './header-syntax.js'
+import { checkLokiOptions, type LokiOptions, type ResolvedLoki } from './loki/loki-options.js'
 import { parseHttpUrl, readOtelEnv, signalUrl, type OtelEnv, type OtelSignalEnv, type OtlpCompression,
   type OtlpProtocol, type OtlpSignal } from './otel-env.js'
 
@@ -34,6 +35,8 @@ export interface OtlpExportOptions {
 export interface ExportOptions {
   /** OTLP over HTTP; false: none (also not from the variables). */
   otlp?: OtlpExportOptions | false
+  /** Grafana Loki push (log records only). */
+  loki?: LokiOptions
   /** The resource's service.name (default: OTEL_SERVICE_NAME, else the provider). */
   serviceName?: string
   /** More resource attributes (after OTEL_RESOURCE_ATTRIBUTES, which they override). */
@@ -68,6 +71,7 @@ export interface ResolvedExport {
   resourceAttributes: Record<string, string | number | boolean>
   traces: ResolvedOtlpSignal | undefined
   logs: ResolvedOtlpSignal | undefined
+  loki: ResolvedLoki | undefined
   streamBytes: number
   closeTimeoutMs: number
   batchDelayMs: number
@@ -86,7 +90,7 @@ const DEFAULT_MAX_BATCH_ITEMS = 2048
 const DEFAULT_MAX_OPEN_SPANS = 65536
 
 const EXPORT_KEYS = Object.keys({
-  otlp: true, serviceName: true, resourceAttributes: true, streamBytes: true, closeTimeoutMs: true,
+  otlp: true, loki: true, serviceName: true, resourceAttributes: true, streamBytes: true, closeTimeoutMs: true,
   batchDelayMs: true, maxBatchItems: true, maxOpenSpans: true,
 } satisfies Record<keyof ExportOptions, true>)
 
@@ -204,6 +208,7 @@ export function resolveExport(options: unknown, provider: string, env: OtelEnv =
     resourceAttributes,
     traces,
     logs,
+    loki: config.loki === undefined ? undefined : checkLokiOptions(config.loki),
     streamBytes: checkInteger(config.streamBytes, 'export.streamBytes', 1 << 20, 1 << 30, DEFAULT_STREAM_BYTES, ' (bytes)'),
     closeTimeoutMs: checkInteger(config.closeTimeoutMs, 'export.closeTimeoutMs', 0, 600_000, DEFAULT_CLOSE_TIMEOUT_MS, ' (ms)'),
     batchDelayMs: checkInteger(config.batchDelayMs, 'export.batchDelayMs', 1, 60_000, DEFAULT_BATCH_DELAY_MS, ' (ms)'),

@@ -63,6 +63,7 @@ export function exporterNames(config: ResolvedExport): string[] {
   const names: string[] = []
   if (config.traces !== undefined) names.push('otlp-traces')
   if (config.logs !== undefined) names.push('otlp-logs')
+  if (config.loki !== undefined) names.push('loki')
   return names
 }
 

@@ -19,6 +19,10 @@ import { readErrorMessage, readPartialSuccess } from '../otlp/otlp-response.js'
 import { exportResource, exportScope } from '../resource.js'
 import { CONTROL_IN_FLIGHT, CONTROL_STATE, exporterNames, PipelineSlot, STATE_DONE, type ChunkMessage,
   type CloseMessage, type ExportWorkerData } from '../worker-protocol.js'
+import type { ResolvedLoki } from '../loki/loki-options.js'
+import { encodeLokiPushJson } from '../loki/loki-push-json.js'
+import { encodeLokiPush } from '../loki/loki-push-proto.js'
+import { LokiStreams } from '../loki/loki-streams.js'
 import { BatchingExporter } from './batching-exporter.js'
 import { logRecordOf } from './log-records.js'
 import { SpanAssembler } from './span-assembler.js'
@@ -28,6 +32,8 @@ const PUMP_INTERVAL_MS = 10
 /** Bytes taken per call; a larger backlog is taken over several turns, so HTTP keeps moving. */
 const TAKE_BYTES = 4 << 20
 const TAKES_PER_TURN = 4
+const LOKI_TIMEOUT_MS = 10_000
+const LOKI_BUDGET_BYTES = 32 << 20
 
 const data = workerData as ExportWorkerData
 const { config } = data
@@ -81,13 +87,43 @@ function otlpExporter<T>(name: string, signal: ResolvedOtlpSignal,
   return { counters, exporter }
 }
 
+/**
+ * Loki refuses an entry older than the newest of its stream, and LokiStreams orders entries as
+ * it builds batches: so batches go one at a time (concurrency 1), in the order they were built.
+ */
+function lokiExporter(options: ResolvedLoki): { counters: ExporterCounters; exporter: BatchingExporter<ExportLog> } {
+  const counters = countersOf('loki')
+  const streams = new LokiStreams(options, resource)
+  const json = options.protocol === 'json'
+  const http = new HttpExporter({
+    name: 'loki',
+    url: new URL(options.url),
+    headers: options.headers,
+    contentType: options.contentType,
+    // The protobuf body is snappy-compressed already.
+    compression: json ? 'gzip' : 'none',
+    timeoutMs: LOKI_TIMEOUT_MS,
+    concurrency: 1,
+    budgetBytes: LOKI_BUDGET_BYTES,
+  }, counters)
+  const exporter = new BatchingExporter<ExportLog>('loki', counters, config.maxBatchItems, config.batchDelayMs, (records) => {
+    const batch = streams.batch(records)
+    return json ? encodeLokiPushJson(batch.streams) : encodeLokiPush(batch.streams)
+  }, http)
+  return { counters, exporter }
+}
+
 const traces = config.traces === undefined ? undefined
   : otlpExporter<ExportSpan>('otlp-traces', config.traces, { proto: encodeTraces, json: encodeTracesJson })
 const logs = config.logs === undefined ? undefined
   : otlpExporter<ExportLog>('otlp-logs', config.logs, { proto: encodeLogs, json: encodeLogsJson })
+const loki = config.loki === undefined ? undefined : lokiExporter(config.loki)
 const exporters: Pick<BatchingExporter<unknown>, 'tick' | 'shutdown'>[] = []
 if (traces !== undefined) exporters.push(traces.exporter)
 if (logs !== undefined) exporters.push(logs.exporter)
+if (loki !== undefined) exporters.push(loki.exporter)
+/** Every exporter of log records. */
+const logSinks = [logs, loki].filter((sink) => sink !== undefined)
 
 const spans = traces === undefined ? undefined
   : new SpanAssembler(traces.counters, config.maxOpenSpans, (span) => traces.exporter.add(span))
@@ -109,9 +145,12 @@ function route(batch: readonly TraceItem[]): void {
       spans?.start(item, schema)
     } else if (isSpanStop(item)) {
       spans?.stop(item)
-    } else if (logs !== undefined) {
-      logs.counters.handOver(1)
-      logs.exporter.add(logRecordOf(item, schema, observedNs))
+    } else if (logSinks.length > 0) {
+      const record = logRecordOf(item, schema, observedNs)
+      for (const sink of logSinks) {
+        sink.counters.handOver(1)
+        sink.exporter.add(record)
+      }
     }
   }
 }
