@@ -7,13 +7,16 @@
 // and never move; an outer message moves once per nesting level, a memmove of its bytes, which
 // costs less than computing every size up front in a separate pass.
 
-const WIRE_VARINT = 0
-const WIRE_FIXED64 = 1
-const WIRE_LENGTH = 2
-const WIRE_FIXED32 = 5
+import { WIRE_FIXED32, WIRE_FIXED64, WIRE_LENGTH, WIRE_VARINT } from './wire-types.js'
 
 const utf8 = new TextEncoder()
 const TWO_32 = 2 ** 32
+/**
+ * Strings and byte fields up to this length are copied by a loop: TextEncoder.encodeInto needs a
+ * subarray (an allocation) and a call into C++, and TypedArray#set has a fixed cost, both more
+ * than the copy of an attribute key, an id or a short value.
+ */
+const SHORT = 64
 
 export class ProtoWriter {
   private bytes: Uint8Array
@@ -46,8 +49,22 @@ export class ProtoWriter {
     this.varint(value)
   }
 
+  /** An int64 field from a safe integer (two's complement, 10 bytes when negative). */
+  int(field: number, value: number): void {
+    this.tag(field, WIRE_VARINT)
+    if (value >= 0) this.varint(value)
+    else this.negativeVarint(value)
+  }
+
   /** An int64 field (two's complement, 10 bytes when negative). */
   int64(field: number, value: bigint): void {
+    // BigInt arithmetic costs several times the number path, and most 64-bit values are small.
+    // Number() of a bigint beyond the safe range rounds to a double that is not a safe integer.
+    const small = Number(value)
+    if (Number.isSafeInteger(small)) {
+      this.int(field, small)
+      return
+    }
     this.tag(field, WIRE_VARINT)
     let v = BigInt.asUintN(64, value)
     this.reserve(10)
@@ -68,7 +85,8 @@ export class ProtoWriter {
   fixed64(field: number, value: bigint): void {
     this.tag(field, WIRE_FIXED64)
     this.reserve(8)
-    this.view.setBigUint64(this.at, BigInt.asUintN(64, value), true)
+    // setBigUint64 takes the value modulo 2^64 itself.
+    this.view.setBigUint64(this.at, value, true)
     this.at += 8
   }
 
@@ -91,17 +109,26 @@ export class ProtoWriter {
     // UTF-8 takes at most 3 bytes per UTF-16 unit; written after a one-byte length, moved if longer.
     this.reserve(1 + value.length * 3)
     const start = this.at + 1
-    const { written } = utf8.encodeInto(value, this.bytes.subarray(start))
+    const written = value.length <= SHORT
+      ? this.utf8(value, start)
+      : utf8.encodeInto(value, this.bytes.subarray(start)).written
     this.at = start
     this.placeLength(start, written)
   }
 
   bytesField(field: number, value: Uint8Array): void {
     this.tag(field, WIRE_LENGTH)
-    this.varint(value.length)
-    this.reserve(value.length)
-    this.bytes.set(value, this.at)
-    this.at += value.length
+    const length = value.length
+    this.varint(length)
+    this.reserve(length)
+    if (length <= SHORT) {
+      const bytes = this.bytes
+      const at = this.at
+      for (let i = 0; i < length; i++) bytes[at + i] = value[i]!
+    } else {
+      this.bytes.set(value, this.at)
+    }
+    this.at += length
   }
 
   /** Starts an embedded message (or packed field); returns the mark end() takes. */
@@ -120,6 +147,11 @@ export class ProtoWriter {
 
   /** With `length` bytes at `start` (one byte past the length slot): writes the length, moving them if it needs more than that byte. */
   private placeLength(start: number, length: number): void {
+    if (length < 0x80) {
+      this.bytes[start - 1] = length
+      this.at = start + length
+      return
+    }
     const extra = varintBytes(length) - 1
     if (extra > 0) {
       this.reserve(length + extra)
@@ -145,6 +177,63 @@ export class ProtoWriter {
       v = v >= TWO_32 ? Math.floor(v / 128) : v >>> 7
     }
     bytes[at++] = v
+    this.at = at
+  }
+
+  /** Writes `value` as UTF-8 at `at` as TextEncoder does (a lone surrogate becomes U+FFFD); returns the byte count. */
+  private utf8(value: string, at: number): number {
+    const bytes = this.bytes
+    let o = at
+    for (let i = 0; i < value.length; i++) {
+      let c = value.charCodeAt(i)
+      if (c < 0x80) {
+        bytes[o++] = c
+        continue
+      }
+      if (c < 0x800) {
+        bytes[o++] = 0xc0 | (c >> 6)
+        bytes[o++] = 0x80 | (c & 0x3f)
+        continue
+      }
+      if (c >= 0xd800 && c <= 0xdfff) {
+        const next = value.charCodeAt(i + 1)
+        if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+          const point = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00)
+          bytes[o++] = 0xf0 | (point >> 18)
+          bytes[o++] = 0x80 | ((point >> 12) & 0x3f)
+          bytes[o++] = 0x80 | ((point >> 6) & 0x3f)
+          bytes[o++] = 0x80 | (point & 0x3f)
+          i++
+          continue
+        }
+        c = 0xfffd
+      }
+      bytes[o++] = 0xe0 | (c >> 12)
+      bytes[o++] = 0x80 | ((c >> 6) & 0x3f)
+      bytes[o++] = 0x80 | (c & 0x3f)
+    }
+    return o - at
+  }
+
+  /** A negative safe integer as the 10-byte varint of its 64-bit two's complement, from 32-bit halves. */
+  private negativeVarint(value: number): void {
+    this.reserve(10)
+    const bytes = this.bytes
+    let at = this.at
+    // `>>> 0` is ToUint32, exact modulo 2^32 for a safe integer; the division by 2^32 is exact.
+    let lo = value >>> 0
+    let hi = Math.floor(value / TWO_32) >>> 0
+    for (let i = 0; i < 4; i++) {
+      bytes[at++] = (lo & 0x7f) | 0x80
+      lo >>>= 7
+    }
+    bytes[at++] = lo | ((hi & 0x07) << 4) | 0x80
+    hi >>>= 3
+    for (let i = 0; i < 4; i++) {
+      bytes[at++] = (hi & 0x7f) | 0x80
+      hi >>>= 7
+    }
+    bytes[at++] = hi
     this.at = at
   }
 
