@@ -8,6 +8,7 @@ import { encodeLogs } from '../src/export/otlp/otlp-logs-proto.js'
 import { encodeLogsJson } from '../src/export/otlp/otlp-logs-json.js'
 import { encodeTraces } from '../src/export/otlp/otlp-traces-proto.js'
 import { encodeTracesJson } from '../src/export/otlp/otlp-traces-json.js'
+import { JsonWriter } from '../src/export/json/json-writer.js'
 import { ProtoWriter } from '../src/export/protobuf/proto-writer.js'
 import { check, emitResult, probeBackends, round, type Cell, type TargetResult } from './bench-harness.js'
 
@@ -78,11 +79,12 @@ async function main(): Promise<void> {
   const spanBatch = spans()
   const logBatch = logs()
   const writer = new ProtoWriter()
+  const jsonWriter = new JsonWriter()
   const encoders: [string, () => Uint8Array][] = [
     ['spans, protobuf (encodeTraces, reused writer)', () => encodeTraces(resource, scope, spanBatch, writer)],
-    ['spans, JSON (encodeTracesJson)', () => encodeTracesJson(resource, scope, spanBatch)],
+    ['spans, JSON (encodeTracesJson, reused writer)', () => encodeTracesJson(resource, scope, spanBatch, jsonWriter)],
     ['log records, protobuf (encodeLogs, reused writer)', () => encodeLogs(resource, scope, logBatch, writer)],
-    ['log records, JSON (encodeLogsJson)', () => encodeLogsJson(resource, scope, logBatch)],
+    ['log records, JSON (encodeLogsJson, reused writer)', () => encodeLogsJson(resource, scope, logBatch, jsonWriter)],
   ]
   const bench = new Bench({ name: 'otlp-encode', time: 1500, warmupTime: 500 })
   let sink = 0
@@ -107,7 +109,7 @@ async function main(): Promise<void> {
   emitResult({
     scenario: 'otlp-encode',
     title: 'OTLP encoding of spans and log records',
-    method: `One tinybench run (1.5 s per task after 500 ms warm-up), one core. Each iteration encodes one batch of ${BATCH} spans or log records, with the resource (4 attributes) and scope, into a request body; figures are items per second from the median batch time. Each span has trace, span and parent ids, a name, a kind, two times and 4 attributes (u32, str, u64, f64); each log record the same attributes, trace and span ids, severity, body and event name. The protobuf encoders reuse one ProtoWriter; the JSON encoders build the text and encode it to UTF-8.`,
+    method: `One tinybench run (1.5 s per task after 500 ms warm-up), one core. Each iteration encodes one batch of ${BATCH} spans or log records, with the resource (4 attributes) and scope, into a request body; figures are items per second from the median batch time. Each span has trace, span and parent ids, a name, a kind, two times and 4 attributes (u32, str, u64, f64); each log record the same attributes, trace and span ids, severity, body and event name. The protobuf encoders reuse one ProtoWriter, the JSON encoders one JsonWriter; each batch's body is copied out of it.`,
     backends: probeBackends(),
     tables: [{ title: 'Per batch', columns: ['task', 'items/s', 'bytes/item'], rows: table }],
     targets,

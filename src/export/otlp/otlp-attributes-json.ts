@@ -1,65 +1,74 @@
-// Attributes and the scalar spellings of OTLP/JSON (the protobuf JSON mapping with OTLP's
-// exceptions): ids as lowercase hex, not base64; 64-bit integers as decimal strings; doubles as
-// numbers, but NaN and the infinities as the strings "NaN", "Infinity", "-Infinity"; bytes_value
-// as base64. Keys are lowerCamelCase. The text is built by concatenation and encoded once per
-// batch: V8 joins the pieces as a rope, cheaper than an object tree for JSON.stringify.
+// Attributes in OTLP/JSON, the protobuf JSON mapping with OTLP's exceptions: 64-bit integers as
+// decimal strings; doubles as numbers, but NaN and the infinities as the strings "NaN",
+// "Infinity", "-Infinity"; bytes_value as base64; lowerCamelCase keys. (Trace and span ids, the
+// other exception, are hex rather than base64: JsonWriter.quotedHex.)
 
 import type { FieldValue, TypedArrayValue } from '../../reader/trace-items.js'
+import type { JsonWriter } from '../json/json-writer.js'
 import type { ExportAttribute } from '../model.js'
 import { ANY_VALUE_KINDS, AnyValueKind, ELEMENT_KINDS, fitsInt64 } from './any-value-kind.js'
 
-const HEX_PAIRS = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'))
-
-/** `bytes` as a quoted lowercase hex string (trace and span ids). */
-export function hexJson(bytes: Uint8Array): string {
-  let out = '"'
-  for (let i = 0; i < bytes.length; i++) out += HEX_PAIRS[bytes[i]!]!
-  return `${out}"`
-}
-
-/** A 64-bit integer (or a smaller one) as a quoted decimal. */
-export function int64Json(value: bigint | number): string {
-  return `"${value}"`
-}
-
-function doubleJson(value: number): string {
-  if (Number.isFinite(value)) return Object.is(value, -0) ? '-0' : String(value)
-  return Number.isNaN(value) ? '"NaN"' : value > 0 ? '"Infinity"' : '"-Infinity"'
-}
-
-/** The JSON array of KeyValue objects for `attributes`, in order. */
-export function attributesJson(attributes: readonly ExportAttribute[]): string {
-  let out = '['
+/** Writes the JSON array of KeyValue objects for `attributes`, in order. */
+export function writeAttributesJson(w: JsonWriter, attributes: readonly ExportAttribute[]): void {
+  w.raw('[')
   for (let i = 0; i < attributes.length; i++) {
     const attribute = attributes[i]!
-    if (i > 0) out += ','
-    out += `{"key":${JSON.stringify(attribute.key)},"value":${anyValueJson(ANY_VALUE_KINDS[attribute.type], attribute.value)}}`
+    w.raw(i === 0 ? '{"key":' : ',{"key":')
+    w.string(attribute.key)
+    w.raw(',"value":')
+    writeAnyValue(w, ANY_VALUE_KINDS[attribute.type], attribute.value)
+    w.raw('}')
   }
-  return `${out}]`
+  w.raw(']')
 }
 
-/** An AnyValue object: its oneof member is present even when it holds a default. */
-function anyValueJson(kind: AnyValueKind, value: FieldValue): string {
+/** Writes an AnyValue object: its oneof member is present even when it holds a default. */
+function writeAnyValue(w: JsonWriter, kind: AnyValueKind, value: FieldValue): void {
   switch (kind) {
-    case AnyValueKind.Bool: return value ? '{"boolValue":true}' : '{"boolValue":false}'
-    case AnyValueKind.Int: return `{"intValue":${int64Json(value as number | bigint)}}`
+    case AnyValueKind.Bool:
+      w.raw(value ? '{"boolValue":true}' : '{"boolValue":false}')
+      return
+    case AnyValueKind.Int:
+      w.raw('{"intValue":')
+      w.quotedInteger(value as number | bigint)
+      break
     case AnyValueKind.U64:
-      return fitsInt64(value as bigint) ? `{"intValue":${int64Json(value as bigint)}}` : `{"stringValue":"${value}"}`
-    case AnyValueKind.Double: return `{"doubleValue":${doubleJson(value as number)}}`
-    case AnyValueKind.String: return `{"stringValue":${JSON.stringify(value)}}`
-    case AnyValueKind.Bytes: {
-      const bytes = value as Uint8Array
-      return `{"bytesValue":"${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')}"}`
-    }
-    default: return arrayJson(ELEMENT_KINDS[kind]!, value as TypedArrayValue)
+      w.raw(fitsInt64(value as bigint) ? '{"intValue":' : '{"stringValue":')
+      w.quotedInteger(value as bigint)
+      break
+    case AnyValueKind.Double:
+      w.raw('{"doubleValue":')
+      writeDouble(w, value as number)
+      break
+    case AnyValueKind.String:
+      w.raw('{"stringValue":')
+      w.string(value as string)
+      break
+    case AnyValueKind.Bytes:
+      w.raw('{"bytesValue":')
+      w.quotedBase64(value as Uint8Array)
+      break
+    default:
+      writeArray(w, ELEMENT_KINDS[kind]!, value as TypedArrayValue)
+      return
+  }
+  w.raw('}')
+}
+
+function writeDouble(w: JsonWriter, value: number): void {
+  if (Number.isFinite(value)) {
+    if (Object.is(value, -0)) w.raw('-0')
+    else w.number(value)
+  } else {
+    w.raw(Number.isNaN(value) ? '"NaN"' : value > 0 ? '"Infinity"' : '"-Infinity"')
   }
 }
 
-function arrayJson(element: AnyValueKind, values: TypedArrayValue): string {
-  let out = '{"arrayValue":{"values":['
+function writeArray(w: JsonWriter, element: AnyValueKind, values: TypedArrayValue): void {
+  w.raw('{"arrayValue":{"values":[')
   for (let i = 0; i < values.length; i++) {
-    if (i > 0) out += ','
-    out += anyValueJson(element, values[i]!)
+    if (i > 0) w.raw(',')
+    writeAnyValue(w, element, values[i]!)
   }
-  return `${out}]}}`
+  w.raw(']}}')
 }

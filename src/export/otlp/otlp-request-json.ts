@@ -1,9 +1,10 @@
 // The envelope of both OTLP/JSON export requests: one resourceSpans/resourceLogs entry holding
 // one scopeSpans/scopeLogs entry, with the fields the protobuf envelope writes
-// (otlp-request-proto.ts). The body is the UTF-8 of the text.
+// (otlp-request-proto.ts).
 
+import type { JsonWriter } from '../json/json-writer.js'
 import type { ExportResource, ExportScope } from '../model.js'
-import { attributesJson } from './otlp-attributes-json.js'
+import { writeAttributesJson } from './otlp-attributes-json.js'
 
 /** The JSON keys that name a signal's lists. */
 export interface SignalKeys {
@@ -12,21 +13,34 @@ export interface SignalKeys {
   readonly items: string
 }
 
-const utf8 = new TextEncoder()
-
-/** The request body for `items`, each made by `itemJson`. */
+/**
+ * The UTF-8 request body for `items`, each written by `writeItem`. Reuses `writer` (reset first)
+ * and returns a copy of its bytes.
+ */
 export function encodeRequestJson<T>(
-  keys: SignalKeys, resource: ExportResource, scope: ExportScope, items: readonly T[], itemJson: (item: T) => string,
+  keys: SignalKeys, resource: ExportResource, scope: ExportScope, items: readonly T[],
+  writeItem: (w: JsonWriter, item: T) => void, writer: JsonWriter,
 ): Uint8Array {
-  let scopeJson = '{'
-  if (scope.name !== '') scopeJson += `"name":${JSON.stringify(scope.name)}`
-  if (scope.version !== '') scopeJson += `${scope.name !== '' ? ',' : ''}"version":${JSON.stringify(scope.version)}`
-  scopeJson += '}'
-  const resourceJson = resource.attributes.length > 0 ? `{"attributes":${attributesJson(resource.attributes)}}` : '{}'
-  let out = `{"${keys.resourceItems}":[{"resource":${resourceJson},"${keys.scopeItems}":[{"scope":${scopeJson},"${keys.items}":[`
-  for (let i = 0; i < items.length; i++) {
-    if (i > 0) out += ','
-    out += itemJson(items[i]!)
+  writer.reset()
+  writer.raw(`{"${keys.resourceItems}":[{"resource":{`)
+  if (resource.attributes.length > 0) {
+    writer.raw('"attributes":')
+    writeAttributesJson(writer, resource.attributes)
   }
-  return utf8.encode(`${out}]}]}]}`)
+  writer.raw(`},"${keys.scopeItems}":[{"scope":{`)
+  if (scope.name !== '') {
+    writer.raw('"name":')
+    writer.string(scope.name)
+  }
+  if (scope.version !== '') {
+    writer.raw(scope.name !== '' ? ',"version":' : '"version":')
+    writer.string(scope.version)
+  }
+  writer.raw(`},"${keys.items}":[`)
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0) writer.raw(',')
+    writeItem(writer, items[i]!)
+  }
+  writer.raw(']}]}]}')
+  return writer.finish()
 }

@@ -1,43 +1,78 @@
 // Spans as an OTLP/JSON ExportTraceServiceRequest (http/json): the fields the protobuf body
-// carries (otlp-traces-proto.ts), spelled per otlp-attributes-json.ts; kind and status code as
-// integers.
+// carries (otlp-traces-proto.ts), ids as lowercase hex, times as decimal strings, kind and status
+// code as integers; attributes per otlp-attributes-json.ts.
 
+import { JsonWriter } from '../json/json-writer.js'
 import { OtlpStatusCode, type ExportResource, type ExportScope, type ExportSpan } from '../model.js'
-import { attributesJson, hexJson, int64Json } from './otlp-attributes-json.js'
+import { writeAttributesJson } from './otlp-attributes-json.js'
 import { encodeRequestJson, type SignalKeys } from './otlp-request-json.js'
 import { SPAN_FLAGS_SAMPLED } from './otlp-traces-proto.js'
 
 const KEYS: SignalKeys = { resourceItems: 'resourceSpans', scopeItems: 'scopeSpans', items: 'spans' }
 
-/** The UTF-8 OTLP/JSON body of an ExportTraceServiceRequest of `spans`. */
-export function encodeTracesJson(resource: ExportResource, scope: ExportScope, spans: readonly ExportSpan[]): Uint8Array {
-  return encodeRequestJson(KEYS, resource, scope, spans, spanJson)
+/** The UTF-8 OTLP/JSON body of an ExportTraceServiceRequest of `spans`, written with `writer` (reused across batches) when given. */
+export function encodeTracesJson(
+  resource: ExportResource, scope: ExportScope, spans: readonly ExportSpan[], writer: JsonWriter = new JsonWriter(),
+): Uint8Array {
+  return encodeRequestJson(KEYS, resource, scope, spans, writeSpan, writer)
 }
 
-function spanJson(span: ExportSpan): string {
-  let out = `{"traceId":${hexJson(span.traceId)},"spanId":${hexJson(span.spanId)}`
-  if (span.parentSpanId !== undefined) out += `,"parentSpanId":${hexJson(span.parentSpanId)}`
-  if (span.name !== '') out += `,"name":${JSON.stringify(span.name)}`
-  if (span.kind !== 0) out += `,"kind":${span.kind}`
-  out += `,"startTimeUnixNano":${int64Json(span.startNs)},"endTimeUnixNano":${int64Json(span.endNs)}`
-  if (span.attributes.length > 0) out += `,"attributes":${attributesJson(span.attributes)}`
+function writeSpan(w: JsonWriter, span: ExportSpan): void {
+  w.raw('{"traceId":')
+  w.quotedHex(span.traceId)
+  w.raw(',"spanId":')
+  w.quotedHex(span.spanId)
+  if (span.parentSpanId !== undefined) {
+    w.raw(',"parentSpanId":')
+    w.quotedHex(span.parentSpanId)
+  }
+  if (span.name !== '') {
+    w.raw(',"name":')
+    w.string(span.name)
+  }
+  if (span.kind !== 0) {
+    w.raw(',"kind":')
+    w.number(span.kind)
+  }
+  w.raw(',"startTimeUnixNano":')
+  w.quotedInteger(span.startNs)
+  w.raw(',"endTimeUnixNano":')
+  w.quotedInteger(span.endNs)
+  if (span.attributes.length > 0) {
+    w.raw(',"attributes":')
+    writeAttributesJson(w, span.attributes)
+  }
   if (span.events.length > 0) {
-    out += ',"events":['
+    w.raw(',"events":[')
     for (let i = 0; i < span.events.length; i++) {
       const event = span.events[i]!
-      if (i > 0) out += ','
-      out += `{"timeUnixNano":${int64Json(event.timeNs)}`
-      if (event.name !== '') out += `,"name":${JSON.stringify(event.name)}`
-      if (event.attributes.length > 0) out += `,"attributes":${attributesJson(event.attributes)}`
-      out += '}'
+      w.raw(i === 0 ? '{"timeUnixNano":' : ',{"timeUnixNano":')
+      w.quotedInteger(event.timeNs)
+      if (event.name !== '') {
+        w.raw(',"name":')
+        w.string(event.name)
+      }
+      if (event.attributes.length > 0) {
+        w.raw(',"attributes":')
+        writeAttributesJson(w, event.attributes)
+      }
+      w.raw('}')
     }
-    out += ']'
+    w.raw(']')
   }
   const { code, message } = span.status
   if (code !== OtlpStatusCode.Unset) {
-    out += code === OtlpStatusCode.Error && message !== ''
-      ? `,"status":{"message":${JSON.stringify(message)},"code":${code}}`
-      : `,"status":{"code":${code}}`
+    w.raw(',"status":{')
+    if (code === OtlpStatusCode.Error && message !== '') {
+      w.raw('"message":')
+      w.string(message)
+      w.raw(',')
+    }
+    w.raw('"code":')
+    w.number(code)
+    w.raw('}')
   }
-  return `${out},"flags":${SPAN_FLAGS_SAMPLED}}`
+  w.raw(',"flags":')
+  w.number(SPAN_FLAGS_SAMPLED)
+  w.raw('}')
 }

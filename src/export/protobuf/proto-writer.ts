@@ -7,40 +7,21 @@
 // and never move; an outer message moves once per nesting level, a memmove of its bytes, which
 // costs less than computing every size up front in a separate pass.
 
+import { GrowingBytes } from '../growing-bytes.js'
+import { SHORT_STRING, writeUtf8 } from '../utf8-bytes.js'
 import { WIRE_FIXED32, WIRE_FIXED64, WIRE_LENGTH, WIRE_VARINT } from './wire-types.js'
 
 const utf8 = new TextEncoder()
 const TWO_32 = 2 ** 32
-/**
- * Strings and byte fields up to this length are copied by a loop: TextEncoder.encodeInto needs a
- * subarray (an allocation) and a call into C++, and TypedArray#set has a fixed cost, both more
- * than the copy of an attribute key, an id or a short value.
- */
-const SHORT = 64
+/** Byte fields up to this length are copied by a loop: TypedArray#set costs more for an id. */
+const SHORT_BYTES = 64
 
-export class ProtoWriter {
-  private bytes: Uint8Array
+export class ProtoWriter extends GrowingBytes {
   private view: DataView
-  private at = 0
 
   constructor(initialBytes = 64 * 1024) {
-    this.bytes = new Uint8Array(initialBytes)
+    super(initialBytes)
     this.view = new DataView(this.bytes.buffer)
-  }
-
-  /** Bytes written so far. */
-  get length(): number {
-    return this.at
-  }
-
-  /** Starts a new message in the same buffer. */
-  reset(): void {
-    this.at = 0
-  }
-
-  /** A copy of what was written. */
-  finish(): Uint8Array {
-    return this.bytes.slice(0, this.at)
   }
 
   /** A varint field from a non-negative integer below 2^53 (uint32, uint64, enums, lengths). */
@@ -109,8 +90,8 @@ export class ProtoWriter {
     // UTF-8 takes at most 3 bytes per UTF-16 unit; written after a one-byte length, moved if longer.
     this.reserve(1 + value.length * 3)
     const start = this.at + 1
-    const written = value.length <= SHORT
-      ? this.utf8(value, start)
+    const written = value.length <= SHORT_STRING
+      ? writeUtf8(this.bytes, start, value)
       : utf8.encodeInto(value, this.bytes.subarray(start)).written
     this.at = start
     this.placeLength(start, written)
@@ -121,7 +102,7 @@ export class ProtoWriter {
     const length = value.length
     this.varint(length)
     this.reserve(length)
-    if (length <= SHORT) {
+    if (length <= SHORT_BYTES) {
       const bytes = this.bytes
       const at = this.at
       for (let i = 0; i < length; i++) bytes[at + i] = value[i]!
@@ -180,41 +161,6 @@ export class ProtoWriter {
     this.at = at
   }
 
-  /** Writes `value` as UTF-8 at `at` as TextEncoder does (a lone surrogate becomes U+FFFD); returns the byte count. */
-  private utf8(value: string, at: number): number {
-    const bytes = this.bytes
-    let o = at
-    for (let i = 0; i < value.length; i++) {
-      let c = value.charCodeAt(i)
-      if (c < 0x80) {
-        bytes[o++] = c
-        continue
-      }
-      if (c < 0x800) {
-        bytes[o++] = 0xc0 | (c >> 6)
-        bytes[o++] = 0x80 | (c & 0x3f)
-        continue
-      }
-      if (c >= 0xd800 && c <= 0xdfff) {
-        const next = value.charCodeAt(i + 1)
-        if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
-          const point = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00)
-          bytes[o++] = 0xf0 | (point >> 18)
-          bytes[o++] = 0x80 | ((point >> 12) & 0x3f)
-          bytes[o++] = 0x80 | ((point >> 6) & 0x3f)
-          bytes[o++] = 0x80 | (point & 0x3f)
-          i++
-          continue
-        }
-        c = 0xfffd
-      }
-      bytes[o++] = 0xe0 | (c >> 12)
-      bytes[o++] = 0x80 | ((c >> 6) & 0x3f)
-      bytes[o++] = 0x80 | (c & 0x3f)
-    }
-    return o - at
-  }
-
   /** A negative safe integer as the 10-byte varint of its 64-bit two's complement, from 32-bit halves. */
   private negativeVarint(value: number): void {
     this.reserve(10)
@@ -237,17 +183,9 @@ export class ProtoWriter {
     this.at = at
   }
 
-  /** Makes room for `n` more bytes after the write position. */
-  private reserve(n: number): void {
-    const needed = this.at + n
-    if (needed <= this.bytes.length) return
-    let size = this.bytes.length * 2
-    while (size < needed) size *= 2
-    const grown = new Uint8Array(size)
-    // Whole: placeLength() reserves with the write position moved back before a body.
-    grown.set(this.bytes)
-    this.bytes = grown
-    this.view = new DataView(grown.buffer)
+  protected override grow(needed: number): void {
+    super.grow(needed)
+    this.view = new DataView(this.bytes.buffer)
   }
 }
 
