@@ -6,12 +6,17 @@
 // quote and escape.
 
 import { GrowingBytes } from '../growing-bytes.js'
-import { SHORT_STRING, writeUtf8 } from '../utf8-bytes.js'
+import { utf8Length, writeUtf8 } from '../../ring/utf8.js'
 
 const QUOTE = 0x22
 const BACKSLASH = 0x5c
 const HEX_DIGITS = new TextEncoder().encode('0123456789abcdef')
 const utf8 = new TextEncoder()
+/**
+ * Strings up to this length are checked and written by a loop: TextEncoder.encodeInto needs a
+ * subarray (an allocation) and a call into C++, which cost more than an attribute key or a name.
+ */
+const SHORT_STRING = 64
 
 export class JsonWriter extends GrowingBytes {
   constructor(initialBytes = 64 * 1024) {
@@ -31,12 +36,14 @@ export class JsonWriter extends GrowingBytes {
   /** A JSON string, spelled as JSON.stringify spells it. */
   string(value: string): void {
     if (value.length <= SHORT_STRING && isPlain(value)) {
-      this.reserve(2 + value.length * 3)
+      // Plain: one byte per unit below 0x80, at most 3 above; never cut.
+      const length = utf8Length(value, SHORT_STRING * 3)
+      this.reserve(length + 2)
       const bytes = this.bytes
       bytes[this.at] = QUOTE
-      const written = writeUtf8(bytes, this.at + 1, value)
-      bytes[this.at + 1 + written] = QUOTE
-      this.at += written + 2
+      writeUtf8(bytes, this.at + 1, value, length)
+      bytes[this.at + 1 + length] = QUOTE
+      this.at += length + 2
       return
     }
     const quoted = JSON.stringify(value)

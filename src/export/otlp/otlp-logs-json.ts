@@ -4,8 +4,8 @@
 
 import { JsonWriter } from '../json/json-writer.js'
 import type { ExportLog, ExportResource, ExportScope } from '../model.js'
-import { writeAttributesJson } from './otlp-attributes-json.js'
-import { encodeRequestJson, type SignalKeys } from './otlp-request-json.js'
+import { encodeRequestJson, writeOptionalAttributes, writeOptionalId, writeOptionalString,
+  type SignalKeys } from './otlp-request-json.js'
 import { SPAN_FLAGS_SAMPLED } from './otlp-traces-proto.js'
 
 const KEYS: SignalKeys = { resourceItems: 'resourceLogs', scopeItems: 'scopeLogs', items: 'logRecords' }
@@ -24,34 +24,22 @@ function writeLog(w: JsonWriter, log: ExportLog): void {
     w.raw(',"severityNumber":')
     w.number(log.severityNumber)
   }
-  if (log.severityText !== '') {
-    w.raw(',"severityText":')
-    w.string(log.severityText)
-  }
+  writeOptionalString(w, ',"severityText":', log.severityText)
   if (log.body !== '') {
     w.raw(',"body":{"stringValue":')
     w.string(log.body)
     w.raw('}')
   }
-  if (log.attributes.length > 0) {
-    w.raw(',"attributes":')
-    writeAttributesJson(w, log.attributes)
-  }
+  writeOptionalAttributes(w, ',"attributes":', log.attributes)
   if (log.traceId !== undefined) {
     w.raw(',"flags":')
     w.number(SPAN_FLAGS_SAMPLED)
     w.raw(',"traceId":')
     w.quotedHex(log.traceId)
   }
-  if (log.spanId !== undefined) {
-    w.raw(',"spanId":')
-    w.quotedHex(log.spanId)
-  }
+  writeOptionalId(w, ',"spanId":', log.spanId)
   w.raw(',"observedTimeUnixNano":')
   w.quotedInteger(log.observedNs)
-  if (log.eventName !== '') {
-    w.raw(',"eventName":')
-    w.string(log.eventName)
-  }
+  writeOptionalString(w, ',"eventName":', log.eventName)
   w.raw('}')
 }

@@ -3,7 +3,7 @@
 // (otlp-request-proto.ts).
 
 import type { JsonWriter } from '../json/json-writer.js'
-import type { ExportResource, ExportScope } from '../model.js'
+import type { ExportAttribute, ExportResource, ExportScope } from '../model.js'
 import { writeAttributesJson } from './otlp-attributes-json.js'
 
 /** The JSON keys that name a signal's lists. */
@@ -11,6 +11,27 @@ export interface SignalKeys {
   readonly resourceItems: string
   readonly scopeItems: string
   readonly items: string
+}
+
+/** Writes `key` (its comma, name and colon) and `value`, unless `value` is empty: proto3 omits it. */
+export function writeOptionalString(w: JsonWriter, key: string, value: string): void {
+  if (value === '') return
+  w.raw(key)
+  w.string(value)
+}
+
+/** Writes `key` and `id` in hex, unless there is no id. */
+export function writeOptionalId(w: JsonWriter, key: string, id: Uint8Array | undefined): void {
+  if (id === undefined) return
+  w.raw(key)
+  w.quotedHex(id)
+}
+
+/** Writes `key` and the list of `attributes`, unless it is empty. */
+export function writeOptionalAttributes(w: JsonWriter, key: string, attributes: readonly ExportAttribute[]): void {
+  if (attributes.length === 0) return
+  w.raw(key)
+  writeAttributesJson(w, attributes)
 }
 
 /**
@@ -23,19 +44,10 @@ export function encodeRequestJson<T>(
 ): Uint8Array {
   writer.reset()
   writer.raw(`{"${keys.resourceItems}":[{"resource":{`)
-  if (resource.attributes.length > 0) {
-    writer.raw('"attributes":')
-    writeAttributesJson(writer, resource.attributes)
-  }
+  writeOptionalAttributes(writer, '"attributes":', resource.attributes)
   writer.raw(`},"${keys.scopeItems}":[{"scope":{`)
-  if (scope.name !== '') {
-    writer.raw('"name":')
-    writer.string(scope.name)
-  }
-  if (scope.version !== '') {
-    writer.raw(scope.name !== '' ? ',"version":' : '"version":')
-    writer.string(scope.version)
-  }
+  writeOptionalString(writer, '"name":', scope.name)
+  writeOptionalString(writer, scope.name !== '' ? ',"version":' : '"version":', scope.version)
   writer.raw(`},"${keys.items}":[`)
   for (let i = 0; i < items.length; i++) {
     if (i > 0) writer.raw(',')

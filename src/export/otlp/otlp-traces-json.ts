@@ -4,8 +4,8 @@
 
 import { JsonWriter } from '../json/json-writer.js'
 import { OtlpStatusCode, type ExportResource, type ExportScope, type ExportSpan } from '../model.js'
-import { writeAttributesJson } from './otlp-attributes-json.js'
-import { encodeRequestJson, type SignalKeys } from './otlp-request-json.js'
+import { encodeRequestJson, writeOptionalAttributes, writeOptionalId, writeOptionalString,
+  type SignalKeys } from './otlp-request-json.js'
 import { SPAN_FLAGS_SAMPLED } from './otlp-traces-proto.js'
 
 const KEYS: SignalKeys = { resourceItems: 'resourceSpans', scopeItems: 'scopeSpans', items: 'spans' }
@@ -22,14 +22,8 @@ function writeSpan(w: JsonWriter, span: ExportSpan): void {
   w.quotedHex(span.traceId)
   w.raw(',"spanId":')
   w.quotedHex(span.spanId)
-  if (span.parentSpanId !== undefined) {
-    w.raw(',"parentSpanId":')
-    w.quotedHex(span.parentSpanId)
-  }
-  if (span.name !== '') {
-    w.raw(',"name":')
-    w.string(span.name)
-  }
+  writeOptionalId(w, ',"parentSpanId":', span.parentSpanId)
+  writeOptionalString(w, ',"name":', span.name)
   if (span.kind !== 0) {
     w.raw(',"kind":')
     w.number(span.kind)
@@ -38,24 +32,15 @@ function writeSpan(w: JsonWriter, span: ExportSpan): void {
   w.quotedInteger(span.startNs)
   w.raw(',"endTimeUnixNano":')
   w.quotedInteger(span.endNs)
-  if (span.attributes.length > 0) {
-    w.raw(',"attributes":')
-    writeAttributesJson(w, span.attributes)
-  }
+  writeOptionalAttributes(w, ',"attributes":', span.attributes)
   if (span.events.length > 0) {
     w.raw(',"events":[')
     for (let i = 0; i < span.events.length; i++) {
       const event = span.events[i]!
       w.raw(i === 0 ? '{"timeUnixNano":' : ',{"timeUnixNano":')
       w.quotedInteger(event.timeNs)
-      if (event.name !== '') {
-        w.raw(',"name":')
-        w.string(event.name)
-      }
-      if (event.attributes.length > 0) {
-        w.raw(',"attributes":')
-        writeAttributesJson(w, event.attributes)
-      }
+      writeOptionalString(w, ',"name":', event.name)
+      writeOptionalAttributes(w, ',"attributes":', event.attributes)
       w.raw('}')
     }
     w.raw(']')
@@ -66,9 +51,10 @@ function writeSpan(w: JsonWriter, span: ExportSpan): void {
     if (code === OtlpStatusCode.Error && message !== '') {
       w.raw('"message":')
       w.string(message)
-      w.raw(',')
+      w.raw(',"code":')
+    } else {
+      w.raw('"code":')
     }
-    w.raw('"code":')
     w.number(code)
     w.raw('}')
   }

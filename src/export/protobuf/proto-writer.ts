@@ -8,11 +8,17 @@
 // costs less than computing every size up front in a separate pass.
 
 import { GrowingBytes } from '../growing-bytes.js'
-import { SHORT_STRING, writeUtf8 } from '../utf8-bytes.js'
+import { utf8Length, writeUtf8 } from '../../ring/utf8.js'
 import { WIRE_FIXED32, WIRE_FIXED64, WIRE_LENGTH, WIRE_VARINT } from './wire-types.js'
 
 const utf8 = new TextEncoder()
 const TWO_32 = 2 ** 32
+/**
+ * Strings up to this length are measured and written by a loop, their length first, as the ring
+ * writer does: TextEncoder.encodeInto needs a subarray (an allocation) and a call into C++, which
+ * cost more than an attribute key or a name. Longer ones go to encodeInto behind a length slot.
+ */
+const SHORT_STRING = 64
 /** Byte fields up to this length are copied by a loop: TypedArray#set costs more for an id. */
 const SHORT_BYTES = 64
 
@@ -87,12 +93,19 @@ export class ProtoWriter extends GrowingBytes {
 
   string(field: number, value: string): void {
     this.tag(field, WIRE_LENGTH)
-    // UTF-8 takes at most 3 bytes per UTF-16 unit; written after a one-byte length, moved if longer.
+    if (value.length <= SHORT_STRING) {
+      // At most 3 bytes per UTF-16 unit: never cut.
+      const length = utf8Length(value, SHORT_STRING * 3)
+      this.varint(length)
+      this.reserve(length)
+      writeUtf8(this.bytes, this.at, value, length)
+      this.at += length
+      return
+    }
+    // Written after a one-byte length, moved if longer.
     this.reserve(1 + value.length * 3)
     const start = this.at + 1
-    const written = value.length <= SHORT_STRING
-      ? writeUtf8(this.bytes, start, value)
-      : utf8.encodeInto(value, this.bytes.subarray(start)).written
+    const { written } = utf8.encodeInto(value, this.bytes.subarray(start))
     this.at = start
     this.placeLength(start, written)
   }
