@@ -45,7 +45,7 @@ describe('ProtoWriter', () => {
     })
   })
 
-  it('writes nested messages and strings of every length class, growing from a tiny buffer', () => {
+  it('writes nested messages and strings of every length class, growing from an empty buffer', () => {
     const random = prng(0x5eed)
     const make = (depth: number): InnerValue => ({
       text: 'x'.repeat(Math.floor(random() * (depth === 0 ? 40_000 : 300))),
@@ -53,7 +53,7 @@ describe('ProtoWriter', () => {
       data: new Uint8Array(Math.floor(random() * 200)).map((_, i) => i),
     })
     const values = Array.from({ length: 4 }, () => make(3))
-    const w = new ProtoWriter(8)
+    const w = new ProtoWriter(0)
     w.string(7, 'é'.repeat(70))
     for (const value of values) writeInner(w, 9, value)
     const out = decoded(w.finish())

@@ -31,7 +31,8 @@ export class GrowingBytes {
 
   /** Replaces the buffer by one of at least `needed` bytes holding all of the old one. */
   protected grow(needed: number): void {
-    let size = this.bytes.length * 2
+    // From a buffer of 0 bytes, doubling alone would never get there.
+    let size = Math.max(this.bytes.length * 2, 64)
     while (size < needed) size *= 2
     const grown = new Uint8Array(size)
     // Whole, not up to the write position: ProtoWriter moves it back before a body it measures.

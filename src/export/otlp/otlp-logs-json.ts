@@ -4,9 +4,9 @@
 
 import { JsonWriter } from '../json/json-writer.js'
 import type { ExportLog, ExportResource, ExportScope } from '../model.js'
+import { FLAGS_SAMPLED } from './otlp-flags.js'
 import { encodeRequestJson, writeOptionalAttributes, writeOptionalId, writeOptionalString,
   type SignalKeys } from './otlp-request-json.js'
-import { SPAN_FLAGS_SAMPLED } from './otlp-traces-proto.js'
 
 const KEYS: SignalKeys = { resourceItems: 'resourceLogs', scopeItems: 'scopeLogs', items: 'logRecords' }
 
@@ -33,7 +33,7 @@ function writeLog(w: JsonWriter, log: ExportLog): void {
   writeOptionalAttributes(w, ',"attributes":', log.attributes)
   if (log.traceId !== undefined) {
     w.raw(',"flags":')
-    w.number(SPAN_FLAGS_SAMPLED)
+    w.number(FLAGS_SAMPLED)
     w.raw(',"traceId":')
     w.quotedHex(log.traceId)
   }

@@ -6,7 +6,7 @@
 //   severity_text            omitted when empty
 //   body                     the event's name as an AnyValue string_value; omitted when empty
 //   attributes               in order (any-value-kind.ts says which AnyValue each becomes)
-//   flags                    0x01 (W3C "sampled") with a trace_id, else omitted
+//   flags                    0x01, W3C "sampled" (otlp-flags.ts), with a trace_id; else omitted
 //   trace_id, span_id        those of the span the event was traced in; each omitted when unknown
 //   event_name               omitted when empty. Field 12, added in OTLP 1.5: receivers built on
 //                            older protos skip it as an unknown field and still see the body
@@ -16,8 +16,8 @@
 import { ProtoWriter } from '../protobuf/proto-writer.js'
 import type { ExportLog, ExportResource, ExportScope } from '../model.js'
 import { writeAttributes } from './otlp-attributes-proto.js'
+import { FLAGS_SAMPLED } from './otlp-flags.js'
 import { encodeRequest } from './otlp-request-proto.js'
-import { SPAN_FLAGS_SAMPLED } from './otlp-traces-proto.js'
 
 // LogRecord
 const TIME = 1
@@ -52,7 +52,7 @@ function writeLog(w: ProtoWriter, field: number, log: ExportLog): void {
   }
   writeAttributes(w, ATTRIBUTES, log.attributes)
   if (log.traceId !== undefined) {
-    w.fixed32(FLAGS, SPAN_FLAGS_SAMPLED)
+    w.fixed32(FLAGS, FLAGS_SAMPLED)
     w.bytesField(TRACE_ID, log.traceId)
   }
   if (log.spanId !== undefined) w.bytesField(SPAN_ID, log.spanId)

@@ -4,9 +4,9 @@
 
 import { JsonWriter } from '../json/json-writer.js'
 import { OtlpStatusCode, type ExportResource, type ExportScope, type ExportSpan } from '../model.js'
+import { FLAGS_SAMPLED } from './otlp-flags.js'
 import { encodeRequestJson, writeOptionalAttributes, writeOptionalId, writeOptionalString,
   type SignalKeys } from './otlp-request-json.js'
-import { SPAN_FLAGS_SAMPLED } from './otlp-traces-proto.js'
 
 const KEYS: SignalKeys = { resourceItems: 'resourceSpans', scopeItems: 'scopeSpans', items: 'spans' }
 
@@ -59,6 +59,6 @@ function writeSpan(w: JsonWriter, span: ExportSpan): void {
     w.raw('}')
   }
   w.raw(',"flags":')
-  w.number(SPAN_FLAGS_SAMPLED)
+  w.number(FLAGS_SAMPLED)
   w.raw('}')
 }

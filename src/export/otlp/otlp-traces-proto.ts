@@ -2,9 +2,7 @@
 //
 //   trace_id, span_id        always: 16 and 8 bytes
 //   parent_span_id           only for a child span; absent for a root
-//   flags                    0x01, W3C "sampled": ringtrace exports only recorded spans. Bits 8-9
-//                            (whether the parent is remote) stay 0, "unknown": a span does not
-//                            record whether its parent came from a propagated context
+//   flags                    0x01, W3C "sampled" (otlp-flags.ts)
 //   name                     omitted when empty (proto3 default)
 //   kind                     omitted when SPAN_KIND_UNSPECIFIED (0)
 //   start/end_time_unix_nano always (fixed64, ns since the Unix epoch)
@@ -17,6 +15,7 @@
 import { ProtoWriter } from '../protobuf/proto-writer.js'
 import { OtlpStatusCode, type ExportResource, type ExportScope, type ExportSpan } from '../model.js'
 import { writeAttributes } from './otlp-attributes-proto.js'
+import { FLAGS_SAMPLED } from './otlp-flags.js'
 import { encodeRequest } from './otlp-request-proto.js'
 
 // Span
@@ -38,9 +37,6 @@ const EVENT_ATTRIBUTES = 3
 // Status
 const STATUS_MESSAGE = 2
 const STATUS_CODE = 3
-
-/** W3C trace flags: sampled. */
-export const SPAN_FLAGS_SAMPLED = 0x01
 
 /** An ExportTraceServiceRequest of `spans`, written with `writer` (reused across batches) when given. */
 export function encodeTraces(
@@ -74,6 +70,6 @@ function writeSpan(w: ProtoWriter, field: number, span: ExportSpan): void {
     w.uint(STATUS_CODE, code)
     w.end(status)
   }
-  w.fixed32(FLAGS, SPAN_FLAGS_SAMPLED)
+  w.fixed32(FLAGS, FLAGS_SAMPLED)
   w.end(message)
 }

@@ -2,10 +2,10 @@
 // format's varints, fixed-width numbers and length-delimited fields, written into one growing
 // buffer. Only encoding, only what those messages use; field numbers come from the callers.
 //
-// A nested message or string is written in place behind a one-byte length, then moved right
-// when its length needs more bytes. Most strings and attribute messages are under 128 bytes
-// and never move; an outer message moves once per nesting level, a memmove of its bytes, which
-// costs less than computing every size up front in a separate pass.
+// A nested message or long string is written in place behind a one-byte length, then moved
+// right when its length needs more bytes. Most attribute messages are under 128 bytes and never
+// move; an outer message moves once per nesting level, a memmove of its bytes, which costs less
+// than computing every size up front in a separate pass. A short string is measured first.
 
 import { GrowingBytes } from '../growing-bytes.js'
 import { utf8Length, writeUtf8 } from '../../ring/utf8.js'
