@@ -10,6 +10,7 @@ message Inner { string text = 1; repeated Inner children = 2; bytes data = 3; }
 message Outer {
   uint64 count = 1; int64 signed = 2; bool flag = 3; fixed64 time = 4; fixed32 small = 5;
   double ratio = 6; string name = 7; bytes blob = 8; repeated Inner inner = 9;
+  repeated int64 many = 10; repeated bytes blobs = 11;
 }`).root
 const Outer = root.lookupType('Outer')
 
@@ -44,7 +45,7 @@ describe('ProtoWriter', () => {
     })
   })
 
-  it('writes nested messages and strings of every length class, growing from a tiny buffer', () => {
+  it('writes nested messages and strings of every length class, growing from an empty buffer', () => {
     const random = prng(0x5eed)
     const make = (depth: number): InnerValue => ({
       text: 'x'.repeat(Math.floor(random() * (depth === 0 ? 40_000 : 300))),
@@ -52,7 +53,7 @@ describe('ProtoWriter', () => {
       data: new Uint8Array(Math.floor(random() * 200)).map((_, i) => i),
     })
     const values = Array.from({ length: 4 }, () => make(3))
-    const w = new ProtoWriter(8)
+    const w = new ProtoWriter(0)
     w.string(7, 'é'.repeat(70))
     for (const value of values) writeInner(w, 9, value)
     const out = decoded(w.finish())
@@ -67,5 +68,29 @@ describe('ProtoWriter', () => {
     w.reset()
     w.uint(1, 3)
     expect(decoded(w.finish())).toMatchObject({ count: '3', name: '' })
+  })
+
+  it('writes int64 fields from numbers and bigints across the fast paths\' limits', () => {
+    const numbers = [0, 1, 127, 128, -1, -128, -(2 ** 31), -(2 ** 31) - 1, -(2 ** 32), -(2 ** 32) - 1, -(2 ** 53) + 1, 2 ** 53 - 1]
+    const bigints = [0n, -1n, 2n ** 53n - 1n, 2n ** 53n, -(2n ** 53n) + 1n, -(2n ** 53n), 2n ** 63n - 1n, -(2n ** 63n)]
+    const w = new ProtoWriter(8)
+    for (const n of numbers) w.int(10, n)
+    for (const b of bigints) w.int64(10, b)
+    expect(decoded(w.finish()).many).toEqual([...numbers.map(String), ...bigints.map(String)])
+  })
+
+  it('writes strings as TextEncoder does on both sides of the short-string copy, a lone surrogate as U+FFFD', () => {
+    const strings = ['', 'a', 'héllo € 😀 日本', '\ud800', 'a\udc00b', 'end \ud83d', '😀'.repeat(32), 'é'.repeat(64), 'x'.repeat(65), `${'€'.repeat(70)}\ud800`]
+    const w = new ProtoWriter(8)
+    for (const text of strings) w.string(11, text)
+    const utf8 = new TextEncoder()
+    expect(decoded(w.finish()).blobs).toEqual(strings.map((text) => [...utf8.encode(text)]))
+  })
+
+  it('copies byte fields on both sides of the short copy', () => {
+    const blobs = [0, 1, 8, 16, 64, 65, 300].map((length) => Uint8Array.from({ length }, (_, i) => (i * 13 + length) & 0xff))
+    const w = new ProtoWriter(8)
+    for (const blob of blobs) w.bytesField(11, blob)
+    expect(decoded(w.finish()).blobs).toEqual(blobs.map((blob) => [...blob]))
   })
 })

@@ -2,42 +2,32 @@
 // format's varints, fixed-width numbers and length-delimited fields, written into one growing
 // buffer. Only encoding, only what those messages use; field numbers come from the callers.
 //
-// A nested message or string is written in place behind a one-byte length, then moved right
-// when its length needs more bytes. Most strings and attribute messages are under 128 bytes
-// and never move; an outer message moves once per nesting level, a memmove of its bytes, which
-// costs less than computing every size up front in a separate pass.
+// A nested message or long string is written in place behind a one-byte length, then moved
+// right when its length needs more bytes. Most attribute messages are under 128 bytes and never
+// move; an outer message moves once per nesting level, a memmove of its bytes, which costs less
+// than computing every size up front in a separate pass. A short string is measured first.
 
-const WIRE_VARINT = 0
-const WIRE_FIXED64 = 1
-const WIRE_LENGTH = 2
-const WIRE_FIXED32 = 5
+import { GrowingBytes } from '../growing-bytes.js'
+import { utf8Length, writeUtf8 } from '../../ring/utf8.js'
+import { WIRE_FIXED32, WIRE_FIXED64, WIRE_LENGTH, WIRE_VARINT } from './wire-types.js'
 
 const utf8 = new TextEncoder()
 const TWO_32 = 2 ** 32
+/**
+ * Strings up to this length are measured and written by a loop, their length first, as the ring
+ * writer does: TextEncoder.encodeInto needs a subarray (an allocation) and a call into C++, which
+ * cost more than an attribute key or a name. Longer ones go to encodeInto behind a length slot.
+ */
+const SHORT_STRING = 64
+/** Byte fields up to this length are copied by a loop: TypedArray#set costs more for an id. */
+const SHORT_BYTES = 64
 
-export class ProtoWriter {
-  private bytes: Uint8Array
+export class ProtoWriter extends GrowingBytes {
   private view: DataView
-  private at = 0
 
   constructor(initialBytes = 64 * 1024) {
-    this.bytes = new Uint8Array(initialBytes)
+    super(initialBytes)
     this.view = new DataView(this.bytes.buffer)
-  }
-
-  /** Bytes written so far. */
-  get length(): number {
-    return this.at
-  }
-
-  /** Starts a new message in the same buffer. */
-  reset(): void {
-    this.at = 0
-  }
-
-  /** A copy of what was written. */
-  finish(): Uint8Array {
-    return this.bytes.slice(0, this.at)
   }
 
   /** A varint field from a non-negative integer below 2^53 (uint32, uint64, enums, lengths). */
@@ -46,8 +36,22 @@ export class ProtoWriter {
     this.varint(value)
   }
 
+  /** An int64 field from a safe integer (two's complement, 10 bytes when negative). */
+  int(field: number, value: number): void {
+    this.tag(field, WIRE_VARINT)
+    if (value >= 0) this.varint(value)
+    else this.negativeVarint(value)
+  }
+
   /** An int64 field (two's complement, 10 bytes when negative). */
   int64(field: number, value: bigint): void {
+    // BigInt arithmetic costs several times the number path, and most 64-bit values are small.
+    // Number() of a bigint beyond the safe range rounds to a double that is not a safe integer.
+    const small = Number(value)
+    if (Number.isSafeInteger(small)) {
+      this.int(field, small)
+      return
+    }
     this.tag(field, WIRE_VARINT)
     let v = BigInt.asUintN(64, value)
     this.reserve(10)
@@ -68,7 +72,8 @@ export class ProtoWriter {
   fixed64(field: number, value: bigint): void {
     this.tag(field, WIRE_FIXED64)
     this.reserve(8)
-    this.view.setBigUint64(this.at, BigInt.asUintN(64, value), true)
+    // setBigUint64 takes the value modulo 2^64 itself.
+    this.view.setBigUint64(this.at, value, true)
     this.at += 8
   }
 
@@ -88,7 +93,16 @@ export class ProtoWriter {
 
   string(field: number, value: string): void {
     this.tag(field, WIRE_LENGTH)
-    // UTF-8 takes at most 3 bytes per UTF-16 unit; written after a one-byte length, moved if longer.
+    if (value.length <= SHORT_STRING) {
+      // At most 3 bytes per UTF-16 unit: never cut.
+      const length = utf8Length(value, SHORT_STRING * 3)
+      this.varint(length)
+      this.reserve(length)
+      writeUtf8(this.bytes, this.at, value, length)
+      this.at += length
+      return
+    }
+    // Written after a one-byte length, moved if longer.
     this.reserve(1 + value.length * 3)
     const start = this.at + 1
     const { written } = utf8.encodeInto(value, this.bytes.subarray(start))
@@ -98,10 +112,17 @@ export class ProtoWriter {
 
   bytesField(field: number, value: Uint8Array): void {
     this.tag(field, WIRE_LENGTH)
-    this.varint(value.length)
-    this.reserve(value.length)
-    this.bytes.set(value, this.at)
-    this.at += value.length
+    const length = value.length
+    this.varint(length)
+    this.reserve(length)
+    if (length <= SHORT_BYTES) {
+      const bytes = this.bytes
+      const at = this.at
+      for (let i = 0; i < length; i++) bytes[at + i] = value[i]!
+    } else {
+      this.bytes.set(value, this.at)
+    }
+    this.at += length
   }
 
   /** Starts an embedded message (or packed field); returns the mark end() takes. */
@@ -120,6 +141,11 @@ export class ProtoWriter {
 
   /** With `length` bytes at `start` (one byte past the length slot): writes the length, moving them if it needs more than that byte. */
   private placeLength(start: number, length: number): void {
+    if (length < 0x80) {
+      this.bytes[start - 1] = length
+      this.at = start + length
+      return
+    }
     const extra = varintBytes(length) - 1
     if (extra > 0) {
       this.reserve(length + extra)
@@ -148,17 +174,31 @@ export class ProtoWriter {
     this.at = at
   }
 
-  /** Makes room for `n` more bytes after the write position. */
-  private reserve(n: number): void {
-    const needed = this.at + n
-    if (needed <= this.bytes.length) return
-    let size = this.bytes.length * 2
-    while (size < needed) size *= 2
-    const grown = new Uint8Array(size)
-    // Whole: placeLength() reserves with the write position moved back before a body.
-    grown.set(this.bytes)
-    this.bytes = grown
-    this.view = new DataView(grown.buffer)
+  /** A negative safe integer as the 10-byte varint of its 64-bit two's complement, from 32-bit halves. */
+  private negativeVarint(value: number): void {
+    this.reserve(10)
+    const bytes = this.bytes
+    let at = this.at
+    // `>>> 0` is ToUint32, exact modulo 2^32 for a safe integer; the division by 2^32 is exact.
+    let lo = value >>> 0
+    let hi = Math.floor(value / TWO_32) >>> 0
+    for (let i = 0; i < 4; i++) {
+      bytes[at++] = (lo & 0x7f) | 0x80
+      lo >>>= 7
+    }
+    bytes[at++] = lo | ((hi & 0x07) << 4) | 0x80
+    hi >>>= 3
+    for (let i = 0; i < 4; i++) {
+      bytes[at++] = (hi & 0x7f) | 0x80
+      hi >>>= 7
+    }
+    bytes[at++] = hi
+    this.at = at
+  }
+
+  protected override grow(needed: number): void {
+    super.grow(needed)
+    this.view = new DataView(this.bytes.buffer)
   }
 }
 
