@@ -14,7 +14,12 @@ import { SharedErrorSlots } from '../shared-error-slots.js'
 import { HttpExporter } from '../http/http-exporter.js'
 import type { ResolvedOtlpSignal } from '../export-options.js'
 import type { ExportLog, ExportResource, ExportScope, ExportSpan } from '../model.js'
-import { encodeLogs, encodeLogsJson, encodeTraces, encodeTracesJson } from '../otlp/otlp-encode.js'
+import { JsonWriter } from '../json/json-writer.js'
+import { ProtoWriter } from '../protobuf/proto-writer.js'
+import { encodeLogs } from '../otlp/otlp-logs-proto.js'
+import { encodeLogsJson } from '../otlp/otlp-logs-json.js'
+import { encodeTraces } from '../otlp/otlp-traces-proto.js'
+import { encodeTracesJson } from '../otlp/otlp-traces-json.js'
 import { readErrorMessage, readPartialSuccess } from '../otlp/otlp-response.js'
 import { exportResource, exportScope } from '../resource.js'
 import { CONTROL_IN_FLIGHT, CONTROL_STATE, exporterNames, PipelineSlot, STATE_DONE, type ChunkMessage,
@@ -64,17 +69,23 @@ function showErrors(): void {
   }
 }
 
+/** One writer per exporter, reused batch after batch: its buffer grows once to the batch size. */
 function otlpExporter<T>(name: string, signal: ResolvedOtlpSignal,
-  encoders: { proto: (r: ExportResource, s: ExportScope, items: readonly T[]) => Uint8Array; json: (r: ExportResource, s: ExportScope, items: readonly T[]) => Uint8Array },
+  proto: (r: ExportResource, s: ExportScope, items: readonly T[], writer: ProtoWriter) => Uint8Array,
+  json: (r: ExportResource, s: ExportScope, items: readonly T[], writer: JsonWriter) => Uint8Array,
 ): { counters: ExporterCounters; exporter: BatchingExporter<T> } {
   const counters = countersOf(name)
-  const json = signal.protocol === 'http/json'
-  const encode = json ? encoders.json : encoders.proto
+  const isJson = signal.protocol === 'http/json'
+  const protoWriter = new ProtoWriter()
+  const jsonWriter = new JsonWriter()
+  const encode = isJson
+    ? (items: readonly T[]) => json(resource, scope, items, jsonWriter)
+    : (items: readonly T[]) => proto(resource, scope, items, protoWriter)
   const http = new HttpExporter({
     name,
     url: new URL(signal.url),
     headers: signal.headers,
-    contentType: json ? 'application/json' : 'application/x-protobuf',
+    contentType: isJson ? 'application/json' : 'application/x-protobuf',
     compression: signal.compression,
     timeoutMs: signal.timeoutMs,
     concurrency: signal.concurrency,
@@ -82,8 +93,7 @@ function otlpExporter<T>(name: string, signal: ResolvedOtlpSignal,
     readPartialSuccess: (contentType, body) => readPartialSuccess(signal.signal, contentType, body),
     readErrorMessage,
   }, counters)
-  const exporter = new BatchingExporter<T>(name, counters, config.maxBatchItems, config.batchDelayMs,
-    (items) => encode(resource, scope, items), http)
+  const exporter = new BatchingExporter<T>(name, counters, config.maxBatchItems, config.batchDelayMs, encode, http)
   return { counters, exporter }
 }
 
@@ -114,9 +124,9 @@ function lokiExporter(options: ResolvedLoki): { counters: ExporterCounters; expo
 }
 
 const traces = config.traces === undefined ? undefined
-  : otlpExporter<ExportSpan>('otlp-traces', config.traces, { proto: encodeTraces, json: encodeTracesJson })
+  : otlpExporter<ExportSpan>('otlp-traces', config.traces, encodeTraces, encodeTracesJson)
 const logs = config.logs === undefined ? undefined
-  : otlpExporter<ExportLog>('otlp-logs', config.logs, { proto: encodeLogs, json: encodeLogsJson })
+  : otlpExporter<ExportLog>('otlp-logs', config.logs, encodeLogs, encodeLogsJson)
 const loki = config.loki === undefined ? undefined : lokiExporter(config.loki)
 const exporters: Pick<BatchingExporter<unknown>, 'tick' | 'shutdown'>[] = []
 if (traces !== undefined) exporters.push(traces.exporter)
