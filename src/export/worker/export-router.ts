@@ -1,0 +1,168 @@
+// Decoded trace items to exporters: span records become spans (SpanAssembler), other events log
+// records for every log exporter (OTLP logs, Loki), each exporter batching, encoding and sending
+// its own. The export worker runs one on the live stream; `ringtrace export --format otlp` one on
+// a trace file.
+
+import { isSpanStart, isSpanStop } from '../../analysis/span-events.js'
+import type { EventSchema } from '../../reader/event-schema.js'
+import type { TraceEvent, TraceItem } from '../../reader/trace-items.js'
+import { EXPORTER_COUNTER_SLOTS, ExporterCounters } from '../http/exporter-counters.js'
+import { HttpExporter } from '../http/http-exporter.js'
+import type { ResolvedExport, ResolvedOtlpSignal } from '../export-options.js'
+import type { ExportLog, ExportResource, ExportScope, ExportSpan } from '../model.js'
+import { JsonWriter } from '../json/json-writer.js'
+import { ProtoWriter } from '../protobuf/proto-writer.js'
+import { encodeLogs } from '../otlp/otlp-logs-proto.js'
+import { encodeLogsJson } from '../otlp/otlp-logs-json.js'
+import { encodeTraces } from '../otlp/otlp-traces-proto.js'
+import { encodeTracesJson } from '../otlp/otlp-traces-json.js'
+import { readErrorMessage, readPartialSuccess } from '../otlp/otlp-response.js'
+import { exportResource, exportScope } from '../resource.js'
+import { exporterNames } from '../worker-protocol.js'
+import type { ResolvedLoki } from '../loki/loki-options.js'
+import { encodeLokiPushJson } from '../loki/loki-push-json.js'
+import { encodeLokiPush } from '../loki/loki-push-proto.js'
+import { LokiStreams } from '../loki/loki-streams.js'
+import { BatchingExporter } from './batching-exporter.js'
+import { logRecordOf } from './log-records.js'
+import { SpanAssembler } from './span-assembler.js'
+
+const LOKI_TIMEOUT_MS = 10_000
+const LOKI_BUDGET_BYTES = 32 << 20
+
+interface Sink<T> {
+  counters: ExporterCounters
+  exporter: BatchingExporter<T>
+}
+
+export class ExportRouter {
+  /** Exporter names, in counter order (exporterNames). */
+  readonly names: string[]
+  /** Their counters, in `slots` when given (EXPORTER_COUNTER_SLOTS each). */
+  readonly counters: ExporterCounters[]
+  private readonly resource: ExportResource
+  private readonly scope: ExportScope
+  private readonly exporters: Pick<BatchingExporter<unknown>, 'tick' | 'shutdown'>[] = []
+  private readonly logSinks: Sink<ExportLog>[] = []
+  private readonly spans: SpanAssembler | undefined
+  private eventCount = 0
+
+  constructor(private readonly config: ResolvedExport, provider: string, slots?: Float64Array) {
+    this.names = exporterNames(config)
+    this.counters = this.names.map((_, i) => new ExporterCounters(slots?.subarray(i * EXPORTER_COUNTER_SLOTS, (i + 1) * EXPORTER_COUNTER_SLOTS)))
+    this.resource = exportResource(config)
+    this.scope = exportScope(provider)
+    const traces = config.traces === undefined ? undefined
+      : this.otlpExporter<ExportSpan>('otlp-traces', config.traces, encodeTraces, encodeTracesJson)
+    const logs = config.logs === undefined ? undefined
+      : this.otlpExporter<ExportLog>('otlp-logs', config.logs, encodeLogs, encodeLogsJson)
+    const loki = config.loki === undefined ? undefined : this.lokiExporter(config.loki)
+    if (traces !== undefined) this.exporters.push(traces.exporter)
+    for (const sink of [logs, loki]) {
+      if (sink === undefined) continue
+      this.exporters.push(sink.exporter)
+      this.logSinks.push(sink)
+    }
+    this.spans = traces === undefined ? undefined
+      : new SpanAssembler(traces.counters, config.maxOpenSpans, (span) => traces.exporter.add(span))
+  }
+
+  /** Events routed so far. */
+  get events(): number {
+    return this.eventCount
+  }
+
+  /** Span ends whose start never came. */
+  get unmatchedStops(): number {
+    return this.spans?.unmatchedStops ?? 0
+  }
+
+  /** Hands a decoded batch to the exporters; `schemaOf` is the decoder's, valid for this batch. */
+  route(batch: readonly TraceItem[], schemaOf: (event: TraceEvent) => EventSchema | undefined): void {
+    const observedNs = BigInt(Date.now()) * 1_000_000n
+    for (const item of batch) {
+      if (item.kind !== 'event') continue
+      this.eventCount++
+      const schema = schemaOf(item)
+      if (schema === undefined) continue
+      if (isSpanStart(item)) {
+        this.spans?.start(item, schema)
+      } else if (isSpanStop(item)) {
+        this.spans?.stop(item)
+      } else if (this.logSinks.length > 0) {
+        const record = logRecordOf(item, schema, observedNs)
+        for (const sink of this.logSinks) {
+          sink.counters.handOver(1)
+          sink.exporter.add(record)
+        }
+      }
+    }
+  }
+
+  /** Sends batches that have waited long enough (`now`: performance.now()). */
+  tick(now: number): void {
+    for (const exporter of this.exporters) exporter.tick(now)
+  }
+
+  /** Ends the spans still open (unterminated, now), then sends everything by `deadlineMs` (Date.now()). */
+  async finish(deadlineMs: number): Promise<void> {
+    this.spans?.finish(BigInt(Date.now()) * 1_000_000n)
+    await Promise.all(this.exporters.map((exporter) => exporter.shutdown(deadlineMs)))
+  }
+
+  /** One writer per exporter, reused batch after batch: its buffer grows once to the batch size. */
+  private otlpExporter<T>(name: string, signal: ResolvedOtlpSignal,
+    proto: (r: ExportResource, s: ExportScope, items: readonly T[], writer: ProtoWriter) => Uint8Array,
+    json: (r: ExportResource, s: ExportScope, items: readonly T[], writer: JsonWriter) => Uint8Array,
+  ): Sink<T> {
+    const counters = this.counters[this.names.indexOf(name)]!
+    const { resource, scope, config } = this
+    const isJson = signal.protocol === 'http/json'
+    const protoWriter = new ProtoWriter()
+    const jsonWriter = new JsonWriter()
+    const encode = isJson
+      ? (items: readonly T[]) => json(resource, scope, items, jsonWriter)
+      : (items: readonly T[]) => proto(resource, scope, items, protoWriter)
+    const http = new HttpExporter({
+      name,
+      url: new URL(signal.url),
+      headers: signal.headers,
+      contentType: isJson ? 'application/json' : 'application/x-protobuf',
+      compression: signal.compression,
+      timeoutMs: signal.timeoutMs,
+      concurrency: signal.concurrency,
+      budgetBytes: signal.budgetBytes,
+      readPartialSuccess: (contentType, body) => readPartialSuccess(signal.signal, contentType, body),
+      readErrorMessage,
+    }, counters)
+    const exporter = new BatchingExporter<T>(name, counters, config.maxBatchItems, config.batchDelayMs, encode, http)
+    return { counters, exporter }
+  }
+
+  /**
+   * Loki refuses an entry older than the newest of its stream, and LokiStreams orders entries as
+   * it builds batches: so batches go one at a time (concurrency 1), in the order they were built.
+   */
+  private lokiExporter(options: ResolvedLoki): Sink<ExportLog> {
+    const counters = this.counters[this.names.indexOf('loki')]!
+    const { config } = this
+    const streams = new LokiStreams(options, this.resource)
+    const json = options.protocol === 'json'
+    const http = new HttpExporter({
+      name: 'loki',
+      url: new URL(options.url),
+      headers: options.headers,
+      contentType: options.contentType,
+      // The protobuf body is snappy-compressed already.
+      compression: json ? 'gzip' : 'none',
+      timeoutMs: LOKI_TIMEOUT_MS,
+      concurrency: 1,
+      budgetBytes: LOKI_BUDGET_BYTES,
+    }, counters)
+    const exporter = new BatchingExporter<ExportLog>('loki', counters, config.maxBatchItems, config.batchDelayMs, (records) => {
+      const batch = streams.batch(records)
+      return json ? encodeLokiPushJson(batch.streams) : encodeLokiPush(batch.streams)
+    }, http)
+    return { counters, exporter }
+  }
+}
