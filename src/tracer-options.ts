@@ -48,6 +48,12 @@ export interface TracerOptions {
   flushOnExit?: boolean
   /** Also emit every event as a TraceLogging event of `provider` (native backend only; docs/etw.md). */
   etw?: EtwOptions
+  /**
+   * Every event records the trace id and span id of the span current when it is traced (24 bytes
+   * more per record), so that a reader can tell which span it belongs to without ring order
+   * (docs/FORMAT.md, "Events traced in a span"). Default: defaultCorrelate(options).
+   */
+  correlate?: boolean
 }
 
 export interface EtwOptions {
@@ -86,6 +92,7 @@ const TRACER_OPTION_KEYS = Object.keys({
   filePermissions: true,
   followSymlinks: true,
   flushIntervalMs: true,
+  correlate: true,
 } satisfies Record<keyof TracerOptions, true>)
 
 const ETW_OPTION_KEYS = Object.keys({
@@ -93,7 +100,15 @@ const ETW_OPTION_KEYS = Object.keys({
   forceWrites: true,
 } satisfies Record<keyof EtwOptions, true>)
 
-export function checkOptions(options: TracerOptions): Required<Pick<TracerOptions, 'ringBytes' | 'onFull' | 'maxStringBytes'>> {
+/**
+ * `correlate` when the options leave it out: off. Correlating costs 24 bytes and a context read
+ * per event, worth it where records go to a system that joins logs to spans by their ids.
+ */
+export function defaultCorrelate(_options: TracerOptions): boolean {
+  return false
+}
+
+export function checkOptions(options: TracerOptions): Required<Pick<TracerOptions, 'ringBytes' | 'onFull' | 'maxStringBytes' | 'correlate'>> {
   if (typeof options !== 'object' || options === null) {
     throw new TracerError('INVALID_OPTION', 'ringtrace: createTracer() expects an options object with at least { provider }')
   }
@@ -141,6 +156,10 @@ export function checkOptions(options: TracerOptions): Required<Pick<TracerOption
   if (etw?.forceWrites !== undefined && typeof etw.forceWrites !== 'boolean') {
     throw new TracerError('INVALID_OPTION', `ringtrace: etw.forceWrites must be a boolean, got ${String(etw.forceWrites)}`)
   }
-  return { ringBytes, onFull, maxStringBytes }
+  const { correlate = defaultCorrelate(options) } = options
+  if (typeof correlate !== 'boolean') {
+    throw new TracerError('INVALID_OPTION', `ringtrace: correlate must be a boolean, got ${String(correlate)}`)
+  }
+  return { ringBytes, onFull, maxStringBytes, correlate }
 }
 

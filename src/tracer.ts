@@ -25,6 +25,8 @@ import { EventBuilder } from './dynamic/event-builder.js'
 import { registerEvent, writerOf } from './internal-symbols.js'
 import { checkCodegenAllowed } from './compile-function.js'
 import { SpanRegistry, type AttributeValue, type SpanOptions } from './spans/span-registry.js'
+import { correlatedEvent } from './spans/correlated-event.js'
+import { SPAN_CONTEXT, type SpanKindName } from './format/span-records.js'
 
 /** A typed trace function: call it to record the event. */
 export type TraceFunction<Args extends readonly unknown[]> = ((...args: Args) => void) & {
@@ -73,6 +75,8 @@ export interface EventEntry extends ValidEvent {
   id: number
   /** Set for the two events of a span kind. */
   span?: 'start' | 'stop'
+  /** Set for a correlated event: its first fields are the span context (TracerOptions.correlate). */
+  context?: typeof SPAN_CONTEXT
 }
 
 const ALL_KEYWORDS = (1n << 64n) - 1n
@@ -88,6 +92,8 @@ export class Tracer {
   private readonly events = new Map<string, EventEntry>()
   private readonly byId: EventEntry[] = []
   private readonly maxStringBytes: number
+  /** Whether events (not span records) record the current span's ids (TracerOptions.correlate). */
+  private readonly correlate: boolean
   /**
    * The ring writes for a live ETW provider alone (no trace file, no capture): its gates are
    * set through the collector, which closes them while no ETW session wants the event.
@@ -99,7 +105,8 @@ export class Tracer {
   private finalStats: TracerStats | null = null
 
   constructor(options: TracerOptions) {
-    const { ringBytes, onFull, maxStringBytes } = checkOptions(options)
+    const { ringBytes, onFull, maxStringBytes, correlate } = checkOptions(options)
+    this.correlate = correlate
     this.provider = options.provider
     this.level = checkLevel(options.level ?? 5, 'level')
     this.keywords = checkKeyword(options.keywords ?? ALL_KEYWORDS, 'keywords')
@@ -190,10 +197,11 @@ export class Tracer {
 
   /**
    * Registers a validated schema under a new id and writes its SCHEMA chunk. Spans use it for
-   * their Start/Stop pairs, which share a name (so they bypass the per-name registry).
+   * their Start/Stop pairs, which share a name (so they bypass the per-name registry), a Start
+   * with its OpenTelemetry span kind. Any other event is correlated if the tracer is.
    * @internal
    */
-  [registerEvent](valid: ValidEvent, span?: 'start' | 'stop'): EventEntry {
+  [registerEvent](valid: ValidEvent, span?: 'start' | 'stop', spanKind?: SpanKindName): EventEntry {
     this.assertOpen()
     // Before anything is taken: an event whose writer cannot be compiled gets no id or SCHEMA.
     checkCodegenAllowed()
@@ -201,7 +209,13 @@ export class Tracer {
     if (id >= MAX_EVENTS) {
       throw new TracerError('TOO_MANY_EVENTS', `ringtrace: a tracer holds at most ${MAX_EVENTS - 1} events`)
     }
-    const entry: EventEntry = { ...valid, id, ...(span === undefined ? {} : { span }) }
+    const correlated = span === undefined && this.correlate
+    const entry: EventEntry = {
+      ...(correlated ? correlatedEvent(valid) : valid),
+      id,
+      ...(span === undefined ? {} : { span }),
+      ...(correlated ? { context: SPAN_CONTEXT } : {}),
+    }
     const schema: SchemaInfo = {
       stream: this.stream,
       id,
@@ -212,6 +226,8 @@ export class Tracer {
       clock: entry.clock,
       fields: entry.fields,
       ...(span === undefined ? {} : { span }),
+      ...(spanKind === undefined ? {} : { spanKind }),
+      ...(correlated ? { context: SPAN_CONTEXT } : {}),
     }
     // The schema reaches the file before any record of this id can be published.
     this.binding.writeChunk(this.stream, encodeJsonChunk(ChunkType.Schema, schema))
@@ -220,13 +236,17 @@ export class Tracer {
     return entry
   }
 
-  /** @internal The record writer of a registered event; `span`: WriterSpec options for span records. */
+  /**
+   * @internal The record writer of a registered event, which fills a correlated event's span
+   * context itself; `span`: WriterSpec options for span records.
+   */
   [writerOf](entry: EventEntry, span?: Pick<WriterSpec, 'guidWords' | 'emptyVariable' | 'ungated'>): (...args: unknown[]) => void {
     return createRecordWriter(this.ring, {
       eventId: entry.id,
       types: entry.fields.map((f) => f.type),
       clock: entry.clock,
       maxStringBytes: this.maxStringBytes,
+      spanContext: entry.context === SPAN_CONTEXT,
       ...span,
     })
   }
@@ -262,8 +282,8 @@ export class Tracer {
 
   /** A plain field, not a lazy getter: the getter was not inlined into span() (~8 ns per span). */
   private readonly spans = new SpanRegistry({
-    registerSpanEvents: (start, stop) => {
-      const startEntry = this[registerEvent](start, 'start')
+    registerSpanEvents: (start, stop, kind) => {
+      const startEntry = this[registerEvent](start, 'start', kind)
       const stopEntry = this[registerEvent](stop, 'stop')
       return {
         // Ungated: the span kind asks startEnabled() before it makes the span at all.
