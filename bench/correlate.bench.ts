@@ -6,7 +6,7 @@
 
 import { Bench, type Task } from 'tinybench'
 import { createTracer, type Span, type Tracer } from '../src/index.js'
-import { check, compileLoop, emitResult, MiB, notRun, PRIMING_CALL_ARGS, PRIMING_FIELDS, probeBackends, round,
+import { check, compileLoop, emitResult, medianNsPerCall, MiB, notRun, PRIMING_CALL_ARGS, PRIMING_FIELDS, probeBackends, round,
   type BackendName, type Cell, type TargetResult } from './bench-harness.js'
 
 /** Calls per task iteration: tinybench's own per-iteration cost is spread over these. */
@@ -65,11 +65,7 @@ function addCases(cases: Case[], backend: BackendName, correlate: boolean, span:
   return under
 }
 
-function medianNs(task: Task | undefined): number | null {
-  const result = task?.result
-  if (result === undefined || (result.state !== 'completed' && result.state !== 'aborted-with-statistics')) return null
-  return (result.latency.p50 * 1e6) / CALLS
-}
+const medianNs = (task: Task | undefined): number | null => medianNsPerCall(task, CALLS)
 
 function median(values: readonly number[]): number | null {
   if (values.length === 0) return null

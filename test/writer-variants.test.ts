@@ -9,7 +9,10 @@ import { validateEvent } from '../src/schema/validate.js'
 import { createTracer } from '../src/tracer.js'
 import { registerEvent, writerOf } from '../src/internal-symbols.js'
 import { t } from '../src/schema/field-type-tokens.js'
-import { SpanContext } from '../src/spans/ids.js'
+import { SpanContext, spanIdHex, traceIdHex } from '../src/spans/ids.js'
+import { RingProducer } from '../src/ring/ring-producer.js'
+import { createRecordWriter } from '../src/ring/writer-codegen.js'
+import { DATA_OFFSET } from '../src/format/ring-layout.js'
 import { runInContext } from '../src/spans/span-context.js'
 import { BACKENDS } from './helpers/backends.js'
 import { readEvents, tracePath } from './helpers/trace-files.js'
@@ -83,33 +86,28 @@ describe.each(BACKENDS)('WriterSpec.guidWords (%s backend)', (backend) => {
 })
 
 describe.each(BACKENDS)('WriterSpec.spanContext (%s backend)', (backend) => {
-  const CONTEXT_FIRST = [['ctxTrace', t.guid], ['ctxSpan', t.u64], ['a', t.u8], ['g', t.guid], ['s', t.str]] as const
-
-  it('stores the current span context in the first two fields and takes the others as arguments', async () => {
+  it('stores the current span context first and takes the other fields, guid words among them, as arguments', async () => {
     const file = tracePath('writer-span-context')
-    const tracer = createTracer({ provider: 'Test.Writers', backend, file })
-    const entry = tracer[registerEvent](validateEvent('Context', CONTEXT_FIRST))
-    const write = tracer[writerOf](entry, { spanContext: true, guidWords: [3] })
+    const tracer = createTracer({ provider: 'Test.Writers', backend, file, correlate: true })
+    // Correlated: the span context fields are 0 and 1, so `g` is field 3.
+    const entry = tracer[registerEvent](validateEvent('Context', [['a', t.u8], ['g', t.guid], ['s', t.str]]))
+    const write = tracer[writerOf](entry, { guidWords: [3] })
     const g = [0x01020304, -1, -0x80000000, 0x7fffffff]
     const context = new SpanContext(0x11223344, -0x55667788, 1, -1, 0x0a0b0c0d, -0x80000000)
     runInContext(context, () => write(1, ...g, 'in'))
     write(2, ...g, 'out')
     await tracer.close()
     const events = (await readEvents(file)).filter((e) => e.name === 'Context')
-    const spanId = BigInt.asUintN(64, (BigInt(context.s1) << 32n) | BigInt(context.s0 >>> 0))
-    expect(events.map((e) => e.fields)).toEqual([
-      { ctxTrace: wordsText([context.t0, context.t1, context.t2, context.t3]), ctxSpan: spanId, a: 1, g: wordsText(g), s: 'in' },
-      { ctxTrace: wordsText([0, 0, 0, 0]), ctxSpan: 0n, a: 2, g: wordsText(g), s: 'out' },
+    expect(events.map(({ fields, traceId, spanId }) => ({ fields, traceId, spanId }))).toEqual([
+      { fields: { a: 1, g: wordsText(g), s: 'in' }, traceId: traceIdHex(context), spanId: spanIdHex(context) },
+      { fields: { a: 2, g: wordsText(g), s: 'out' }, traceId: undefined, spanId: undefined },
     ])
   })
 
-  it('refuses a schema that does not start with a guid and a u64, or a span context field given as words', async () => {
-    const tracer = createTracer({ provider: 'Test.Writers', backend })
-    const message = 'ringtrace: a record writer\'s spanContext needs fields guid, u64 first, not given as guidWords'
-    const swapped = tracer[registerEvent](validateEvent('Swapped', [['s', t.u64], ['g', t.guid]]))
-    expect(() => tracer[writerOf](swapped, { spanContext: true })).toThrow(new RangeError(message))
-    const entry = tracer[registerEvent](validateEvent('Context', CONTEXT_FIRST))
-    expect(() => tracer[writerOf](entry, { spanContext: true, guidWords: [0] })).toThrow(new RangeError(message))
-    await tracer.close()
+  it('refuses span context fields given as guid words', () => {
+    const capacity = 4096
+    const ring = new RingProducer(new ArrayBuffer(DATA_OFFSET + capacity), capacity, false)
+    expect(() => createRecordWriter(ring, { eventId: 1, types: ['guid', 'u64'], clock: 'precise', maxStringBytes: 16, spanContext: true, guidWords: [0] }))
+      .toThrow(new RangeError('ringtrace: a record writer\'s spanContext needs fields guid, u64 first, not given as guidWords'))
   })
 })
