@@ -2,6 +2,7 @@
 // with its load error, only while it cannot load), per-task call sites, and the one JSON line a
 // scenario prints for bench/run.js to collect.
 
+import type { Task } from 'tinybench'
 import { createTracer, t } from '../src/index.js'
 
 export type BackendName = 'native' | 'js'
@@ -103,6 +104,13 @@ export function notRun(target: string, probe: BackendProbe): TargetResult {
 
 export function check(target: string, backend: BackendName | 'all', measured: string, pass: boolean): TargetResult {
   return { target, backend, measured, status: pass ? 'PASS' : 'FAIL' }
+}
+
+/** A task's median cost per call, in ns, when each iteration makes `calls` calls; null if it did not complete. */
+export function medianNsPerCall(task: Task | undefined, calls: number): number | null {
+  const result = task?.result
+  if (result === undefined || (result.state !== 'completed' && result.state !== 'aborted-with-statistics')) return null
+  return (result.latency.p50 * 1e6) / calls
 }
 
 export function round(value: number, digits = 2): number {

@@ -6,7 +6,7 @@
 import { Bench, type Task } from 'tinybench'
 import { createTracer, Level, type Tracer } from '../src/index.js'
 import { EventBuilder } from '../src/dynamic/index.js'
-import { check, compileLoop, emitResult, MiB, notRun, PRIMING_CALL_ARGS, PRIMING_FIELDS, probeBackends, round,
+import { check, compileLoop, emitResult, medianNsPerCall, MiB, notRun, PRIMING_CALL_ARGS, PRIMING_FIELDS, probeBackends, round,
   type BackendName, type Cell, type TargetResult } from './bench-harness.js'
 
 /** Calls per task iteration: tinybench's own per-iteration cost is spread over these. */
@@ -57,11 +57,7 @@ function addTracerTasks(bench: Bench, backend: BackendName): TracerUnderTest {
   return under
 }
 
-function medianNs(task: Task | undefined): number | null {
-  const result = task?.result
-  if (result === undefined || (result.state !== 'completed' && result.state !== 'aborted-with-statistics')) return null
-  return (result.latency.p50 * 1e6) / CALLS
-}
+const medianNs = (task: Task | undefined): number | null => medianNsPerCall(task, CALLS)
 
 function main(): void {
   const probes = probeBackends()

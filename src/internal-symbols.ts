@@ -3,7 +3,7 @@
 // it instead of each other, and symbol-keyed members marked @internal stay out of the published
 // types (tsconfig.build.json strips them), so no user can call them by name.
 
-/** `tracer[registerEvent](valid, span?)`: registers a validated schema under a new event id. */
+/** `tracer[registerEvent](valid, span?, spanKind?)`: registers a validated schema under a new event id. */
 export const registerEvent = Symbol('ringtrace.registerEvent')
 /** `tracer[writerOf](entry, span?)`: the record writer of a registered event. */
 export const writerOf = Symbol('ringtrace.writerOf')

@@ -54,6 +54,13 @@ export interface TracerOptions {
    * variables (OTEL_EXPORTER_OTLP_ENDPOINT, ...) decide; false: no export.
    */
   export?: ExportOptions | false
+  /**
+   * Every event records the trace id and span id of the span current when it is traced (24 bytes
+   * more per record), so that a reader can tell which span it belongs to without ring order
+   * (docs/FORMAT.md, "Events traced in a span"). Default: true when the tracer exports (log
+   * records then carry their span's ids), else false: it costs 24 bytes and a context read per event.
+   */
+  correlate?: boolean
 }
 
 export interface EtwOptions {
@@ -93,6 +100,7 @@ const TRACER_OPTION_KEYS = Object.keys({
   followSymlinks: true,
   flushIntervalMs: true,
   export: true,
+  correlate: true,
 } satisfies Record<keyof TracerOptions, true>)
 
 const ETW_OPTION_KEYS = Object.keys({
@@ -100,7 +108,7 @@ const ETW_OPTION_KEYS = Object.keys({
   forceWrites: true,
 } satisfies Record<keyof EtwOptions, true>)
 
-export function checkOptions(options: TracerOptions): Required<Pick<TracerOptions, 'ringBytes' | 'onFull' | 'maxStringBytes'>> {
+export function checkOptions(options: TracerOptions): Required<Pick<TracerOptions, 'ringBytes' | 'onFull' | 'maxStringBytes'>> & Pick<TracerOptions, 'correlate'> {
   if (typeof options !== 'object' || options === null) {
     throw new TracerError('INVALID_OPTION', 'ringtrace: createTracer() expects an options object with at least { provider }')
   }
@@ -148,6 +156,10 @@ export function checkOptions(options: TracerOptions): Required<Pick<TracerOption
   if (etw?.forceWrites !== undefined && typeof etw.forceWrites !== 'boolean') {
     throw new TracerError('INVALID_OPTION', `ringtrace: etw.forceWrites must be a boolean, got ${String(etw.forceWrites)}`)
   }
-  return { ringBytes, onFull, maxStringBytes }
+  const { correlate } = options
+  if (correlate !== undefined && typeof correlate !== 'boolean') {
+    throw new TracerError('INVALID_OPTION', `ringtrace: correlate must be a boolean, got ${String(correlate)}`)
+  }
+  return { ringBytes, onFull, maxStringBytes, correlate }
 }
 

@@ -28,6 +28,8 @@ import { SpanRegistry, type AttributeValue, type SpanOptions } from './spans/spa
 import { resolveExport } from './export/export-options.js'
 import { ExportPipeline } from './export/export-pipeline.js'
 import type { ExporterStats } from './export/http/exporter-counters.js'
+import { correlatedEvent } from './spans/correlated-event.js'
+import { SPAN_CONTEXT, type SpanKindName } from './format/span-records.js'
 
 /** A typed trace function: call it to record the event. */
 export type TraceFunction<Args extends readonly unknown[]> = ((...args: Args) => void) & {
@@ -83,6 +85,8 @@ export interface EventEntry extends ValidEvent {
   id: number
   /** Set for the two events of a span kind. */
   span?: 'start' | 'stop'
+  /** Set for a correlated event: its first fields are the span context (TracerOptions.correlate). */
+  context?: typeof SPAN_CONTEXT
 }
 
 const ALL_KEYWORDS = (1n << 64n) - 1n
@@ -98,6 +102,8 @@ export class Tracer {
   private readonly events = new Map<string, EventEntry>()
   private readonly byId: EventEntry[] = []
   private readonly maxStringBytes: number
+  /** Whether events (not span records) record the current span's ids (TracerOptions.correlate). */
+  private readonly correlate: boolean
   /**
    * The ring writes for a live ETW provider alone (no trace file, no capture): its gates are
    * set through the collector, which closes them while no ETW session wants the event.
@@ -111,12 +117,14 @@ export class Tracer {
   private readonly exportPipeline: ExportPipeline | null = null
 
   constructor(options: TracerOptions) {
-    const { ringBytes, onFull, maxStringBytes } = checkOptions(options)
+    const { ringBytes, onFull, maxStringBytes, correlate } = checkOptions(options)
     this.provider = options.provider
     this.level = checkLevel(options.level ?? 5, 'level')
     this.keywords = checkKeyword(options.keywords ?? ALL_KEYWORDS, 'keywords')
     this.maxStringBytes = maxStringBytes
     const exportConfig = resolveExport(options.export, options.provider)
+    // An exporting tracer correlates by default: its log records then carry their span's ids.
+    this.correlate = correlate ?? exportConfig !== undefined
     const { name, binding } = selectBackend(options.backend)
     this.backend = name
     this.binding = binding
@@ -214,10 +222,11 @@ export class Tracer {
 
   /**
    * Registers a validated schema under a new id and writes its SCHEMA chunk. Spans use it for
-   * their Start/Stop pairs, which share a name (so they bypass the per-name registry).
+   * their Start/Stop pairs, which share a name (so they bypass the per-name registry), a Start
+   * with its OpenTelemetry span kind. Any other event is correlated if the tracer is.
    * @internal
    */
-  [registerEvent](valid: ValidEvent, span?: 'start' | 'stop'): EventEntry {
+  [registerEvent](valid: ValidEvent, span?: 'start' | 'stop', spanKind?: SpanKindName): EventEntry {
     this.assertOpen()
     // Before anything is taken: an event whose writer cannot be compiled gets no id or SCHEMA.
     checkCodegenAllowed()
@@ -225,7 +234,13 @@ export class Tracer {
     if (id >= MAX_EVENTS) {
       throw new TracerError('TOO_MANY_EVENTS', `ringtrace: a tracer holds at most ${MAX_EVENTS - 1} events`)
     }
-    const entry: EventEntry = { ...valid, id, ...(span === undefined ? {} : { span }) }
+    const correlated = span === undefined && this.correlate
+    const entry: EventEntry = {
+      ...(correlated ? correlatedEvent(valid) : valid),
+      id,
+      ...(span === undefined ? {} : { span }),
+      ...(correlated ? { context: SPAN_CONTEXT } : {}),
+    }
     const schema: SchemaInfo = {
       stream: this.stream,
       id,
@@ -236,6 +251,8 @@ export class Tracer {
       clock: entry.clock,
       fields: entry.fields,
       ...(span === undefined ? {} : { span }),
+      ...(spanKind === undefined ? {} : { spanKind }),
+      ...(correlated ? { context: SPAN_CONTEXT } : {}),
     }
     // The schema reaches the file before any record of this id can be published.
     this.binding.writeChunk(this.stream, encodeJsonChunk(ChunkType.Schema, schema))
@@ -244,13 +261,17 @@ export class Tracer {
     return entry
   }
 
-  /** @internal The record writer of a registered event; `span`: WriterSpec options for span records. */
+  /**
+   * @internal The record writer of a registered event, which fills a correlated event's span
+   * context itself; `span`: WriterSpec options for span records.
+   */
   [writerOf](entry: EventEntry, span?: Pick<WriterSpec, 'guidWords' | 'emptyVariable' | 'ungated'>): (...args: unknown[]) => void {
     return createRecordWriter(this.ring, {
       eventId: entry.id,
       types: entry.fields.map((f) => f.type),
       clock: entry.clock,
       maxStringBytes: this.maxStringBytes,
+      spanContext: entry.context === SPAN_CONTEXT,
       ...span,
     })
   }
@@ -286,8 +307,8 @@ export class Tracer {
 
   /** A plain field, not a lazy getter: the getter was not inlined into span() (~8 ns per span). */
   private readonly spans = new SpanRegistry({
-    registerSpanEvents: (start, stop) => {
-      const startEntry = this[registerEvent](start, 'start')
+    registerSpanEvents: (start, stop, kind) => {
+      const startEntry = this[registerEvent](start, 'start', kind)
       const stopEntry = this[registerEvent](stop, 'stop')
       return {
         // Ungated: the span kind asks startEnabled() before it makes the span at all.

@@ -30,6 +30,7 @@ describe('createTracer() options', () => {
     ['level out of range', { provider: 'P', level: 6 }],
     ['negative keywords', { provider: 'P', keywords: -1n }],
     ['string cap too large', { provider: 'P', maxStringBytes: 70000 }],
+    ['correlate not a boolean', { provider: 'P', correlate: 'yes' as never }],
   ]
   it.each(bad)('rejects %s with INVALID_OPTION', (_, options) => {
     expect(codeOf(() => createTracer(options as TracerOptions))).toBe('INVALID_OPTION')
@@ -82,6 +83,7 @@ describe('createTracer() option keys', () => {
       followSymlinks: false,
       flushIntervalMs: 50,
       export: false,
+      correlate: true,
     }
     createTracer(options).closeSync()
   })

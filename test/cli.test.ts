@@ -71,6 +71,24 @@ describe('ringtrace export', () => {
     expect(Object.keys(lines[0])).toEqual(['kind', 'name', 'timestampNs', 'time', 'stream', 'thread', 'level', 'keyword', 'opcode', 'eventId', 'seq', 'truncated', 'fields'])
   })
 
+  it('gives a correlated event\'s traceId and spanId before its fields, and none outside a span', async () => {
+    const fields: [string, FieldTypeName][] = [['trace.id', 'guid'], ['span.id', 'u64'], ['n', 'u32']]
+    const types = fields.map(([, type]) => type)
+    const path = new TraceBuilder().stream(1).schema(1, 1, 'step', fields, { context: 'span' })
+      .events(1,
+        eventRecord(1, types, { seq: 0, timestamp: 1, values: ['33221100-5544-7766-8899-aabbccddeeff', 0x0807060504030201n, 1] }),
+        eventRecord(1, types, { seq: 1, timestamp: 2, values: ['00000000-0000-0000-0000-000000000000', 0n, 2] }))
+      .write(dir, fileName())
+    const { code, out } = await run(['export', path, '--format', 'ndjson'])
+    expect(code).toBe(0)
+    const lines = out.trimEnd().split('\n').map((line) => JSON.parse(line))
+    expect(lines.map(({ seq, traceId, spanId, fields: values }) => ({ seq, traceId, spanId, fields: values }))).toEqual([
+      { seq: 0, traceId: '00112233445566778899aabbccddeeff', spanId: '0102030405060708', fields: { n: 1 } },
+      { seq: 1, traceId: undefined, spanId: undefined, fields: { n: 2 } },
+    ])
+    expect(Object.keys(lines[0])).toEqual(['kind', 'name', 'timestampNs', 'time', 'stream', 'thread', 'level', 'keyword', 'opcode', 'eventId', 'seq', 'traceId', 'spanId', 'fields'])
+  })
+
   it('defaults to ndjson and writes to --output', async () => {
     const path = sampleTrace().write(dir, fileName())
     const output = join(dir, 'out.ndjson')

@@ -26,6 +26,7 @@ describe('createRecordWriter()', () => {
     ['a maxStringBytes that is source text', { maxStringBytes: '1; globalThis.pwned = 1' }],
     ['a maxStringBytes out of range', { maxStringBytes: 65536 }],
     ['an unknown clock', { clock: 'slow' }],
+    ['spanContext on fields that are not a guid and a u64', { spanContext: true }],
   ]
   it.each(bad)('refuses %s before building any source', (_, change) => {
     expect(() => createRecordWriter(ring, { ...good, ...change } as unknown as WriterSpec)).toThrow(RangeError)

@@ -31,6 +31,8 @@ const events = (items: TraceItem[]): TraceEvent[] => items.filter((i): i is Trac
 const losts = (items: TraceItem[]): TraceLost[] => items.filter((i): i is TraceLost => i.kind === 'lost')
 
 const TICK: [string, FieldTypeName][] = [['n', 'u32']]
+/** A correlated event's fields (SCHEMA context 'span'): the span context, then its own. */
+const CORRELATED: [string, FieldTypeName][] = [['trace.id', 'guid'], ['span.id', 'u64'], ['n', 'u32'], ['s', 'str']]
 const tick = (seq: number, timestamp = seq): Uint8Array => eventRecord(1, ['u32'], { seq, timestamp, values: [seq] })
 
 /** Stream 1 with event 1 "tick" (one u32) and `chunks` EVENTS chunks of `perChunk` ticks. */
@@ -216,6 +218,20 @@ describe('readTrace()', () => {
     expect(tiny.error).toBeUndefined()
     expect(tiny.items).toEqual(normal.items)
     expect(tiny.items).toHaveLength(200)
+  })
+
+  it('gives a correlated record\'s span context as traceId and spanId, not among its fields, and none when it is zero', async () => {
+    const types: FieldTypeName[] = CORRELATED.map(([, type]) => type)
+    const b = new TraceBuilder().stream(1).schema(1, 1, 'step', CORRELATED, { context: 'span' })
+      .events(1,
+        eventRecord(1, types, { seq: 0, timestamp: 1, values: ['33221100-5544-7766-8899-aabbccddeeff', 0x0807060504030201n, 1, 'in'] }),
+        eventRecord(1, types, { seq: 1, timestamp: 2, values: ['00000000-0000-0000-0000-000000000000', 0n, 2, 'out'] }))
+    const read = events((await collect(b.write(dir, fileName()))).items)
+    expect(read.map(({ fields, traceId, spanId }) => ({ fields, traceId, spanId }))).toEqual([
+      { fields: { n: 1, s: 'in' }, traceId: '00112233445566778899aabbccddeeff', spanId: '0102030405060708' },
+      { fields: { n: 2, s: 'out' }, traceId: undefined, spanId: undefined },
+    ])
+    expect('traceId' in read[1]!).toBe(false)
   })
 
   it('skips field decoding when asked to', async () => {
@@ -505,6 +521,10 @@ describe('readTrace() and summarizeTrace() on well-framed hostile files', () => 
     ['opcode -1', TICK, { opcode: -1 }],
     ['a field type "constructor"', [['a', 'constructor' as FieldTypeName]], {}],
     ['a field type "toString"', [['a', 'toString' as FieldTypeName]], {}],
+    ['context "trace"', CORRELATED, { context: 'trace' }],
+    ['context "span" without the span context fields first', TICK, { context: 'span' }],
+    ['context "span" with the span context fields in the wrong order', [CORRELATED[1]!, CORRELATED[0]!], { context: 'span' }],
+    ['spanKind "sideways"', TICK, { spanKind: 'sideways' }],
   ]
   for (const [what, fields, info] of badSchemas) {
     it(`rejects a SCHEMA chunk with ${what} with BAD_SCHEMA`, async () => {

@@ -1,6 +1,7 @@
 // The writer variants span records use (WriterSpec.guidWords, WriterSpec.emptyVariable), on a
 // schema with every kind of variable field and guids around them, read back by the reader. Only
-// the guid fields guidWords names take words: a span's ids, not its guid attributes.
+// the guid fields guidWords names take words: a span's ids, not its guid attributes. A correlated
+// event's writer (WriterSpec.spanContext) stores the span context itself.
 
 import { describe, expect, it } from 'vitest'
 import { guidText } from '../src/reader/guid-text.js'
@@ -8,6 +9,11 @@ import { validateEvent } from '../src/schema/validate.js'
 import { createTracer } from '../src/tracer.js'
 import { registerEvent, writerOf } from '../src/internal-symbols.js'
 import { t } from '../src/schema/field-type-tokens.js'
+import { SpanContext, spanIdHex, traceIdHex } from '../src/spans/ids.js'
+import { RingProducer } from '../src/ring/ring-producer.js'
+import { createRecordWriter } from '../src/ring/writer-codegen.js'
+import { DATA_OFFSET } from '../src/format/ring-layout.js'
+import { runInContext } from '../src/spans/span-context.js'
 import { BACKENDS } from './helpers/backends.js'
 import { readEvents, tracePath } from './helpers/trace-files.js'
 
@@ -76,5 +82,32 @@ describe.each(BACKENDS)('WriterSpec.guidWords (%s backend)', (backend) => {
     const entry = tracer[registerEvent](validateEvent('Mixed', FIELDS))
     expect(() => tracer[writerOf](entry, { guidWords: [0] })).toThrow(new RangeError('WriterSpec.guidWords: field 0 is not a guid'))
     await tracer.close()
+  })
+})
+
+describe.each(BACKENDS)('WriterSpec.spanContext (%s backend)', (backend) => {
+  it('stores the current span context first and takes the other fields, guid words among them, as arguments', async () => {
+    const file = tracePath('writer-span-context')
+    const tracer = createTracer({ provider: 'Test.Writers', backend, file, correlate: true })
+    // Correlated: the span context fields are 0 and 1, so `g` is field 3.
+    const entry = tracer[registerEvent](validateEvent('Context', [['a', t.u8], ['g', t.guid], ['s', t.str]]))
+    const write = tracer[writerOf](entry, { guidWords: [3] })
+    const g = [0x01020304, -1, -0x80000000, 0x7fffffff]
+    const context = new SpanContext(0x11223344, -0x55667788, 1, -1, 0x0a0b0c0d, -0x80000000)
+    runInContext(context, () => write(1, ...g, 'in'))
+    write(2, ...g, 'out')
+    await tracer.close()
+    const events = (await readEvents(file)).filter((e) => e.name === 'Context')
+    expect(events.map(({ fields, traceId, spanId }) => ({ fields, traceId, spanId }))).toEqual([
+      { fields: { a: 1, g: wordsText(g), s: 'in' }, traceId: traceIdHex(context), spanId: spanIdHex(context) },
+      { fields: { a: 2, g: wordsText(g), s: 'out' }, traceId: undefined, spanId: undefined },
+    ])
+  })
+
+  it('refuses span context fields given as guid words', () => {
+    const capacity = 4096
+    const ring = new RingProducer(new ArrayBuffer(DATA_OFFSET + capacity), capacity, false)
+    expect(() => createRecordWriter(ring, { eventId: 1, types: ['guid', 'u64'], clock: 'precise', maxStringBytes: 16, spanContext: true, guidWords: [0] }))
+      .toThrow(new RangeError('ringtrace: a record writer\'s spanContext needs fields guid, u64 first, not given as guidWords'))
   })
 })

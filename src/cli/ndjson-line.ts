@@ -57,6 +57,8 @@ function eventLine(event: TraceEvent, schema: EventSchema): string {
   const fields = event.fields
   let text = `${p.start}${event.timestampNs}","time":"${isoTime(event.time)}${p.middle}${event.seq}`
   if (event.truncated !== undefined) text += `,"truncated":${JSON.stringify(event.truncated)}`
+  // Hex digits only: nothing to escape.
+  if (event.traceId !== undefined) text += `,"traceId":"${event.traceId}","spanId":"${event.spanId}"`
   text += ',"fields":{'
   let first = true
   for (let i = 0; i < p.names.length; i++) {

@@ -4,6 +4,7 @@
 import { crc32 } from 'node:zlib'
 import { CHUNK_HEADER_BYTES, CHUNK_TAG, FILE_MAGIC, FORMAT_VERSION, ChunkType } from './file-layout.js'
 import { alignUp } from './layout.js'
+import type { SPAN_CONTEXT, SpanKindName } from './span-records.js'
 
 const textEncoder = new TextEncoder()
 
@@ -84,4 +85,8 @@ export interface SchemaInfo {
   fields: { name: string; type: string }[]
   /** Present on span events (docs/FORMAT.md section 4). */
   span?: 'start' | 'stop'
+  /** Present on span Starts: the OpenTelemetry span kind. */
+  spanKind?: SpanKindName
+  /** Present on correlated events: their first fields are the span context (docs/FORMAT.md section 4). */
+  context?: typeof SPAN_CONTEXT
 }

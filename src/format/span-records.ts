@@ -22,3 +22,20 @@ export const STOP_FIELDS = [
 /** Stop `status` values. */
 export const SpanStatus = { Unset: 0, Ok: 1, Error: 2 } as const
 export type SpanStatus = (typeof SpanStatus)[keyof typeof SpanStatus]
+
+/** OpenTelemetry span kinds, as the Start SCHEMA's `spanKind` key names them. */
+export const SPAN_KINDS = ['internal', 'server', 'client', 'producer', 'consumer'] as const
+export type SpanKindName = (typeof SPAN_KINDS)[number]
+
+/**
+ * The fields a correlated event's record starts with (SCHEMA `"context": "span"`): the trace id
+ * and span id of the span current when it was traced, all zero outside any span. Their names are
+ * not identifiers, so no event field can take them.
+ */
+export const SPAN_CONTEXT_FIELDS = [
+  { name: 'trace.id', type: 'guid' },
+  { name: 'span.id', type: 'u64' },
+] as const
+
+/** The SCHEMA `context` value of a correlated event. */
+export const SPAN_CONTEXT = 'span'

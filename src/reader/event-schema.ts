@@ -5,6 +5,7 @@ import { fieldTypeInfo, type FieldTypeName } from '../format/field-types.js'
 import { computeLayout, type RecordLayout } from '../format/layout.js'
 import { MAX_FIELDS } from '../format/record-layout.js'
 import { MAX_EVENTS } from '../format/ring-layout.js'
+import { SPAN_CONTEXT, SPAN_CONTEXT_FIELDS, SPAN_KINDS, type SpanKindName } from '../format/span-records.js'
 import { compileDecoder, type DecodeStep } from './decoder-codegen.js'
 import { elementBytesOf, locateVariable, SCALAR_GETTERS, variableFieldReader } from './field-readers.js'
 import type { RecordCursor } from './record-cursor.js'
@@ -22,7 +23,15 @@ export interface EventSchema {
   readonly level: number
   readonly keyword: bigint
   readonly opcode: number
+  /** The fields TraceEvent.fields holds: for a correlated event, those after the span context fields. */
   readonly fields: readonly SchemaField[]
+  /**
+   * 'span' for a correlated event (SCHEMA `context`): its records start with the span context,
+   * which the reader gives as TraceEvent.traceId and spanId.
+   */
+  readonly context: typeof SPAN_CONTEXT | undefined
+  /** A span Start's OpenTelemetry kind (SCHEMA `spanKind`); undefined for other events and for Starts written before span kinds (internal). */
+  readonly spanKind: SpanKindName | undefined
   /** Smallest size of a record of this event: header and fixed block. */
   readonly fixedEnd: number
   /**
@@ -40,7 +49,7 @@ const isByte = (value: unknown): boolean => Number.isInteger(value) && (value as
 /** Why a SCHEMA chunk cannot be used, or the schema. */
 export function compileSchema(json: unknown, decodeFields: boolean): EventSchema | string {
   if (typeof json !== 'object' || json === null) return 'not a JSON object'
-  const { id, name, level, keyword, opcode, fields } = json as Record<string, unknown>
+  const { id, name, level, keyword, opcode, fields, context, spanKind } = json as Record<string, unknown>
   if (!Number.isInteger(id) || (id as number) < 1 || (id as number) >= MAX_EVENTS) return `bad event id ${shown(id)}`
   if (typeof name !== 'string') return 'no event name'
   const event = `event ${shown(name)}`
@@ -59,20 +68,30 @@ export function compileSchema(json: unknown, decodeFields: boolean): EventSchema
     seen.add(fieldName)
     checked.push({ name: fieldName, type: type as FieldTypeName })
   }
+  if (context !== undefined && context !== SPAN_CONTEXT) return `${event}: bad context ${shown(context)}`
+  // The same fields a correlated record's writer stores, else its ids would be read from elsewhere.
+  if (context === SPAN_CONTEXT && !SPAN_CONTEXT_FIELDS.every((f, i) => checked[i]?.name === f.name && checked[i]?.type === f.type)) {
+    return `${event}: context 'span' needs the fields ${SPAN_CONTEXT_FIELDS.map((f) => `${f.name} (${f.type})`).join(', ')} first`
+  }
+  if (spanKind !== undefined && !SPAN_KINDS.includes(spanKind as SpanKindName)) return `${event}: bad spanKind ${shown(spanKind)}`
   const layout = computeLayout(checked.map((f) => f.type))
+  const first = context === SPAN_CONTEXT ? SPAN_CONTEXT_FIELDS.length : 0
   return {
     id: id as number,
     name,
     level: level as number,
     keyword: BigInt(keyword),
     opcode: opcode as number,
-    fields: checked,
+    fields: checked.slice(first),
+    context,
+    spanKind: spanKind as SpanKindName | undefined,
     fixedEnd: layout.fixedEnd,
-    decode: decodeFields ? fieldDecoder(checked, layout) : recordChecker(checked, layout),
+    decode: decodeFields ? fieldDecoder(checked, layout, first) : recordChecker(checked, layout),
   }
 }
 
-function fieldDecoder(fields: readonly SchemaField[], layout: RecordLayout): EventSchema['decode'] {
+/** The decoder of fields `first` onward (the span context fields before them are not event fields). */
+function fieldDecoder(fields: readonly SchemaField[], layout: RecordLayout, first: number): EventSchema['decode'] {
   const steps: DecodeStep[] = new Array(fields.length)
   for (const { index, type, offset } of layout.fixed) {
     steps[index] = type === 'guid'
@@ -80,7 +99,7 @@ function fieldDecoder(fields: readonly SchemaField[], layout: RecordLayout): Eve
       : { kind: 'scalar', getter: SCALAR_GETTERS.get(type)!, bool: type === 'bool', offset }
   }
   for (const { index, type } of layout.variable) steps[index] = { kind: 'variable', read: variableFieldReader(type, fields[index].name) }
-  return compileDecoder({ names: fields.map((f) => f.name), steps, fixedEnd: layout.fixedEnd })
+  return compileDecoder({ names: fields.slice(first).map((f) => f.name), steps: steps.slice(first), fixedEnd: layout.fixedEnd })
 }
 
 /**

@@ -6,6 +6,8 @@ import {
   HEADER_BYTES, LOST_ID, LOST_INVALID_OFFSET, LOST_MAX_PAIRS, LOST_PAIRS_COUNT_OFFSET, LOST_PAIRS_OFFSET,
   LOST_RING_FULL_OFFSET, PADDING_ID, RECORD_SEQ_OFFSET, RECORD_TIMESTAMP_OFFSET,
 } from '../format/record-layout.js'
+import { computeLayout } from '../format/layout.js'
+import { SPAN_CONTEXT, SPAN_CONTEXT_FIELDS } from '../format/span-records.js'
 import type { RawChunk } from './chunk-source.js'
 import { MAX_TIME_MS } from './file-metadata.js'
 import type { RecordCursor } from './record-cursor.js'
@@ -15,6 +17,11 @@ import type { TraceEvent, TraceItem, TraceLost } from './trace-items.js'
 
 /** EVENTS payload: u32 stream, u32 0, then records. */
 const RECORDS_OFFSET = 8
+
+/** Where a correlated record's trace id and span id sit: the layout of its first fields, as the writer's. */
+const [TRACE_ID_SLOT, SPAN_ID_SLOT] = computeLayout(SPAN_CONTEXT_FIELDS.map((f) => f.type)).fixed
+const TRACE_ID_AT = TRACE_ID_SLOT!.offset
+const SPAN_ID_AT = SPAN_ID_SLOT!.offset
 
 /** Where the records of an EVENTS chunk begin in the reader's buffer. */
 export function firstRecord(chunk: RawChunk): number {
@@ -91,10 +98,24 @@ export function decodeEvents(
       fields,
     }
     if (cursor.truncated !== undefined) event.truncated = cursor.truncated
+    if (schema.context === SPAN_CONTEXT) setSpanIds(event, bytes, view, at)
     out.push(event)
     at += size
   }
   return at
+}
+
+/**
+ * The ids of the span a correlated record was traced in, as OTLP and W3C write them (lowercase
+ * hex of the bytes); none when they are zero (it was traced outside any span).
+ */
+function setSpanIds(event: TraceEvent, bytes: Buffer, view: DataView, at: number): void {
+  const t = at + TRACE_ID_AT
+  const s = at + SPAN_ID_AT
+  if ((view.getInt32(t, true) | view.getInt32(t + 4, true) | view.getInt32(t + 8, true) | view.getInt32(t + 12, true)) === 0) return
+  if ((view.getInt32(s, true) | view.getInt32(s + 4, true)) === 0) return
+  event.traceId = bytes.toString('hex', t, t + 16)
+  event.spanId = bytes.toString('hex', s, s + 8)
 }
 
 function lostRecord(

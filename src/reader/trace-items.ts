@@ -35,6 +35,13 @@ export interface TraceEvent {
   fields: Record<string, FieldValue>
   /** Fields whose value was cut at the tracer's size cap; absent when none was. */
   truncated?: string[]
+  /**
+   * Of a correlated event (TracerOptions.correlate) traced inside a span: that span's trace id
+   * (32 lowercase hex digits) and span id (16), as OTLP and W3C trace context write them. Absent
+   * for an event traced outside any span, and for events not correlated.
+   */
+  traceId?: string
+  spanId?: string
 }
 
 /**

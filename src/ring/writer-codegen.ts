@@ -17,6 +17,9 @@ import { COARSE_CLOCK_OFFSET, CURSOR_OFFSET, DATA_OFFSET, EVENT_GATE_OFFSET, GAT
 import { FIRST_EVENT_ID, MAX_FIELDS, MAX_RECORD_BYTES, MAX_STRING_BYTES, recordWord0, VAR_HEADER_BYTES } from '../format/record-layout.js'
 import { compileFunction } from '../compile-function.js'
 import { describeValue } from '../errors.js'
+import { SPAN_CONTEXT_FIELDS } from '../format/span-records.js'
+import { ZERO_CONTEXT } from '../spans/ids.js'
+import { contextStorage } from '../spans/span-context.js'
 import { writeGuid } from './guid.js'
 import type { RingProducer } from './ring-producer.js'
 import { arrayLength, binaryBytes, byteLength, createArrayScratch, cutBytes, guidBytes } from './plain-values.js'
@@ -37,6 +40,12 @@ export interface WriterSpec {
    * as any other guid field does.
    */
   guidWords?: readonly number[]
+  /**
+   * Fields 0 and 1 are SPAN_CONTEXT_FIELDS, taking no argument: the writer stores the current
+   * span's trace id and span id (zero outside spans) as words, read from the span context store
+   * before anything else, so the record holds the span current at the call.
+   */
+  spanContext?: boolean
   /**
    * Every variable-size field is written empty and takes no argument, so the record has a fixed
    * size and nothing is measured: a span's OK Stop, whose error strings are always empty.
@@ -157,8 +166,22 @@ function takesWords(spec: WriterSpec, i: number): boolean {
   return true
 }
 
+/** Whether field `i` is one of the span context fields the writer fills itself (WriterSpec.spanContext). */
+function fromContext(spec: WriterSpec, i: number): boolean {
+  return spec.spanContext === true && i < SPAN_CONTEXT_FIELDS.length
+}
+
+/** Whether field `i` takes one argument value: not a guid given as words, not a span context field. */
+function takesValue(spec: WriterSpec, i: number): boolean {
+  return !fromContext(spec, i) && !takesWords(spec, i)
+}
+
+/** The context words each span context field is stored from, in byte order. */
+const CONTEXT_WORDS = [['t0', 't1', 't2', 't3'], ['s0', 's1']] as const
+
 /** The parameters field `i` takes: one value, four words for a guid given as words, or none. */
 function params(spec: WriterSpec, i: number): string[] {
+  if (fromContext(spec, i)) return []
   if (takesWords(spec, i)) return [0, 1, 2, 3].map((k) => `a${i}_${k}`)
   if (spec.emptyVariable === true && FIELD_TYPES.get(spec.types[i]!)!.variable) return []
   return [`a${i}`]
@@ -166,16 +189,18 @@ function params(spec: WriterSpec, i: number): string[] {
 
 function fixedStore(spec: WriterSpec, slot: FixedSlot): string {
   const at = `o + ${slot.offset}`
+  // guid and u64 slots are 8-aligned (src/format/layout.ts), so word stores land on whole words.
+  const wordStores = (words: readonly string[]) => words.map((word, k) => `i32[((${at}) >> 2) + ${k}] = ${word};`).join(' ')
+  if (fromContext(spec, slot.index)) return wordStores(CONTEXT_WORDS[slot.index]!.map((word) => `sc.${word}`))
   if (!takesWords(spec, slot.index)) return scalarStore(slot.type, at, `a${slot.index}`)
-  // guid slots are 8-aligned (src/format/layout.ts), so word stores land on whole words.
-  return params(spec, slot.index).map((word, k) => `i32[((${at}) >> 2) + ${k}] = ${word};`).join(' ')
+  return wordStores(params(spec, slot.index))
 }
 
 function generateSource(spec: WriterSpec, layout: RecordLayout, mask: number, maxRecordBytes: number): string {
   const args = spec.types.flatMap((_, i) => params(spec, i))
   const fixedStores = layout.fixed.map((slot) => fixedStore(spec, slot))
-  // Span ids passed as words are the tracer's own int32s: nothing to coerce.
-  const coercions = layout.fixed.filter((slot) => !takesWords(spec, slot.index)).map((slot) => coerce(slot.type, `a${slot.index}`)).filter((c) => c !== '')
+  // Span ids passed as words and the span context are the tracer's own int32s: nothing to coerce.
+  const coercions = layout.fixed.filter((slot) => takesValue(spec, slot.index)).map((slot) => coerce(slot.type, `a${slot.index}`)).filter((c) => c !== '')
   const empty = spec.emptyVariable === true
   const plans = empty ? [] : layout.variable.map((slot, k) => varPlan(slot.type, `a${slot.index}`, k))
   const arrays = empty ? [] : layout.variable.flatMap((slot, k) => FIELD_TYPES.get(slot.type)!.element === undefined ? [] : [k])
@@ -189,6 +214,8 @@ function generateSource(spec: WriterSpec, layout: RecordLayout, mask: number, ma
   const clock = spec.clock === 'precise'
     ? `const ts = performance.now(); f64[${LAST_TIME_OFFSET >> 3}] = ts;`
     : `let ts = f64[${COARSE_CLOCK_OFFSET >> 3}]; const last = f64[${LAST_TIME_OFFSET >> 3}]; if (ts < last) ts = last;`
+  // The store holds SpanContexts only (ZERO_CONTEXT too), so the stores below see one shape.
+  const context = spec.spanContext === true ? 'const sc = storage.getStore() ?? ZERO_CONTEXT;' : ''
   // Phase 1, before the cursor is read: every coercion, so any user code a value runs (and any
   // event it traces into this ring) is over before this record takes its place. A scratch taken
   // here is given back here: nothing after this block can call back into this writer.
@@ -206,7 +233,7 @@ function generateSource(spec: WriterSpec, layout: RecordLayout, mask: number, ma
   // Only a guid string can still throw while writing (a malformed one); writeGuid runs no user code.
   const stores = [...fixedStores, ...emptyHeaders].join('\n    ') +
     (variable ? `\n    let q = o + ${layout.fixedEnd};\n    ${plans.map((p) => p.write).join('\n    ')}` : '')
-  const guarded = layout.fixed.some((slot) => slot.type === 'guid' && !takesWords(spec, slot.index))
+  const guarded = layout.fixed.some((slot) => slot.type === 'guid' && takesValue(spec, slot.index))
     ? `try {\n    ${stores}\n  } catch { ring.dropInvalid(ID); return; }`
     : stores
   return `'use strict';
@@ -214,6 +241,7 @@ const ID = ${spec.eventId};
 const CAP = ${spec.maxStringBytes};
 ${arrays.map((k) => `let busy${k} = false, scratch${k} = null;`).join('\n')}
 const write = function (${args.join(', ')}) {
+  ${context}
   ${sizeDecl}
   ${phase1}
   ${oversize}
@@ -289,12 +317,17 @@ function checkSpec(spec: WriterSpec): WriterSpec {
       throw new RangeError(`ringtrace: a record writer's guidWords must be field indices, got ${describeValue(i)}`)
     }
   }
+  const spanContext = spec.spanContext === true
+  if (spanContext && !SPAN_CONTEXT_FIELDS.every((field, i) => types[i] === field.type && !guidWords.includes(i))) {
+    throw new RangeError(`ringtrace: a record writer's spanContext needs fields ${SPAN_CONTEXT_FIELDS.map((f) => f.type).join(', ')} first, not given as guidWords`)
+  }
   return {
     eventId,
     types: types as FieldTypeName[],
     clock,
     maxStringBytes,
     guidWords: guidWords as number[],
+    spanContext,
     emptyVariable: spec.emptyVariable === true,
     ungated: spec.ungated === true,
   }
@@ -317,7 +350,8 @@ export function createRecordWriter(ring: RingProducer, spec: WriterSpec): Record
   // Types-only code generation, see file comment.
   const factory = compileFunction(['ring', 'u8', 'i8', 'u16', 'i16', 'u32', 'i32', 'f32', 'f64', 'i64',
     'utf8Length', 'writeUtf8', 'writeGuid', 'guidBytes', 'binaryBytes', 'byteLength', 'cutBytes', 'arrayLength',
-    'createArrayScratch', 'performance'], source)
+    'createArrayScratch', 'performance', 'storage', 'ZERO_CONTEXT'], source)
   return factory(ring, u8, i8, u16, i16, u32, i32, f32, f64, i64, utf8Length, writeUtf8, writeGuid,
-    guidBytes, binaryBytes, byteLength, cutBytes, arrayLength, createArrayScratch, performance) as RecordWriter
+    guidBytes, binaryBytes, byteLength, cutBytes, arrayLength, createArrayScratch, performance,
+    contextStorage, ZERO_CONTEXT) as RecordWriter
 }

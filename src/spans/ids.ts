@@ -29,8 +29,8 @@ export class SpanContext {
   ) {}
 }
 
-/** The parent of a root span: its parent id words are all zero. */
-export const NO_PARENT = new SpanContext(0, 0, 0, 0, 0, 0)
+/** All-zero ids: the parent of a root span, and what a correlated event records outside any span. */
+export const ZERO_CONTEXT = new SpanContext(0, 0, 0, 0, 0, 0)
 
 const words = new Int32Array(16384)
 /** Next unused word of the pool. */

@@ -5,7 +5,7 @@ import { SPAN_START_OPCODE, SPAN_STOP_OPCODE, SpanStatus, START_ID_FIELDS, STOP_
 import type { ValidEvent } from '../schema/validate.js'
 import { compileFunction } from '../compile-function.js'
 import { contextStorage, currentContext, formatTraceparent, runInContext, serializeContext, type SerializedSpanContext } from './span-context.js'
-import { childContext, NO_PARENT, rootContext, spanIdHex, traceIdHex, type SpanContext } from './ids.js'
+import { childContext, rootContext, spanIdHex, traceIdHex, ZERO_CONTEXT, type SpanContext } from './ids.js'
 
 type Writer = (...args: unknown[]) => void
 
@@ -139,7 +139,7 @@ function makeKindFunctions(name: string, count: number, writers: SpanWriters): K
   const lead = (list: string[]) => (list.length === 0 ? '' : `, ${list.join(', ')}`)
   const start = (attrs: string[]) => `const parent = getStore();
     let c, p;
-    if (parent === undefined) { c = rootContext(); p = NO_PARENT; }
+    if (parent === undefined) { c = rootContext(); p = ZERO_CONTEXT; }
     else { c = childContext(parent); p = parent; }
     writeStart(c.s0, c.s1, c.t0, c.t1, p.s0, p.s1, p.t0, p.t1, c.t0, c.t1, c.t2, c.t3${lead(attrs)});`
   // enterWith(c) ... enterWith(parent) is what storage.run(c, fn) does inside, without its second
@@ -173,9 +173,9 @@ return {
   startValues: function startValues(values) { ${startBody(values)} },
 };`
   // Count-only code generation, see above.
-  const factory = compileFunction(['NAME', 'storage', 'getStore', 'rootContext', 'childContext', 'NO_PARENT',
+  const factory = compileFunction(['NAME', 'storage', 'getStore', 'rootContext', 'childContext', 'ZERO_CONTEXT',
     'WRITERS', 'writeStart', 'writeStopEmpty', 'startEnabled', 'failStop', 'endWithObject', 'newSpan', 'idleSpan'], source)
-  return factory(name, contextStorage, currentContext, rootContext, childContext, NO_PARENT,
+  return factory(name, contextStorage, currentContext, rootContext, childContext, ZERO_CONTEXT,
     writers, writers.writeStart, writers.writeStopEmpty, writers.startEnabled, failStop, endWithObject, newSpan, idleSpan) as KindFunctions
 }
 

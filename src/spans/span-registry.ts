@@ -3,17 +3,17 @@
 // is a path in a trie, one edge per attribute (its key, then its type), never a joined string:
 // keys may hold any character but control characters, so no separator could be safe.
 
-import { TracerError } from '../errors.js'
+import { describeValue, TracerError } from '../errors.js'
 import type { FieldTypeName } from '../format/field-types.js'
 import { validateEvent, type EventOptions, type ValidEvent } from '../schema/validate.js'
-import { START_ID_FIELDS } from '../format/span-records.js'
+import { SPAN_KINDS, START_ID_FIELDS, type SpanKindName } from '../format/span-records.js'
 import { SpanKind, startSchema, stopSchema, type SpanWriters } from './span-kind.js'
 
 export type AttributeValue = number | bigint | boolean | string | Uint8Array | null | undefined
 
 /** What a span kind needs from its tracer. */
 export interface SpanHost {
-  registerSpanEvents(start: ValidEvent, stop: ValidEvent): SpanWriters
+  registerSpanEvents(start: ValidEvent, stop: ValidEvent, kind: SpanKindName): SpanWriters
 }
 
 const RESERVED = new Set(START_ID_FIELDS.map((f) => f.name))
@@ -27,7 +27,21 @@ function attributeType(value: unknown): FieldTypeName {
   }
 }
 
-export type SpanOptions = Pick<EventOptions, 'level' | 'keyword' | 'clock'>
+export interface SpanOptions extends Pick<EventOptions, 'level' | 'keyword' | 'clock'> {
+  /** The OpenTelemetry span kind (default 'internal'), recorded in the Start's SCHEMA. */
+  kind?: SpanKindName
+}
+
+/** The span kind the options name, and the options validateEvent() checks (all but `kind`). */
+function splitKind(options: SpanOptions): { kind: SpanKindName; eventOptions: EventOptions } {
+  // Not an object: validateEvent() says so.
+  if (typeof options !== 'object' || options === null) return { kind: 'internal', eventOptions: options }
+  const { kind = 'internal', ...eventOptions } = options
+  if (!SPAN_KINDS.includes(kind)) {
+    throw new TracerError('INVALID_OPTION', `ringtrace: kind must be one of ${SPAN_KINDS.map((k) => `'${k}'`).join(', ')}, got ${describeValue(kind)}`)
+  }
+  return { kind, eventOptions }
+}
 
 export class SpanRegistry {
   /** Per name, the root of its shape trie. */
@@ -42,13 +56,14 @@ export class SpanRegistry {
 
   /** A span kind with the given attribute fields (validated like an event's). */
   define(name: string, fields: readonly (readonly [string, unknown])[], options: SpanOptions = {}): SpanKind {
-    const base = validateEvent(name, fields, options, 'text')
+    const { kind, eventOptions } = splitKind(options)
+    const base = validateEvent(name, fields, eventOptions, 'text')
     for (const field of base.fields) {
       if (RESERVED.has(field.name as never)) {
         throw new TracerError('INVALID_FIELDS', `ringtrace: span attribute ${field.name} is reserved for the span's ids; rename it`)
       }
     }
-    return new SpanKind(base.name, base.fields.length, this.host.registerSpanEvents(startSchema(base), stopSchema(base)))
+    return new SpanKind(base.name, base.fields.length, this.host.registerSpanEvents(startSchema(base), stopSchema(base), kind))
   }
 
   /**
