@@ -22,7 +22,8 @@ function jsonValue(value: FieldValue, binary: boolean): string {
 let lastMs = NaN
 let lastIso = ''
 
-function isoTime(ms: number): string {
+/** `ms` since the epoch in ISO 8601, to the millisecond. */
+export function isoTime(ms: number): string {
   const whole = Math.floor(ms)
   if (whole !== lastMs) {
     lastMs = whole
@@ -60,12 +61,9 @@ function piecesOf(event: TraceEvent, schema: EventSchema): EventPieces {
   return pieces
 }
 
-function eventLine(event: TraceEvent, schema: EventSchema): string {
-  const p = piecesOf(event, schema)
-  const fields = event.fields
-  let text = `${p.start}${event.timestampNs}","time":"${isoTime(event.time)}${p.middle}${event.seq}`
-  if (event.truncated !== undefined) text += `,"truncated":${JSON.stringify(event.truncated)}`
-  text += ',"fields":{'
+/** `{"name":value,...}` of the fields decoded, in schema order. */
+function fieldsObject(p: EventPieces, fields: Record<string, FieldValue>): string {
+  let text = '{'
   let first = true
   for (let i = 0; i < p.names.length; i++) {
     // Absent when the reader skipped field decoding.
@@ -73,7 +71,19 @@ function eventLine(event: TraceEvent, schema: EventSchema): string {
     text += `${first ? '' : ','}${p.keys[i]}${jsonValue(fields[p.names[i]], p.binary[i])}`
     first = false
   }
-  return `${text}}}\n`
+  return `${text}}`
+}
+
+function eventLine(event: TraceEvent, schema: EventSchema): string {
+  const p = piecesOf(event, schema)
+  let text = `${p.start}${event.timestampNs}","time":"${isoTime(event.time)}${p.middle}${event.seq}`
+  if (event.truncated !== undefined) text += `,"truncated":${JSON.stringify(event.truncated)}`
+  return `${text},"fields":${fieldsObject(p, event.fields)}}\n`
+}
+
+/** The "fields" object of the event's NDJSON line. */
+export function fieldsJsonOf(event: TraceEvent, schema: EventSchema): string {
+  return fieldsObject(piecesOf(event, schema), event.fields)
 }
 
 /** `schema`: the event's schema (TraceReader#schemaOf); unused for loss reports. */
