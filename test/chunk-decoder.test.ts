@@ -9,6 +9,7 @@ import { LOSS_REASON_UNWRITTEN } from '../src/format/file-layout.js'
 import { chunksIn } from '../src/reader/buffer-chunks.js'
 import { BATCH_ITEMS, ChunkDecoder } from '../src/reader/chunk-decoder.js'
 import { readTraceBatches, TraceFileError, type TraceItem } from '../src/reader/index.js'
+import { TraceDamage } from '../src/reader/trace-file-error.js'
 import { DEFAULT_FILE, TraceBuilder, eventRecord, lostRecord, paddingRecord } from './fixtures/trace-builder.js'
 import { BACKENDS } from './helpers/backends.js'
 
@@ -37,17 +38,19 @@ async function fromFile(path: string): Promise<Decoded> {
   return { batches }
 }
 
-/** `bytes` cut at `cuts` into buffers, each decoded in turn by one ChunkDecoder. */
+/** `bytes` cut at `cuts` into buffers, the chunks of each decoded in turn by one ChunkDecoder. */
 function fromBuffers(bytes: Uint8Array, cuts: readonly number[] = []): Decoded {
   const decoder = new ChunkDecoder()
   const batches: TraceItem[][] = []
   const bounds = [0, ...cuts, bytes.length]
   try {
     for (let i = 0; i + 1 < bounds.length; i++) {
-      for (const batch of decoder.batchesIn(bytes.subarray(bounds[i], bounds[i + 1]), bounds[i])) batches.push(batch)
+      for (const chunk of chunksIn(bytes.subarray(bounds[i], bounds[i + 1]), bounds[i])) {
+        for (const batch of decoder.batches(chunk)) batches.push(batch)
+      }
     }
   } catch (error) {
-    return { batches, error: errorOf(error) }
+    return { batches, error: errorOf(error instanceof TraceDamage ? decoder.fileError(error) : error) }
   }
   return { batches }
 }
@@ -175,10 +178,11 @@ describe('ChunkDecoder over in-memory chunks', () => {
   it('refuses a stream that does not start with a FILE chunk at offset 0, and accepts it at a later offset', () => {
     const b = smallTrace()
     const rest = b.bytes().subarray(b.offsets[1])
-    expect(() => [...new ChunkDecoder().batchesIn(rest, 0)]).toThrow(expect.objectContaining({ code: 'BAD_MAGIC', offset: 0 }))
-    const decoder = new ChunkDecoder()
-    expect([...decoder.batchesIn(b.bytes().subarray(0, b.offsets[1]), 0)]).toEqual([])
-    expect([...decoder.batchesIn(rest, b.offsets[1])].flat().map((item) => item.kind)).toEqual(['event', 'lost', 'lost', 'event'])
+    expect(() => [...chunksIn(rest, 0)]).toThrow(expect.objectContaining({
+      code: 'BAD_MAGIC', offset: 0, message: 'ringtrace: not a ringtrace file at offset 0 (the first chunk has type 2, not FILE)',
+    }))
+    const { batches } = fromBuffers(b.bytes(), [b.offsets[1]])
+    expect(batches.flat().map((item) => item.kind)).toEqual(['event', 'lost', 'lost', 'event'])
   })
 })
 

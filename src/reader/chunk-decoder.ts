@@ -1,10 +1,9 @@
 // Decodes a trace's chunks in order (docs/FORMAT.md section 3), keeping what later chunks need:
 // the clock mapping, the streams and their schemas. Synchronous and blind to where chunks come
-// from: the file reader feeds it chunks of a file, the export worker chunks that arrive in
-// memory, so both decode with the same code.
+// from: the file reader feeds it the chunks of a file (ChunkSource), the export worker chunks
+// that arrive in memory (chunksIn), so both decode with the same code.
 
 import { FILE_MAGIC, FORMAT_VERSION, ChunkType, LOSS_REASON_OVERWRITTEN, LOSS_REASON_UNWRITTEN } from '../format/file-layout.js'
-import { chunksIn } from './buffer-chunks.js'
 import type { RawChunk } from './chunk-framing.js'
 import { compileSchema, type EventSchema } from './event-schema.js'
 import { decodeEvents, firstRecord, isCount } from './events-chunk.js'
@@ -81,8 +80,9 @@ export class ChunkDecoder {
 
   /**
    * Decodes the next chunk into `out`: the item of a LOSS chunk, or up to BATCH_ITEMS items of
-   * an EVENTS chunk (then `hasMore` tells whether more follow). On damage it throws the
-   * TraceFileError a reader throws there, `out` holding the items decoded before it.
+   * an EVENTS chunk (then `hasMore` tells whether more follow: the chunk's bytes must stay as
+   * they are until it is false). On damage it throws the TraceFileError a reader throws there,
+   * `out` holding the items decoded before it.
    */
   take(chunk: RawChunk, out: TraceItem[]): void {
     if (this.inProgress !== undefined) throw new Error('ringtrace: ChunkDecoder#take() before the EVENTS chunk in progress was finished')
@@ -125,26 +125,9 @@ export class ChunkDecoder {
   }
 
   /**
-   * The items of the whole chunks in `bytes`, the first at file offset `firstOffset` (0 for the
-   * FILE chunk that starts a trace; later buffers continue where the previous one ended). As a
-   * file reader does, it yields what precedes damage, then throws a TraceFileError; a chunk cut
-   * short by the end of `bytes` is damage (TRUNCATED).
+   * The TraceFileError for damage found outside the decoder (by ChunkSource or chunksIn),
+   * counting the events decoded before it.
    */
-  *batchesIn(bytes: Uint8Array, firstOffset: number): Generator<TraceItem[], void, undefined> {
-    const chunks = chunksIn(bytes, firstOffset)
-    for (;;) {
-      let next: IteratorResult<RawChunk, void>
-      try {
-        next = chunks.next()
-      } catch (error) {
-        throw this.failed(error)
-      }
-      if (next.done === true) return
-      yield* this.batches(next.value)
-    }
-  }
-
-  /** The TraceFileError for damage found outside the decoder (by a chunk source), counting what was decoded before it. */
   fileError(damage: TraceDamage): TraceFileError {
     return new TraceFileError(damage.code, damage.offset, damage.detail, this.eventsRead)
   }

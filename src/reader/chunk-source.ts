@@ -112,6 +112,7 @@ export class ChunkSource {
   }
 }
 
+/** What nextOrPartial() found is not a whole chunk. */
 export function isPartial(chunk: RawChunk | PartialChunk): chunk is PartialChunk {
   return 'need' in chunk
 }

@@ -22,7 +22,7 @@ export interface FollowOptions {
   readonly readBytes?: number
 }
 
-/** Often enough for a person watching; three system calls per look at an idle file. */
+/** Often enough for a person watching; a look at an idle file costs four system calls. */
 export const DEFAULT_POLL_MS = 200
 
 export class FollowingChunkSource {
@@ -37,9 +37,10 @@ export class FollowingChunkSource {
     private handle: FileHandle,
     private readonly options: FollowOptions,
   ) {
-    this.source = new ChunkSource(handle, options.readBytes ?? DEFAULT_READ_BYTES)
+    this.source = this.sourceOf(handle)
   }
 
+  /** Follows the file at `path` from its start. */
   static async open(path: string, options: FollowOptions): Promise<FollowingChunkSource> {
     return new FollowingChunkSource(path, await open(path, 'r'), options)
   }
@@ -97,9 +98,13 @@ export class FollowingChunkSource {
     const handle = await open(this.path, 'r')
     await this.source.close()
     this.handle = handle
-    this.source = new ChunkSource(handle, this.options.readBytes ?? DEFAULT_READ_BYTES)
+    this.source = this.sourceOf(handle)
     this.firstHeader = undefined
     return why
+  }
+
+  private sourceOf(handle: FileHandle): ChunkSource {
+    return new ChunkSource(handle, this.options.readBytes ?? DEFAULT_READ_BYTES)
   }
 
   private async restartReason(): Promise<FileRestart | undefined> {
