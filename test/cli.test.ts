@@ -212,7 +212,8 @@ describe('ringtrace on well-framed hostile files', () => {
   const tick = (seq: number, timestamp: number): Uint8Array => eventRecord(1, ['u32'], { seq, timestamp, values: [seq] })
   const ticks = (timestamp: number): TraceBuilder => new TraceBuilder().stream(1).schema(1, 1, 'tick', [['n', 'u32']])
     .events(1, tick(0, 0), tick(1, timestamp)).end(1, 2)
-  const commands = [['stats'], ['stats', '--json'], ['export', '--format', 'ndjson'], ['export', '--format', 'chrome'], ['view']]
+  const commands = [['stats'], ['stats', '--json'], ['export', '--format', 'ndjson'], ['export', '--format', 'chrome'], ['view'],
+    ['tail'], ['tail', '--format', 'ndjson']]
 
   /** Every command fails with the reader's own message, naming the offset of the bad chunk. */
   async function expectRefusedByAll(path: string, offset: number): Promise<void> {

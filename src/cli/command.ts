@@ -7,7 +7,7 @@ import { UsageError } from './usage-error.js'
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>
 
 export interface ParsedArgs {
-  values: Record<string, string | boolean | undefined>
+  values: Record<string, string | boolean | string[] | undefined>
   positionals: string[]
 }
 

@@ -7,14 +7,15 @@
 // 7.8 s for 2 M events, this 3.6 s. Text also copes with a field named __proto__.
 
 import type { EventSchema } from '../reader/event-schema.js'
-import type { TraceEvent, TraceItem } from '../reader/trace-items.js'
+import type { FieldValue, TraceEvent, TraceItem } from '../reader/trace-items.js'
 import { typedFieldJson } from '../exporters/field-json.js'
 
 /** Consecutive events usually share their millisecond; toISOString costs about 0.7 µs. */
 let lastMs = NaN
 let lastIso = ''
 
-function isoTime(ms: number): string {
+/** `ms` since the epoch in ISO 8601, to the millisecond. */
+export function isoTime(ms: number): string {
   const whole = Math.floor(ms)
   if (whole !== lastMs) {
     lastMs = whole
@@ -52,14 +53,9 @@ function piecesOf(event: TraceEvent, schema: EventSchema): EventPieces {
   return pieces
 }
 
-function eventLine(event: TraceEvent, schema: EventSchema): string {
-  const p = piecesOf(event, schema)
-  const fields = event.fields
-  let text = `${p.start}${event.timestampNs}","time":"${isoTime(event.time)}${p.middle}${event.seq}`
-  if (event.truncated !== undefined) text += `,"truncated":${JSON.stringify(event.truncated)}`
-  // Hex digits only: nothing to escape.
-  if (event.traceId !== undefined) text += `,"traceId":"${event.traceId}","spanId":"${event.spanId}"`
-  text += ',"fields":{'
+/** `{"name":value,...}` of the fields decoded, in schema order. */
+function fieldsObject(p: EventPieces, fields: Record<string, FieldValue>): string {
+  let text = '{'
   let first = true
   for (let i = 0; i < p.names.length; i++) {
     // Absent when the reader skipped field decoding.
@@ -67,7 +63,21 @@ function eventLine(event: TraceEvent, schema: EventSchema): string {
     text += `${first ? '' : ','}${p.keys[i]}${typedFieldJson(fields[p.names[i]], p.binary[i])}`
     first = false
   }
-  return `${text}}}\n`
+  return `${text}}`
+}
+
+function eventLine(event: TraceEvent, schema: EventSchema): string {
+  const p = piecesOf(event, schema)
+  let text = `${p.start}${event.timestampNs}","time":"${isoTime(event.time)}${p.middle}${event.seq}`
+  if (event.truncated !== undefined) text += `,"truncated":${JSON.stringify(event.truncated)}`
+  // Hex digits only: nothing to escape.
+  if (event.traceId !== undefined) text += `,"traceId":"${event.traceId}","spanId":"${event.spanId}"`
+  return `${text},"fields":${fieldsObject(p, event.fields)}}\n`
+}
+
+/** The "fields" object of the event's NDJSON line. */
+export function fieldsJsonOf(event: TraceEvent, schema: EventSchema): string {
+  return fieldsObject(piecesOf(event, schema), event.fields)
 }
 
 /** `schema`: the event's schema (TraceReader#schemaOf); unused for loss reports. */

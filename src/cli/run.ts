@@ -7,13 +7,14 @@ import { doctorCommand } from './doctor-command.js'
 import { exportCommand } from './export-command.js'
 import { guidCommand } from './guid-command.js'
 import { statsCommand } from './stats-command.js'
+import { tailCommand } from './tail-command.js'
 import type { CliIo } from './text-output.js'
 import { UsageError } from './usage-error.js'
 import { viewCommand } from './view-command.js'
 
 export type { CliIo } from './text-output.js'
 
-const COMMANDS: readonly Command[] = [exportCommand, statsCommand, viewCommand, doctorCommand, guidCommand]
+const COMMANDS: readonly Command[] = [exportCommand, statsCommand, viewCommand, tailCommand, doctorCommand, guidCommand]
 
 const HELP = `Usage: ringtrace <command> [options]
 

@@ -1,30 +1,18 @@
 // Reads a trace file chunk by chunk through one growing buffer, checking each chunk's framing
-// (docs/FORMAT.md section 3) before handing it on. A chunk's bytes stay valid only until the
-// next call to `next()`: decoders copy what they keep.
+// (chunk-framing.ts) before handing it on. A chunk's bytes stay valid only until the next call
+// to `next()`: decoders copy what they keep.
 
 import { open, type FileHandle } from 'node:fs/promises'
-import { chunkCrc } from '../format/chunk.js'
-import { CHUNK_HEADER_BYTES, CHUNK_TAG, ChunkType } from '../format/file-layout.js'
-import { alignUp } from '../format/layout.js'
-import { TraceDamage } from './trace-file-error.js'
+import { CHUNK_HEADER_BYTES } from '../format/file-layout.js'
+import { chunkSize, frameAt, MAX_CHUNK_BYTES, truncatedChunk, type RawChunk } from './chunk-framing.js'
 
-export interface RawChunk {
-  /** File offset of the chunk header. */
-  readonly offset: number
-  readonly type: number
-  /** The reader's buffer; the payload is `bytes[start, start + length)`. */
-  readonly bytes: Buffer
-  readonly view: DataView
-  readonly start: number
-  readonly length: number
+export type { RawChunk } from './chunk-framing.js'
+
+/** Where the file ends inside a chunk: `have` of the `need` bytes it takes (16 while its header is short). */
+export interface PartialChunk {
+  readonly have: number
+  readonly need: number
 }
-
-/**
- * Larger than any chunk a writer produces (an EVENTS chunk holds at most one ring, 1 GiB), and
- * small enough that `alignUp`'s 32-bit arithmetic cannot overflow.
- */
-const MAX_PAYLOAD_BYTES = 0x7fff_0000
-const MAX_CHUNK_BYTES = CHUNK_HEADER_BYTES + MAX_PAYLOAD_BYTES
 
 export const DEFAULT_READ_BYTES = 1 << 20
 
@@ -36,7 +24,8 @@ export class ChunkSource {
   private end = 0
   private offset = 0
 
-  private constructor(private readonly handle: FileHandle, readBytes: number) {
+  /** Reads through `handle`, which it closes on close(). */
+  constructor(private readonly handle: FileHandle, readBytes = DEFAULT_READ_BYTES) {
     // Not from Node's shared pool: the buffer starts its own ArrayBuffer, so 8-aligned file
     // offsets stay 8-aligned in memory.
     this.bytes = Buffer.allocUnsafeSlow(readBytes)
@@ -47,67 +36,69 @@ export class ChunkSource {
     return new ChunkSource(await open(path, 'r'), readBytes)
   }
 
+  /** File offset of the next chunk: the end of the last whole chunk handed out. */
+  get nextOffset(): number {
+    return this.offset
+  }
+
   close(): Promise<void> {
     return this.handle.close()
   }
 
   /** The next chunk, or undefined at a clean end of file (after a whole chunk). */
   async next(): Promise<RawChunk | undefined> {
-    const offset = this.offset
-    if (!(await this.fill(CHUNK_HEADER_BYTES))) {
-      if (this.end === this.start) return undefined
-      throw new TraceDamage('TRUNCATED', offset, `${this.end - this.start} bytes of a 16-byte chunk header`)
-    }
-    const at = this.start
-    const view = this.view
-    if (view.getUint32(at, true) !== CHUNK_TAG) {
-      if (offset === 0) throw new TraceDamage('BAD_MAGIC', 0, 'no chunk tag at the start of the file')
-      throw new TraceDamage('BAD_TAG', offset, 'bad chunk tag')
-    }
-    const type = view.getUint16(at + 4, true)
-    if (offset === 0 && type !== ChunkType.File) {
-      throw new TraceDamage('BAD_MAGIC', 0, `the first chunk has type ${type}, not FILE`)
-    }
-    const length = view.getUint32(at + 8, true)
-    if (length > MAX_PAYLOAD_BYTES) throw new TraceDamage('BAD_LENGTH', offset, `impossible length ${length}`)
-    const total = CHUNK_HEADER_BYTES + alignUp(length, 8)
-    if (!(await this.fill(total))) {
-      throw new TraceDamage('TRUNCATED', offset, `${this.end - this.start} of ${total} bytes`)
-    }
-    // fill() may have moved the bytes.
-    const header = this.bytes.subarray(this.start, this.start + CHUNK_HEADER_BYTES)
-    const payloadStart = this.start + CHUNK_HEADER_BYTES
-    const payload = this.bytes.subarray(payloadStart, payloadStart + length)
-    if (chunkCrc(header, payload) !== this.view.getUint32(this.start + 12, true)) {
-      throw new TraceDamage('BAD_CRC', offset, 'CRC mismatch')
-    }
-    this.start += total
-    this.offset += total
-    return { offset, type, bytes: this.bytes, view: this.view, start: payloadStart, length }
+    const chunk = await this.nextOrPartial()
+    if (!isPartial(chunk)) return chunk
+    if (chunk.have === 0) return undefined
+    throw truncatedChunk(this.offset, chunk.have, chunk.need)
   }
 
-  /** Makes `n` unconsumed bytes available; false when the file ends first. */
-  private async fill(n: number): Promise<boolean> {
-    if (this.end - this.start >= n) return true
-    if (this.bytes.length - this.start < n) await this.makeRoom(n)
+  /** The next chunk, or what the file holds of it when it ends first (`have` 0 at a clean end). */
+  async nextOrPartial(): Promise<RawChunk | PartialChunk> {
+    const header = await this.fill(CHUNK_HEADER_BYTES)
+    if (header < CHUNK_HEADER_BYTES) return { have: header, need: CHUNK_HEADER_BYTES }
+    const total = chunkSize(this.view, this.start, this.offset)
+    const have = await this.fill(total)
+    if (have < total) return { have, need: total }
+    // fill() may have moved the bytes, so the chunk is framed only now.
+    const chunk = frameAt(this.bytes, this.view, this.start, this.end, this.offset)!
+    this.start += total
+    this.offset += total
+    return chunk
+  }
+
+  /**
+   * Forgets the bytes read past the last whole chunk, so that the next call reads them from the
+   * file again: a writer may cut a torn chunk off and write it anew.
+   */
+  dropPartial(): void {
+    this.end = this.start
+  }
+
+  /** Bytes of the current chunk available: `n` or more, or fewer when the file ends first. */
+  private async fill(n: number): Promise<number> {
+    if (this.end - this.start >= n) return this.end - this.start
+    if (this.bytes.length - this.start < n) {
+      const short = await this.makeRoom(n)
+      if (short !== undefined) return short
+    }
     while (this.end - this.start < n) {
       const { bytesRead } = await this.handle.read(
         this.bytes, this.end, this.bytes.length - this.end, this.offset + (this.end - this.start),
       )
-      if (bytesRead === 0) return false
+      if (bytesRead === 0) break
       this.end += bytesRead
     }
-    return true
+    return this.end - this.start
   }
 
-  private async makeRoom(n: number): Promise<void> {
+  /** Makes room for `n` bytes; or, when the file is too short to need them, says what it holds. */
+  private async makeRoom(n: number): Promise<number | undefined> {
     const pending = this.end - this.start
     if (n > this.bytes.length) {
       // A damaged length could ask for gigabytes: only grow for bytes the file really has.
       const { size } = await this.handle.stat()
-      if (this.offset + n > size) {
-        throw new TraceDamage('TRUNCATED', this.offset, `${size - this.offset} of ${n} bytes`)
-      }
+      if (this.offset + n > size) return size - this.offset
       const grown = Buffer.allocUnsafeSlow(Math.max(n, Math.min(this.bytes.length * 2, MAX_CHUNK_BYTES)))
       this.bytes.copy(grown, 0, this.start, this.end)
       this.bytes = grown
@@ -117,5 +108,11 @@ export class ChunkSource {
     }
     this.start = 0
     this.end = pending
+    return undefined
   }
+}
+
+/** What nextOrPartial() found is not a whole chunk. */
+export function isPartial(chunk: RawChunk | PartialChunk): chunk is PartialChunk {
+  return 'need' in chunk
 }

@@ -42,23 +42,29 @@ export class TraceFileError extends Error {
     /** Events yielded before the damage. */
     readonly eventsRead: number,
   ) {
-    super(
-      `ringtrace: ${PROBLEMS[code]} at offset ${offset} (${detail}); ` +
-        `${eventsRead} event${eventsRead === 1 ? ' was' : 's were'} read before it`,
-    )
+    super(`${damageText(code, offset, detail)}; ${eventsRead} event${eventsRead === 1 ? ' was' : 's were'} read before it`)
   }
 }
 
 /**
  * What the chunk and record decoders throw: they know where and why, only the reader knows how
- * many events were yielded, so it turns this into a TraceFileError.
+ * many events were yielded, so it turns this into a TraceFileError. An Error all the same, with
+ * the message less the count, for code that frames chunks without a reader (chunksIn).
  */
-export class TraceDamage {
+export class TraceDamage extends Error {
+  override readonly name = 'TraceDamage'
+
   constructor(
     readonly code: TraceFileErrorCode,
     readonly offset: number,
     readonly detail: string,
-  ) {}
+  ) {
+    super(damageText(code, offset, detail))
+  }
+}
+
+function damageText(code: TraceFileErrorCode, offset: number, detail: string): string {
+  return `ringtrace: ${PROBLEMS[code]} at offset ${offset} (${detail})`
 }
 
 /** Controls, DEL, C1 and bidirectional overrides: what JSON.stringify leaves raw but a terminal obeys. */

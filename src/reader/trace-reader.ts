@@ -1,52 +1,27 @@
-// Reads a .rtrc file in order, chunk by chunk (docs/FORMAT.md section 3), keeping what later
-// chunks need: the clock mapping, the streams and their schemas. Each EVENTS or LOSS chunk
-// becomes one batch of items. On damage it yields what it decoded before, then throws.
+// Reads a .rtrc file in order: the file's chunks (chunk-source.ts) through one ChunkDecoder.
+// Each EVENTS or LOSS chunk becomes one batch of items or more. On damage it yields what it
+// decoded before, then throws.
 
-import { FILE_MAGIC, FORMAT_VERSION, ChunkType, LOSS_REASON_OVERWRITTEN, LOSS_REASON_UNWRITTEN } from '../format/file-layout.js'
+import { ChunkDecoder } from './chunk-decoder.js'
 import { ChunkSource, DEFAULT_READ_BYTES, type RawChunk } from './chunk-source.js'
-import { compileSchema, type EventSchema } from './event-schema.js'
-import { decodeEvents, firstRecord, isCount } from './events-chunk.js'
-import { fileInfo, isU32, streamInfo, type TraceFileInfo } from './file-metadata.js'
-import { RecordCursor } from './record-cursor.js'
-import { StreamState } from './stream-state.js'
-import { TraceDamage, TraceFileError } from './trace-file-error.js'
+import type { EventSchema } from './event-schema.js'
+import type { TraceFileInfo } from './file-metadata.js'
+import type { StreamState } from './stream-state.js'
+import { TraceDamage } from './trace-file-error.js'
 import type { ReadTraceOptions, TraceEvent, TraceItem } from './trace-items.js'
 
-const FILE_HEADER_BYTES = 16
-const LOSS_BYTES = 16
-const END_BYTES = 32
-
-/**
- * Items per batch. An EVENTS chunk can hold a whole ring (64K+ events): decoded in one go, its
- * events would outlive young-generation collections and get promoted. Small batches die young;
- * with 1024 the reader decodes about twice as fast as with whole 1 MiB chunks.
- */
-const BATCH_ITEMS = 1024
-
-/** An EVENTS chunk still being decoded: its bytes stay valid until the next chunk is read. */
-interface EventsInProgress {
-  readonly chunk: RawChunk
-  readonly state: StreamState
-  at: number
-}
-
 export class TraceReader {
-  private info: TraceFileInfo | undefined = undefined
-  private readonly all: StreamState[] = []
-  private readonly current = new Map<number, StreamState>()
-  private readonly cursor = new RecordCursor()
-  private inProgress: EventsInProgress | undefined = undefined
-  private readonly decodeFields: boolean
+  private readonly decoder: ChunkDecoder
   private readonly readBytes: number
 
   constructor(private readonly path: string, options: ReadTraceOptions = {}) {
-    this.decodeFields = options.decodeFields ?? true
+    this.decoder = new ChunkDecoder(options)
     this.readBytes = options.readBytes ?? DEFAULT_READ_BYTES
   }
 
   /** From the first FILE chunk, once it has been read. */
   get file(): TraceFileInfo | undefined {
-    return this.info
+    return this.decoder.file
   }
 
   /**
@@ -54,7 +29,7 @@ export class TraceReader {
    * process appending to the file) starts a new entry.
    */
   get streams(): readonly StreamState[] {
-    return this.all
+    return this.decoder.streams
   }
 
   /**
@@ -62,163 +37,34 @@ export class TraceReader {
    * re-announced with other schemas).
    */
   schemaOf(event: TraceEvent): EventSchema | undefined {
-    return this.current.get(event.stream)?.schemas[event.eventId]
+    return this.decoder.schemaOf(event)
   }
 
   get eventsRead(): number {
-    let total = 0
-    for (const state of this.all) total += state.delivered
-    return total
+    return this.decoder.eventsRead
   }
 
   async *batches(): AsyncGenerator<TraceItem[], void, undefined> {
     const source = await ChunkSource.open(this.path, this.readBytes)
     try {
       for (;;) {
-        const batch: TraceItem[] = []
-        let damage: TraceDamage | undefined
-        try {
-          if (this.inProgress !== undefined) {
-            this.continueEvents(batch)
-          } else {
-            const chunk = await source.next()
-            if (chunk === undefined) {
-              if (this.info === undefined) damage = new TraceDamage('TRUNCATED', 0, 'empty file')
-              else return
-            } else {
-              this.take(chunk, batch)
-            }
-          }
-        } catch (error) {
-          if (!(error instanceof TraceDamage)) throw error
-          damage = error
+        const chunk = await this.next(source)
+        if (chunk === undefined) {
+          if (this.decoder.file === undefined) throw this.decoder.fileError(new TraceDamage('TRUNCATED', 0, 'empty file'))
+          return
         }
-        if (batch.length > 0) yield batch
-        if (damage !== undefined) throw new TraceFileError(damage.code, damage.offset, damage.detail, this.eventsRead)
+        yield* this.decoder.batches(chunk)
       }
     } finally {
       await source.close()
     }
   }
 
-  private take(chunk: RawChunk, out: TraceItem[]): void {
-    switch (chunk.type) {
-      case ChunkType.File: return this.takeFile(chunk)
-      case ChunkType.Stream: return this.takeStream(chunk)
-      case ChunkType.Schema: return this.takeSchema(chunk)
-      case ChunkType.Events:
-        this.inProgress = { chunk, state: this.streamOf(chunk, 8), at: firstRecord(chunk) }
-        return this.continueEvents(out)
-      case ChunkType.Loss: return this.takeLoss(chunk, out)
-      case ChunkType.End: return this.takeEnd(chunk)
-      // Unknown types are skipped: their framing was checked, and a later writer may add kinds
-      // of chunk an older reader can do without.
-    }
-  }
-
-  private continueEvents(out: TraceItem[]): void {
-    const job = this.inProgress!
-    job.at = decodeEvents(job.chunk, job.state, this.cursor, job.at, out, BATCH_ITEMS)
-    if (job.at >= job.chunk.start + job.chunk.length) this.inProgress = undefined
-  }
-
-  private takeFile(chunk: RawChunk): void {
-    if (chunk.length < FILE_HEADER_BYTES || !chunk.bytes.subarray(chunk.start, chunk.start + 8).equals(FILE_MAGIC)) {
-      throw new TraceDamage('BAD_MAGIC', chunk.offset, 'bad magic in the FILE chunk')
-    }
-    const version = chunk.view.getUint32(chunk.start + 8, true)
-    if (version !== FORMAT_VERSION) {
-      throw new TraceDamage('BAD_VERSION', chunk.offset, `version ${version}, this reader reads ${FORMAT_VERSION}`)
-    }
-    // A second FILE chunk comes from another thread opening the same file; the first mapping
-    // stays (docs/FORMAT.md section 3).
-    if (this.info !== undefined) return
-    const info = fileInfo(this.json(chunk, FILE_HEADER_BYTES))
-    if (typeof info === 'string') throw new TraceDamage('BAD_METADATA', chunk.offset, info)
-    this.info = info
-  }
-
-  private takeStream(chunk: RawChunk): void {
-    const info = streamInfo(this.json(chunk, 0), this.info!)
-    if (typeof info === 'string') throw new TraceDamage('BAD_METADATA', chunk.offset, info)
-    const state = new StreamState(info.stream, info.thread, info.originNs)
-    this.all.push(state)
-    this.current.set(info.stream, state)
-  }
-
-  private takeSchema(chunk: RawChunk): void {
-    const json = this.json(chunk, 0)
-    if (!isU32(json.stream)) throw new TraceDamage('BAD_METADATA', chunk.offset, 'SCHEMA chunk without a stream')
-    const state = this.current.get(json.stream)
-    if (state === undefined) throw new TraceDamage('UNKNOWN_STREAM', chunk.offset, `SCHEMA for stream ${json.stream}`)
-    const schema = compileSchema(json, this.decodeFields)
-    if (typeof schema === 'string') throw new TraceDamage('BAD_SCHEMA', chunk.offset, schema)
-    state.schemas[schema.id] = schema
-  }
-
-  private takeLoss(chunk: RawChunk, out: TraceItem[]): void {
-    this.expectLength(chunk, LOSS_BYTES, 'LOSS')
-    const state = this.streamOf(chunk, LOSS_BYTES)
-    const reason = chunk.view.getUint32(chunk.start + 4, true)
-    const count = chunk.view.getFloat64(chunk.start + 8, true)
-    if ((reason !== LOSS_REASON_OVERWRITTEN && reason !== LOSS_REASON_UNWRITTEN) || !isCount(count)) {
-      throw new TraceDamage('BAD_RECORD', chunk.offset, `LOSS chunk with reason ${reason}, count ${count}`)
-    }
-    const overwritten = reason === LOSS_REASON_OVERWRITTEN ? count : 0
-    state.lostOverwritten += overwritten
-    state.lostUnwritten += count - overwritten
-    state.unmatchedOverwritten += count
-    out.push({
-      kind: 'lost',
-      stream: state.stream,
-      thread: state.thread,
-      count,
-      ringFull: 0,
-      invalid: 0,
-      overwritten,
-      unwritten: count - overwritten,
-    })
-  }
-
-  private takeEnd(chunk: RawChunk): void {
-    this.expectLength(chunk, END_BYTES, 'END')
-    const state = this.streamOf(chunk, END_BYTES)
-    const view = chunk.view
-    const written = view.getFloat64(chunk.start + 8, true)
-    const ringFull = view.getFloat64(chunk.start + 16, true)
-    const invalid = view.getFloat64(chunk.start + 24, true)
-    if (!isCount(written) || !isCount(ringFull) || !isCount(invalid)) {
-      throw new TraceDamage('BAD_RECORD', chunk.offset, `END chunk with counts ${written}, ${ringFull}, ${invalid}`)
-    }
-    state.end = { written, ringFull, invalid }
-  }
-
-  /** The stream named by the u32 at the start of the payload, which is at least `minLength` long. */
-  private streamOf(chunk: RawChunk, minLength: number): StreamState {
-    if (chunk.length < minLength) throw new TraceDamage('BAD_LENGTH', chunk.offset, `payload of ${chunk.length} bytes`)
-    const stream = chunk.view.getUint32(chunk.start, true)
-    const state = this.current.get(stream)
-    if (state === undefined) throw new TraceDamage('UNKNOWN_STREAM', chunk.offset, `no STREAM chunk announced stream ${stream}`)
-    return state
-  }
-
-  private expectLength(chunk: RawChunk, length: number, name: string): void {
-    if (chunk.length !== length) {
-      throw new TraceDamage('BAD_LENGTH', chunk.offset, `${name} payload of ${chunk.length} bytes, expected ${length}`)
-    }
-  }
-
-  private json(chunk: RawChunk, skip: number): Record<string, unknown> {
-    const text = chunk.bytes.toString('utf8', chunk.start + skip, chunk.start + chunk.length)
-    let value: unknown
+  private async next(source: ChunkSource): Promise<RawChunk | undefined> {
     try {
-      value = JSON.parse(text)
-    } catch {
-      throw new TraceDamage('BAD_METADATA', chunk.offset, 'unreadable JSON')
+      return await source.next()
+    } catch (error) {
+      throw error instanceof TraceDamage ? this.decoder.fileError(error) : error
     }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw new TraceDamage('BAD_METADATA', chunk.offset, 'JSON payload is not an object')
-    }
-    return value as Record<string, unknown>
   }
 }
