@@ -13,11 +13,11 @@ export type { OtlpCompression, OtlpProtocol, OtlpSignal } from './otel-env.js'
 
 export interface OtlpExportOptions {
   /** Base URL: /v1/traces and /v1/logs are appended (default: the variables, else http://localhost:4318). */
-  endpoint?: string
+  endpoint?: string | URL
   /** The traces URL as is, or false to send no spans. */
-  tracesEndpoint?: string | false
+  tracesEndpoint?: string | URL | false
   /** The logs URL as is, or false to send no log records. */
-  logsEndpoint?: string | false
+  logsEndpoint?: string | URL | false
   /** Default 'http/protobuf'. */
   protocol?: OtlpProtocol
   /** Sent with every request (authentication, tenant). */
@@ -116,7 +116,8 @@ function checkInteger(value: unknown, name: string, min: number, max: number, fa
 }
 
 function checkUrl(value: unknown, name: string): string {
-  const url = typeof value === 'string' ? parseHttpUrl(value) : undefined
+  const text = value instanceof URL ? value.href : value
+  const url = typeof text === 'string' ? parseHttpUrl(text) : undefined
   if (url === undefined) throw invalid(name, 'an http:// or https:// URL', value)
   return url.href
 }
