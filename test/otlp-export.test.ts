@@ -8,6 +8,7 @@ import { startFaultProxy, type FaultProxy } from './helpers/fault-proxy.js'
 import { startReceiver, type Receiver } from './helpers/http-receiver.js'
 import { decodeJson, decodeProto, ExportLogsServiceRequest, ExportTraceServiceRequest } from './helpers/otlp-protos.js'
 import { readEvents, tracePath } from './helpers/trace-files.js'
+import { summarizeTrace } from '../src/reader/index.js'
 
 // Live export end to end: a real tracer on each backend, its export worker, and real receivers:
 // @elastic/mockotlpserver (decoding with the official protos), the suite's own receiver for
@@ -120,7 +121,9 @@ describe.each(BACKENDS)('live export over OTLP (%s backend)', (backend) => {
       'otlp-traces': { handedOver: 3, exported: 3, failed: 0, dropped: 0, retried: 0, pending: 0, lastError: null },
       'otlp-logs': { handedOver: 2, exported: 2, failed: 0, dropped: 0, retried: 0, pending: 0, lastError: null },
     })
-    // The file is the reference: the same ids, read back by the reader.
+    // The file records what the exporters did, and is the reference for what they sent.
+    const summary = await summarizeTrace(file)
+    expect(summary.threads.map((thread) => thread.export)).toEqual([{ liveDropped: 0, unmatchedStops: 0, exporters: tracer.stats().exporters }])
     const events = await readEvents(file)
     const startOf = (name: string) => events.find((e) => e.name === name && e.opcode === 1)!
     const idsOf = (name: string) => {

@@ -74,5 +74,11 @@ function summaryText(file: string, s: TraceSummary): string {
   const threads = textTable(['stream', 'thread', 'name', 'main', 'events', 'lost', 'written', 'closed', 'accounting'],
     s.threads.map((t) => [t.stream, t.threadId, t.name, yesNo(t.isMainThread), t.events, t.lost,
       t.written === undefined ? 'unknown' : String(t.written), yesNo(t.closed), ACCOUNTING_TEXT[t.accounting]]))
-  return `${overview}\n${byEvent}\n${threads}`
+  const exporting = s.threads.filter((t) => t.export !== undefined)
+  if (exporting.length === 0) return `${overview}\n${byEvent}\n${threads}`
+  const exporters = textTable(['stream', 'exporter', 'handed over', 'exported', 'failed', 'dropped', 'retried', 'pending', 'last error'],
+    exporting.flatMap((t) => Object.entries(t.export!.exporters).map(([name, e]) => [t.stream, name, e.handedOver, e.exported,
+      e.failed, e.dropped, e.retried, e.pending, e.lastError === null ? '' : e.lastError.message])))
+  const live = exporting.map((t) => `stream ${t.stream}: ${t.export!.liveDropped} events dropped from the live stream, ${t.export!.unmatchedStops} span ends without a start`)
+  return `${overview}\n${byEvent}\n${threads}\n${exporters}${live.join('\n')}\n`
 }

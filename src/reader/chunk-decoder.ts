@@ -7,7 +7,7 @@ import { FILE_MAGIC, FORMAT_VERSION, ChunkType, LOSS_REASON_OVERWRITTEN, LOSS_RE
 import type { RawChunk } from './chunk-framing.js'
 import { compileSchema, type EventSchema } from './event-schema.js'
 import { decodeEvents, firstRecord, isCount } from './events-chunk.js'
-import { fileInfo, isU32, streamInfo, type TraceFileInfo } from './file-metadata.js'
+import { exportInfo, fileInfo, isU32, streamInfo, type TraceFileInfo } from './file-metadata.js'
 import { RecordCursor } from './record-cursor.js'
 import { StreamState } from './stream-state.js'
 import { TraceDamage, TraceFileError } from './trace-file-error.js'
@@ -148,6 +148,7 @@ export class ChunkDecoder {
         return this.continueEvents(out)
       case ChunkType.Loss: return this.takeLoss(chunk, out)
       case ChunkType.End: return this.takeEnd(chunk)
+      case ChunkType.Export: return this.takeExport(chunk)
       // Unknown types are skipped: their framing was checked, and a later writer may add kinds
       // of chunk an older reader can do without.
     }
@@ -230,6 +231,15 @@ export class ChunkDecoder {
       throw new TraceDamage('BAD_RECORD', chunk.offset, `END chunk with counts ${written}, ${ringFull}, ${invalid}`)
     }
     state.end = { written, ringFull, invalid }
+  }
+
+  private takeExport(chunk: RawChunk): void {
+    const json = this.json(chunk, 0)
+    const state = isU32(json.stream) ? this.current.get(json.stream) : undefined
+    if (state === undefined) throw new TraceDamage('UNKNOWN_STREAM', chunk.offset, `EXPORT for stream ${String(json.stream)}`)
+    const exported = exportInfo(json)
+    if (typeof exported === 'string') throw new TraceDamage('BAD_METADATA', chunk.offset, exported)
+    state.exported = exported
   }
 
   /** The stream named by the u32 at the start of the payload, which is at least `minLength` long. */

@@ -3,6 +3,7 @@
 // the chunk is refused. Absent optional fields take their empty value.
 
 import { shown } from './trace-file-error.js'
+import type { StreamExport, StreamExporter } from './stream-state.js'
 import type { TraceThread } from './trace-items.js'
 
 /** The FILE chunk's process description and clock mapping. */
@@ -103,4 +104,42 @@ export function streamInfo(json: Record<string, unknown>, file: TraceFileInfo): 
     },
     originNs,
   }
+}
+
+const isCount: Check = (value) => Number.isSafeInteger(value) && (value as number) >= 0
+const EXPORTER_CHECKS: Record<string, Check> = {
+  handedOver: isCount, exported: isCount, failed: isCount, dropped: isCount, retried: isCount, pending: isCount,
+}
+const EXPORTER_COUNTS = Object.keys(EXPORTER_CHECKS)
+
+function lastErrorOf(value: unknown): StreamExporter['lastError'] | string {
+  if (value === null || value === undefined) return null
+  if (typeof value !== 'object' || Array.isArray(value)) return 'bad lastError'
+  const { status, message, at } = value as Record<string, unknown>
+  if (typeof message !== 'string' || !Number.isFinite(at) || (status !== undefined && !isId(status))) return 'bad lastError'
+  return { ...(status === undefined ? {} : { status: status as number }), message, at: at as number }
+}
+
+/** Why an EXPORT chunk's JSON cannot be used, or the exporter counters it carries. */
+export function exportInfo(json: Record<string, unknown>): StreamExport | string {
+  for (const name of ['liveDropped', 'unmatchedStops']) {
+    if (!isCount(json[name])) return `EXPORT chunk: ${badField(json, name)}`
+  }
+  const { exporters } = json
+  if (typeof exporters !== 'object' || exporters === null || Array.isArray(exporters)) return `EXPORT chunk: ${badField(json, 'exporters')}`
+  const out: Record<string, StreamExporter> = {}
+  for (const [name, value] of Object.entries(exporters)) {
+    if (typeof value !== 'object' || value === null) return `EXPORT chunk: exporter ${shown(name)} is not an object`
+    const counters = value as Record<string, unknown>
+    const bad = firstBadField(counters, EXPORTER_CHECKS, EXPORTER_COUNTS)
+    if (bad !== undefined) return `EXPORT chunk: exporter ${shown(name)}: ${badField(counters, bad)}`
+    const lastError = lastErrorOf(counters.lastError)
+    if (typeof lastError === 'string') return `EXPORT chunk: exporter ${shown(name)}: ${lastError}`
+    const count = (key: string) => counters[key] as number
+    out[name] = {
+      handedOver: count('handedOver'), exported: count('exported'), failed: count('failed'),
+      dropped: count('dropped'), retried: count('retried'), pending: count('pending'), lastError,
+    }
+  }
+  return { liveDropped: json.liveDropped as number, unmatchedStops: json.unmatchedStops as number, exporters: out }
 }

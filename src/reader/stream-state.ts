@@ -11,6 +11,26 @@ export interface StreamEnd {
   readonly invalid: number
 }
 
+/** One exporter's counters at close, from the stream's EXPORT chunk (docs/FORMAT.md section 3). */
+export interface StreamExporter {
+  readonly handedOver: number
+  readonly exported: number
+  readonly failed: number
+  readonly dropped: number
+  readonly retried: number
+  readonly pending: number
+  readonly lastError: { readonly status?: number; readonly message: string; readonly at: number } | null
+}
+
+/** What the stream's live export did, from its EXPORT chunk. */
+export interface StreamExport {
+  /** Events the live stream dropped because the export worker fell behind (still in this file). */
+  readonly liveDropped: number
+  /** Span ends whose start the export worker never saw (its chunk dropped, or traced before export began). */
+  readonly unmatchedStops: number
+  readonly exporters: Readonly<Record<string, StreamExporter>>
+}
+
 export class StreamState {
   /**
    * Indexed by event id; grows as SCHEMA chunks come. Not preallocated to MAX_EVENTS: a file of
@@ -30,6 +50,7 @@ export class StreamState {
   lostOverwritten = 0
   lostUnwritten = 0
   end: StreamEnd | undefined = undefined
+  exported: StreamExport | undefined = undefined
 
   constructor(
     readonly stream: number,

@@ -1,7 +1,7 @@
 // Counts over a whole trace, and the accounting check of docs/FORMAT.md section 3: per stream,
 // the producer's `written` (END chunk) must equal delivered + lost.
 
-import type { StreamState } from './stream-state.js'
+import type { StreamExport, StreamState } from './stream-state.js'
 import { TraceFileError } from './trace-file-error.js'
 import type { TraceItem } from './trace-items.js'
 import { TraceReader } from './trace-reader.js'
@@ -26,6 +26,8 @@ export interface ThreadSummary {
   accounting: Accounting
   /** accounting === 'balanced': never true for a stream without END. */
   balanced: boolean
+  /** The stream's live export at close (its EXPORT chunk); absent when it did not export. */
+  export?: StreamExport
 }
 
 /**
@@ -177,5 +179,6 @@ function threadSummary(state: StreamState): ThreadSummary {
     balanced: end !== undefined && end.written === state.delivered + lost,
   }
   if (end !== undefined) summary.written = end.written
+  if (state.exported !== undefined) summary.export = state.exported
   return summary
 }
