@@ -1,9 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createServer } from 'node:net'
+import { join } from 'node:path'
 import { MockOtlpServer, normalizeLogs, normalizeTrace } from '@elastic/mockotlpserver'
 import { createTracer, t, type Tracer, type TracerOptions } from '../src/index.js'
 import type { ExporterStats } from '../src/export/http/exporter-counters.js'
 import { BACKENDS } from './helpers/backends.js'
+import { runChild } from './helpers/child-process.js'
 import { startFaultProxy, type FaultProxy } from './helpers/fault-proxy.js'
 import { startReceiver, type Receiver } from './helpers/http-receiver.js'
 import { decodeJson, decodeProto, ExportLogsServiceRequest, ExportTraceServiceRequest } from './helpers/otlp-protos.js'
@@ -243,5 +245,23 @@ describe.each(BACKENDS)('live export over OTLP (%s backend)', (backend) => {
     await tracer.close()
     await until(() => mockSpans.length >= 1)
     expect(mockSpans).toMatchObject([{ name: 'NeverEnded', attributes: { job: 'reindex', 'ringtrace.unterminated': true } }])
+  })
+})
+
+describe.each(BACKENDS)('export from the OpenTelemetry variables at process exit (%s backend)', (backend) => {
+  it.each(['exit', 'return'])('sends everything when the process ends by %s without closing the tracer', async (end) => {
+    const r = await receiver()
+    const child = await runChild([join(__dirname, 'fixtures', 'export-child.js'), end, backend], {
+      OTEL_EXPORTER_OTLP_ENDPOINT: r.url.href, OTEL_SERVICE_NAME: 'child-service', OTEL_SDK_DISABLED: undefined,
+      OTEL_TRACES_EXPORTER: undefined, OTEL_LOGS_EXPORTER: undefined,
+    })
+    expect({ code: child.code, stderr: child.stderr }).toEqual({ code: 0, stderr: '' })
+    const exporters = JSON.parse(child.stdout) as Record<string, ExporterStats>
+    expect(Object.fromEntries(Object.entries(exporters).map(([name, s]) => [name, [s.handedOver, s.exported, s.pending]])))
+      .toEqual({ 'otlp-traces': [50, 50, 0], 'otlp-logs': [50, 50, 0] })
+    const traces = r.received.filter((request) => request.path === '/v1/traces')
+      .map((request) => decodeProto(ExportTraceServiceRequest, request.body) as { resourceSpans: { resource: { attributes: { key: string; value: unknown }[] }; scopeSpans: { spans: unknown[] }[] }[] })
+    expect(traces.reduce((n, request) => n + request.resourceSpans[0]!.scopeSpans[0]!.spans.length, 0)).toBe(50)
+    expect(traces[0]!.resourceSpans[0]!.resource.attributes).toContainEqual({ key: 'service.name', value: { stringValue: 'child-service' } })
   })
 })

@@ -8,9 +8,10 @@ export interface ChildResult {
   stderr: string
 }
 
-export function runChild(args: string[]): Promise<ChildResult> {
+/** `env`: variables added to (or, undefined, removed from) this process's environment. */
+export function runChild(args: string[], env: Record<string, string | undefined> = {}): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
