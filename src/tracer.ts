@@ -28,6 +28,9 @@ import { SpanRegistry, type AttributeValue, type SpanOptions } from './spans/spa
 import { resolveExport } from './export/export-options.js'
 import { ExportPipeline } from './export/export-pipeline.js'
 import type { ExporterStats } from './export/http/exporter-counters.js'
+import type { Subscription, SubscribeFilter } from './export/subscription.js'
+import { alignUp } from './format/layout.js'
+import type { TraceEvent } from './reader/trace-items.js'
 import { correlatedEvent } from './spans/correlated-event.js'
 import { SPAN_CONTEXT, type SpanKindName } from './format/span-records.js'
 
@@ -114,7 +117,11 @@ export class Tracer {
   private closed = false
   private finalStats: TracerStats | null = null
   /** The live export, when the tracer exports (options.export, or the OpenTelemetry variables). */
-  private readonly exportPipeline: ExportPipeline | null = null
+  private exportPipeline: ExportPipeline | null = null
+  /** What a live stream attached after construction (subscribe()) starts with. */
+  private readonly fileChunk: Uint8Array
+  private readonly streamChunk: Uint8Array
+  private readonly schemaChunks: Uint8Array[] = []
 
   constructor(options: TracerOptions) {
     const { ringBytes, onFull, maxStringBytes, correlate } = checkOptions(options)
@@ -150,7 +157,7 @@ export class Tracer {
       const steady = () => binding.monotonicNs()
       const mapping = clockMapping(steady)
       // The file and the live stream begin alike: the export worker decodes what a reader reads.
-      const fileChunk = encodeFileChunk({
+      const fileChunk = this.fileChunk = encodeFileChunk({
         provider: this.provider,
         pid: process.pid,
         hostname: hostname(),
@@ -165,7 +172,7 @@ export class Tracer {
           options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS)
       }
       const originMonoNs = streamOriginNs(steady)
-      const streamChunk = encodeJsonChunk(ChunkType.Stream, {
+      const streamChunk = this.streamChunk = encodeJsonChunk(ChunkType.Stream, {
         stream: this.stream,
         threadId,
         threadName: options.threadName ?? (isMainThread ? 'main' : `worker ${threadId}`),
@@ -255,7 +262,9 @@ export class Tracer {
       ...(correlated ? { context: SPAN_CONTEXT } : {}),
     }
     // The schema reaches the file before any record of this id can be published.
-    this.binding.writeChunk(this.stream, encodeJsonChunk(ChunkType.Schema, schema))
+    const schemaChunk = encodeJsonChunk(ChunkType.Schema, schema)
+    this.binding.writeChunk(this.stream, schemaChunk)
+    this.schemaChunks.push(schemaChunk)
     this.byId.push(entry)
     this.updateGate(entry)
     return entry
@@ -319,6 +328,29 @@ export class Tracer {
       }
     },
   })
+
+  /**
+   * Delivers the events that pass `filter` to `callback`, decoded, in batches, on this thread,
+   * from the export worker (started now if the tracer has none). A slow callback never slows
+   * tracing: its backlog is bounded and what does not fit is dropped and counted (docs/export.md).
+   */
+  subscribe(filter: SubscribeFilter, callback: (events: TraceEvent[]) => void): Subscription {
+    this.assertOpen()
+    if (this.exportPipeline === null) {
+      const config = resolveExport({ otlp: false }, this.provider)!
+      const pipeline = new ExportPipeline(this.binding, this.backend, config, this.provider, this.fileChunk)
+      try {
+        // Drained first: what was traced before the subscription is not delivered to it.
+        this.flush()
+        pipeline.attach(this.stream, concatChunks([this.streamChunk, ...this.schemaChunks]))
+      } catch (error) {
+        pipeline.release()
+        throw error
+      }
+      this.exportPipeline = pipeline
+    }
+    return this.exportPipeline.subscribe(filter, callback)
+  }
 
   /** Highest level recorded from now on (0 LogAlways .. 5 Verbose). */
   setLevel(level: number): void {
@@ -519,6 +551,17 @@ export class Tracer {
   private assertOpen(): void {
     if (this.closed) throw new TracerError('TRACER_CLOSED', 'ringtrace: this tracer is closed; create a new one')
   }
+}
+
+/** Whole chunks back to back, each padded to 8 bytes as a file holds them. */
+function concatChunks(chunks: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, chunk) => n + alignUp(chunk.length, 8), 0))
+  let at = 0
+  for (const chunk of chunks) {
+    out.set(chunk, at)
+    at += alignUp(chunk.length, 8)
+  }
+  return out
 }
 
 /** binding.createRing(), a ring that cannot be allocated being NO_MEMORY on both backends. */

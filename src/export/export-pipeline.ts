@@ -10,10 +10,14 @@ import { MessageChannel, Worker } from 'node:worker_threads'
 import type { NativeBinding } from '../../binding.js'
 import type { BackendName } from '../backend/select-backend.js'
 import { EXPORTER_COUNTER_SLOTS, ExporterCounters, type ExporterStats } from './http/exporter-counters.js'
+import { TracerError } from '../errors.js'
 import type { ResolvedExport } from './export-options.js'
 import { errorSlotsBytes, SharedErrorSlots } from './shared-error-slots.js'
+import { checkFilter, Subscription, SUBSCRIPTION_SHARED_BYTES, type SubscribeFilter } from './subscription.js'
+import type { TraceEvent } from '../reader/trace-items.js'
 import { CONTROL_IN_FLIGHT, CONTROL_STATE, CONTROL_WORDS, counterSlots, exporterNames, PipelineSlot,
-  STATE_RUNNING, type ChunkMessage, type CloseMessage, type ExportWorkerData } from './worker-protocol.js'
+  STATE_RUNNING, type ChunkMessage, type CloseMessage, type ExportWorkerData, type SubscribeMessage,
+  type UnsubscribeMessage } from './worker-protocol.js'
 
 /** How often the TS backend's queue is handed to the worker. */
 const POST_INTERVAL_MS = 10
@@ -48,6 +52,8 @@ export class ExportPipeline {
   private readonly poster: NodeJS.Timeout | null
   private finished = false
   private released = false
+  private readonly subscriptions = new Set<Subscription>()
+  private nextSubscription = 1
   /** The worker's exit or crash, if it ended before close. */
   private workerFailure: Error | null = null
 
@@ -95,9 +101,33 @@ export class ExportPipeline {
 
   readonly liveId: number
 
-  /** Queues the ring's chunks to the live stream from now on (before its first SCHEMA). */
-  attach(ringId: number, streamChunk: Uint8Array): void {
-    this.binding.attachLiveStream(ringId, this.liveId, streamChunk)
+  /**
+   * Queues the ring's chunks to the live stream from now on. `preamble`: its STREAM chunk, then
+   * the SCHEMA chunks of the events registered so far (each padded to 8), queued as one so that
+   * no drained EVENTS chunk can come between them.
+   */
+  attach(ringId: number, preamble: Uint8Array): void {
+    this.binding.attachLiveStream(ringId, this.liveId, preamble)
+  }
+
+  /** Delivers matching decoded events to `callback`, in batches, on this thread. */
+  subscribe(filter: SubscribeFilter, callback: (events: TraceEvent[]) => void): Subscription {
+    const resolved = checkFilter(filter)
+    if (typeof callback !== 'function') {
+      throw new TracerError('INVALID_OPTION', 'ringtrace: subscribe(filter, callback): callback must be a function')
+    }
+    const id = this.nextSubscription++
+    const shared = new SharedArrayBuffer(SUBSCRIPTION_SHARED_BYTES)
+    const { port1, port2 } = new MessageChannel()
+    const subscription = new Subscription(id, shared, port1, callback, (ended) => {
+      this.subscriptions.delete(ended)
+      const message: UnsubscribeMessage = { type: 'unsubscribe', id }
+      if (!this.finished) this.commands.port1.postMessage(message)
+    })
+    const message: SubscribeMessage = { type: 'subscribe', id, filter: resolved, shared, port: port2 }
+    this.commands.port1.postMessage(message, [port2])
+    this.subscriptions.add(subscription)
+    return subscription
   }
 
   stats(): ExportStats {
@@ -127,6 +157,7 @@ export class ExportPipeline {
     const deadline = this.startFinish()
     if (deadline === undefined) return
     Atomics.wait(this.control, CONTROL_STATE, STATE_RUNNING, Math.max(0, deadline + CLOSE_GRACE_MS - Date.now()))
+    this.drainSubscriptions()
   }
 
   /** finishSync(), without blocking this thread. */
@@ -135,12 +166,19 @@ export class ExportPipeline {
     if (deadline === undefined) return
     const wait = Atomics.waitAsync(this.control, CONTROL_STATE, STATE_RUNNING, Math.max(0, deadline + CLOSE_GRACE_MS - Date.now()))
     if (wait.async) await wait.value
+    this.drainSubscriptions()
+  }
+
+  /** The worker's last batches, handed over before close returns. */
+  private drainSubscriptions(): void {
+    for (const subscription of [...this.subscriptions]) subscription.unsubscribe()
   }
 
   /** Stops the worker and frees the live stream. After finish(), or instead of it. */
   release(): void {
     if (this.released) return
     this.released = true
+    for (const subscription of [...this.subscriptions]) subscription.unsubscribe()
     this.finished = true
     if (this.poster !== null) clearInterval(this.poster)
     void this.worker.terminate()

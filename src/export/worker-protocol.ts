@@ -4,6 +4,7 @@
 // synchronous).
 
 import type { MessagePort } from 'node:worker_threads'
+import type { ResolvedFilter } from './subscription.js'
 import { EXPORTER_COUNTER_SLOTS } from './http/exporter-counters.js'
 import type { ResolvedExport } from './export-options.js'
 
@@ -32,6 +33,24 @@ export interface ChunkMessage {
   type: 'chunks'
   bytes: Uint8Array
 }
+
+export interface SubscribeMessage {
+  type: 'subscribe'
+  id: number
+  filter: ResolvedFilter
+  /** SUBSCRIPTION_SHARED_BYTES (subscription.ts). */
+  shared: SharedArrayBuffer
+  /** The batches go here (transferred). */
+  port: MessagePort
+}
+
+export interface UnsubscribeMessage {
+  type: 'unsubscribe'
+  id: number
+}
+
+/** What the tracer's thread posts on `commands`. */
+export type CommandMessage = ChunkMessage | SubscribeMessage | UnsubscribeMessage | CloseMessage
 
 export interface CloseMessage {
   type: 'close'

@@ -31,7 +31,14 @@ interface EventsInProgress {
   at: number
 }
 
-export type ChunkDecoderOptions = Pick<ReadTraceOptions, 'decodeFields'>
+export interface ChunkDecoderOptions extends Pick<ReadTraceOptions, 'decodeFields'> {
+  /**
+   * Take a sequence gap no LOSS chunk explains as events missing, not as damage: the live
+   * stream drops whole EVENTS chunks when its consumer falls behind (and counts them itself), and
+   * one attached after a tracer started begins past seq 0. A file never needs this.
+   */
+  acceptSequenceGaps?: boolean
+}
 
 export class ChunkDecoder {
   private info: TraceFileInfo | undefined = undefined
@@ -40,9 +47,11 @@ export class ChunkDecoder {
   private readonly cursor = new RecordCursor()
   private inProgress: EventsInProgress | undefined = undefined
   private readonly decodeFields: boolean
+  private readonly acceptSequenceGaps: boolean
 
   constructor(options: ChunkDecoderOptions = {}) {
     this.decodeFields = options.decodeFields ?? true
+    this.acceptSequenceGaps = options.acceptSequenceGaps ?? false
   }
 
   /** From the first FILE chunk, once it has been decoded. */
@@ -181,7 +190,7 @@ export class ChunkDecoder {
   private takeStream(chunk: RawChunk): void {
     const info = streamInfo(this.json(chunk, 0), this.info!)
     if (typeof info === 'string') throw new TraceDamage('BAD_METADATA', chunk.offset, info)
-    const state = new StreamState(info.stream, info.thread, info.originNs)
+    const state = new StreamState(info.stream, info.thread, info.originNs, this.acceptSequenceGaps)
     this.all.push(state)
     this.current.set(info.stream, state)
   }

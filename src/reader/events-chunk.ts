@@ -71,11 +71,15 @@ export function decodeEvents(
       // Overwrite mode: the collector announces the events it found overwritten in a LOSS chunk
       // before the records that follow them.
       const gap = (seq - state.nextSeq) >>> 0
-      if (gap > state.unmatchedOverwritten) {
+      if (gap <= state.unmatchedOverwritten) {
+        state.unmatchedOverwritten -= gap
+      } else if (state.acceptsGaps) {
+        state.skipped += gap - state.unmatchedOverwritten
+        state.unmatchedOverwritten = 0
+      } else {
         throw damaged('SEQUENCE_GAP', at,
           `expected seq ${state.nextSeq}, found ${seq}; ${state.unmatchedOverwritten} overwritten events were reported`)
       }
-      state.unmatchedOverwritten -= gap
     }
     if (size < schema.fixedEnd) throw damaged('BAD_RECORD', at, `size ${size} is shorter than event ${shown(schema.name)}`)
     cursor.at(bytes, view, at, at + size)

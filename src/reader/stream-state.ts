@@ -51,11 +51,15 @@ export class StreamState {
   lostUnwritten = 0
   end: StreamEnd | undefined = undefined
   exported: StreamExport | undefined = undefined
+  /** Events skipped by sequence gaps the stream accepts (acceptsGaps). */
+  skipped = 0
 
   constructor(
     readonly stream: number,
     readonly thread: TraceThread,
     originNs: bigint,
+    /** ChunkDecoderOptions.acceptSequenceGaps. */
+    readonly acceptsGaps = false,
   ) {
     this.originNs = originNs
     this.originMs = Number(originNs) / 1e6

@@ -26,6 +26,7 @@ import { LokiStreams } from '../loki/loki-streams.js'
 import { BatchingExporter } from './batching-exporter.js'
 import { logRecordOf } from './log-records.js'
 import { SpanAssembler } from './span-assembler.js'
+import type { SubscriberSink } from './subscriber-sink.js'
 
 const LOKI_TIMEOUT_MS = 10_000
 const LOKI_BUDGET_BYTES = 32 << 20
@@ -46,6 +47,8 @@ export class ExportRouter {
   private readonly logSinks: Sink<ExportLog>[] = []
   private readonly spans: SpanAssembler | undefined
   private eventCount = 0
+  /** tracer.subscribe() subscriptions, by id. */
+  readonly subscribers = new Map<number, SubscriberSink>()
 
   constructor(private readonly config: ResolvedExport, provider: string, slots?: Float64Array) {
     this.names = exporterNames(config)
@@ -85,9 +88,12 @@ export class ExportRouter {
       this.eventCount++
       const schema = schemaOf(item)
       if (schema === undefined) continue
-      if (isSpanStart(item)) {
+      const start = isSpanStart(item)
+      const stop = !start && isSpanStop(item)
+      for (const subscriber of this.subscribers.values()) subscriber.offer(item, start || stop)
+      if (start) {
         this.spans?.start(item, schema)
-      } else if (isSpanStop(item)) {
+      } else if (stop) {
         this.spans?.stop(item)
       } else if (this.logSinks.length > 0) {
         const record = logRecordOf(item, schema, observedNs)
@@ -102,10 +108,13 @@ export class ExportRouter {
   /** Sends batches that have waited long enough (`now`: performance.now()). */
   tick(now: number): void {
     for (const exporter of this.exporters) exporter.tick(now)
+    for (const subscriber of this.subscribers.values()) subscriber.flush()
   }
 
   /** Ends the spans still open (unterminated, now), then sends everything by `deadlineMs` (Date.now()). */
   async finish(deadlineMs: number): Promise<void> {
+    for (const subscriber of this.subscribers.values()) subscriber.close()
+    this.subscribers.clear()
     this.spans?.finish(BigInt(Date.now()) * 1_000_000n)
     await Promise.all(this.exporters.map((exporter) => exporter.shutdown(deadlineMs)))
   }

@@ -10,9 +10,10 @@ import { ChunkDecoder } from '../../reader/chunk-decoder.js'
 import type { TraceItem } from '../../reader/trace-items.js'
 import { EXPORTER_COUNTER_SLOTS, type ExporterError } from '../http/exporter-counters.js'
 import { SharedErrorSlots } from '../shared-error-slots.js'
-import { CONTROL_IN_FLIGHT, CONTROL_STATE, PipelineSlot, STATE_DONE, type ChunkMessage, type CloseMessage,
+import { CONTROL_IN_FLIGHT, CONTROL_STATE, PipelineSlot, STATE_DONE, type CommandMessage,
   type ExportWorkerData } from '../worker-protocol.js'
 import { ExportRouter } from './export-router.js'
+import { SubscriberSink } from './subscriber-sink.js'
 
 /** How often the worker takes the native live stream and checks batch ages. */
 const PUMP_INTERVAL_MS = 10
@@ -40,7 +41,8 @@ function showErrors(): void {
   })
 }
 
-const decoder = new ChunkDecoder()
+// Gaps: chunks the live stream dropped (counted there, liveDropped) or traced before a late attach.
+const decoder = new ChunkDecoder({ acceptSequenceGaps: true })
 const schemaOf = decoder.schemaOf.bind(decoder)
 const items: TraceItem[] = []
 /** Live stream offset of the next chunk: what decoding errors name. */
@@ -99,12 +101,21 @@ const pump = feed.kind === 'native'
   }, PUMP_INTERVAL_MS)
   : setInterval(tick, PUMP_INTERVAL_MS)
 
-data.commands.on('message', (message: ChunkMessage | CloseMessage) => {
-  if (message.type === 'chunks') {
-    decode(message.bytes)
-    Atomics.sub(control, CONTROL_IN_FLIGHT, message.bytes.length)
-  } else {
-    void close(message.deadlineMs)
+data.commands.on('message', (message: CommandMessage) => {
+  switch (message.type) {
+    case 'chunks':
+      decode(message.bytes)
+      Atomics.sub(control, CONTROL_IN_FLIGHT, message.bytes.length)
+      return
+    case 'subscribe':
+      router.subscribers.set(message.id, new SubscriberSink(message.filter, message.shared, message.port))
+      return
+    case 'unsubscribe':
+      router.subscribers.get(message.id)?.close()
+      router.subscribers.delete(message.id)
+      return
+    case 'close':
+      void close(message.deadlineMs)
   }
 })
 
