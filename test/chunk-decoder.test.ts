@@ -108,15 +108,21 @@ describe('ChunkDecoder over in-memory chunks', () => {
   })
 
   for (const backend of BACKENDS) {
-    it(`decodes the file a real tracer wrote as readTraceBatches does (${backend} backend)`, async () => {
+    it(`decodes the file a real tracer wrote, span ids included, as readTraceBatches does (${backend} backend)`, async () => {
       const path = join(dir, fileName())
-      const tracer = createTracer({ provider: 'Test.ChunkDecoder', backend, file: path })
+      const tracer = createTracer({ provider: 'Test.ChunkDecoder', backend, file: path, correlate: true })
       const request = tracer.event('request', [['route', t.str], ['status', t.u16], ['ms', t.f64], ['ids', t.u32Array]])
-      for (let i = 0; i < 3000; i++) request(`/r/${i % 7}`, 200 + (i % 3), i / 8, Uint32Array.of(i, i + 1))
+      const traceSome = (from: number): void => {
+        for (let i = from; i < from + 1500; i++) request(`/r/${i % 7}`, 200 + (i % 3), i / 8, Uint32Array.of(i, i + 1))
+      }
+      traceSome(0)
+      tracer.span('batch', () => traceSome(1500))
       await tracer.close()
       const expected = await fromFile(path)
       expect(expected.error).toBeUndefined()
-      expect(expected.batches.flat().filter((item) => item.kind === 'event')).toHaveLength(3000)
+      const events = expected.batches.flat().filter((item) => item.kind === 'event' && item.name === 'request')
+      expect(events).toHaveLength(3000)
+      expect(events.filter((event) => event.kind === 'event' && event.traceId !== undefined)).toHaveLength(1500)
       expect(fromBuffers(readFileSync(path))).toEqual(expected)
     })
   }

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { runCli } from '../src/cli/run.js'
 import { encodeChunk } from '../src/format/chunk.js'
+import type { FieldTypeName } from '../src/format/field-types.js'
 import { ChunkType, LOSS_REASON_UNWRITTEN } from '../src/format/file-layout.js'
 import { TraceBuilder, WALL_NS, eventRecord, lostRecord } from './fixtures/trace-builder.js'
 import { BACKENDS } from './helpers/backends.js'
@@ -101,6 +102,21 @@ describe('ringtrace tail', () => {
     expect(await events('255')).toEqual(['always', 'critical', 'error', 'warning', 'info', 'verbose', 'custom', 'info'])
     const both = await run(['tail', path, '--level', 'error', '--event', 'critical'])
     expect(both.out.split('\n').filter((line) => !line.includes(' lost '))).toEqual([`${at(1)} [main#0] critical critical {"n":1,"s":"l1"}`, ''])
+  })
+
+  it('ends the line of a correlated event with the ids of the span it was traced in', async () => {
+    const fields: [string, FieldTypeName][] = [['trace.id', 'guid'], ['span.id', 'u64'], ['n', 'u32']]
+    const types = fields.map(([, type]) => type)
+    const path = new TraceBuilder().stream(1, { threadName: 'main', threadId: 0 }).schema(1, 1, 'step', fields, { context: 'span' })
+      .events(1,
+        eventRecord(1, types, { seq: 0, timestamp: 1, values: ['33221100-5544-7766-8899-aabbccddeeff', 0x0807060504030201n, 1] }),
+        eventRecord(1, types, { seq: 1, timestamp: 2, values: ['00000000-0000-0000-0000-000000000000', 0n, 2] }))
+      .write(dir, fileName())
+    expect((await run(['tail', path])).out).toBe([
+      `${at(1)} [main#0] info     step {"n":1} trace=00112233445566778899aabbccddeeff span=0102030405060708`,
+      `${at(2)} [main#0] info     step {"n":2}`,
+      '',
+    ].join('\n'))
   })
 
   it('writes control characters and bidirectional overrides from the file as \\u escapes in text', async () => {

@@ -7,7 +7,7 @@
 // 7.8 s for 2 M events, this 3.6 s. Text also copes with a field named __proto__.
 
 import type { EventSchema } from '../reader/event-schema.js'
-import type { FieldValue, TraceEvent, TraceItem } from '../reader/trace-items.js'
+import type { TraceEvent, TraceItem } from '../reader/trace-items.js'
 import { typedFieldJson } from '../exporters/field-json.js'
 
 /** Consecutive events usually share their millisecond; toISOString costs about 0.7 µs. */
@@ -54,7 +54,7 @@ function piecesOf(event: TraceEvent, schema: EventSchema): EventPieces {
 }
 
 /** `{"name":value,...}` of the fields decoded, in schema order. */
-function fieldsObject(p: EventPieces, fields: Record<string, FieldValue>): string {
+function fieldsObject(p: EventPieces, fields: TraceEvent['fields']): string {
   let text = '{'
   let first = true
   for (let i = 0; i < p.names.length; i++) {

@@ -1,5 +1,6 @@
 // One trace item as a line for people: time, thread, level and name, then the fields as the
-// NDJSON line writes them. Names and values come from the file, so the line is made printable.
+// NDJSON line writes them, then the span it was traced in (a correlated event's). Names and
+// values come from the file, so the line is made printable.
 
 import type { EventSchema } from '../reader/event-schema.js'
 import type { TraceItem, TraceThread } from '../reader/trace-items.js'
@@ -24,9 +25,10 @@ function threadText(thread: TraceThread): string {
 export function textLine(item: TraceItem, schema: EventSchema | undefined): string {
   if (item.kind === 'event') {
     if (schema === undefined) throw new RangeError(`no schema for event ${item.name}`)
+    const span = item.traceId === undefined ? '' : ` trace=${item.traceId} span=${item.spanId}`
     const cut = item.truncated === undefined ? '' : ` (cut short: ${item.truncated.join(', ')})`
     return `${printable(`${isoTime(item.time)} ${threadText(item.thread)} ${levelName(item.level).padEnd(LEVEL_WIDTH)} ${item.name} ` +
-      `${fieldsJsonOf(item, schema)}${cut}`)}\n`
+      `${fieldsJsonOf(item, schema)}${span}${cut}`)}\n`
   }
   const reasons = LOSS_REASONS.filter(([key]) => item[key] > 0).map(([key, reason]) => `${item[key]} ${reason}`)
   const why = reasons.length === 0 ? '' : ` (${reasons.join(', ')})`
