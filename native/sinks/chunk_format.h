@@ -22,6 +22,7 @@ enum class ChunkType : std::uint16_t {
   kEvents = 4,
   kLoss = 5,
   kEnd = 6,
+  kExport = 7,  // exporter counters at close, made by JS (writeChunk); passed on as it is
 };
 
 // LOSS reasons (FORMAT.md section 3).
