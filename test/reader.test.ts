@@ -9,7 +9,8 @@ import {
   type ReadTraceOptions, type TraceEvent, type TraceItem, type TraceLost,
 } from '../src/reader/index.js'
 import { MONO_NS, TraceBuilder, WALL_NS, eventRecord, lostRecord, paddingRecord } from './fixtures/trace-builder.js'
-import { LOSS_REASON_UNWRITTEN } from '../src/format/file-layout.js'
+import { ChunkType, LOSS_REASON_UNWRITTEN } from '../src/format/file-layout.js'
+import { encodeJsonChunk } from '../src/format/chunk.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'ringtrace-reader-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -512,6 +513,33 @@ describe('readTrace() and summarizeTrace() on well-framed hostile files', () => 
       const b = new TraceBuilder().stream(1, info as never)
       const { error } = await collect(b.write(dir, fileName()))
       expect(error).toMatchObject({ code: 'BAD_METADATA', offset: b.offsets[1] })
+    })
+  }
+
+  const goodExport = {
+    stream: 1, liveDropped: 3, unmatchedStops: 1,
+    exporters: { 'otlp-traces': { handedOver: 9, exported: 5, failed: 1, dropped: 2, retried: 4, pending: 1, lastError: { status: 503, message: 'busy', at: 1.7e12 } } },
+  }
+  it('reads the exporter counters of an EXPORT chunk into the stream summary', async () => {
+    const b = new TraceBuilder().stream(1).chunk(encodeJsonChunk(ChunkType.Export, goodExport)).end(1, 0)
+    const summary = await summarizeTrace(b.write(dir, fileName()))
+    const { stream: _stream, ...exported } = goodExport
+    expect(summary.threads[0]!.export).toEqual(exported)
+  })
+
+  const badExports: [string, Record<string, unknown>][] = [
+    ['an unknown stream', { ...goodExport, stream: 9 }],
+    ['liveDropped -1', { ...goodExport, liveDropped: -1 }],
+    ['no unmatchedStops', { ...goodExport, unmatchedStops: undefined }],
+    ['a count "5"', { ...goodExport, exporters: { x: { ...goodExport.exporters['otlp-traces'], exported: '5' } } }],
+    ['a lastError without a message', { ...goodExport, exporters: { x: { ...goodExport.exporters['otlp-traces'], lastError: { at: 1 } } } }],
+    ['exporters as an array', { ...goodExport, exporters: [] }],
+  ]
+  for (const [what, json] of badExports) {
+    it(`rejects an EXPORT chunk with ${what}`, async () => {
+      const b = new TraceBuilder().stream(1).chunk(encodeJsonChunk(ChunkType.Export, json))
+      const { error } = await collect(b.write(dir, fileName()))
+      expect(error).toMatchObject({ code: what === 'an unknown stream' ? 'UNKNOWN_STREAM' : 'BAD_METADATA', offset: b.offsets[2] })
     })
   }
 
