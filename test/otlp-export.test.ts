@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
+import { Worker } from 'node:worker_threads'
 import { MockOtlpServer, normalizeLogs, normalizeTrace } from '@elastic/mockotlpserver'
 import { createTracer, t, type Tracer, type TracerOptions } from '../src/index.js'
 import type { ExporterStats } from '../src/export/http/exporter-counters.js'
@@ -239,12 +240,45 @@ describe.each(BACKENDS)('live export over OTLP (%s backend)', (backend) => {
     expect(traces.dropped).toBe(5000)
   })
 
+  it('accounts for every event when the live stream drops chunks the worker could not take in time', async () => {
+    const r = await receiver()
+    const tracer = tracerFor({ provider: 'Test.Export', backend, ringBytes: 1 << 20, export: { otlp: { endpoint: r.url.href, tracesEndpoint: false }, streamBytes: 1 << 20 } })
+    const note = tracer.event('Note', [['text', t.str]])
+    // Synchronous bursts: the TS backend's queue cannot be posted while this loop runs.
+    for (let burst = 0; burst < 40; burst++) {
+      for (let i = 0; i < 2000; i++) note('x'.repeat(200))
+      tracer.flush()
+    }
+    await tracer.close()
+    const stats = tracer.stats()
+    const logs = stats.exporters['otlp-logs']!
+    expect({ written: stats.written, lost: stats.lost, handedOverOrDropped: logs.handedOver + stats.liveDropped, exported: logs.exported, pending: logs.pending })
+      .toEqual({ written: 80_000, lost: 0, handedOverOrDropped: 80_000, exported: logs.handedOver, pending: 0 })
+    if (backend === 'js') expect(stats.liveDropped).toBeGreaterThan(0)
+  })
+
   it('exports spans still open at close as unterminated', async () => {
     const tracer = tracerFor({ provider: 'Test.Export', backend, export: { otlp: { endpoint: mock.httpUrl!, logsEndpoint: false } } })
     tracer.startSpan('NeverEnded', { job: 'reindex' })
     await tracer.close()
     await until(() => mockSpans.length >= 1)
     expect(mockSpans).toMatchObject([{ name: 'NeverEnded', attributes: { job: 'reindex', 'ringtrace.unterminated': true } }])
+  })
+})
+
+describe.each(BACKENDS)('export from worker threads (%s backend)', (backend) => {
+  it('sends every span of three exporting workers that end without closing their tracers', async () => {
+    const r = await receiver()
+    const ends = [0, 1, 2].map(() => new Promise<ExporterStats>((resolve, reject) => {
+      const worker = new Worker(join(__dirname, 'fixtures', 'export-in-worker.js'), { workerData: { url: r.url.href, backend, spans: 2000 } })
+      worker.once('message', resolve)
+      worker.once('error', reject)
+    }))
+    const stats = await Promise.all(ends)
+    expect(stats.map((s) => [s.handedOver, s.exported, s.pending])).toEqual([[2000, 2000, 0], [2000, 2000, 0], [2000, 2000, 0]])
+    const spans = r.received.reduce((n, request) =>
+      n + (decodeProto(ExportTraceServiceRequest, request.body) as { resourceSpans: { scopeSpans: { spans: unknown[] }[] }[] }).resourceSpans[0]!.scopeSpans[0]!.spans.length, 0)
+    expect(spans).toBe(6000)
   })
 })
 
