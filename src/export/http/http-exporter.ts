@@ -70,6 +70,8 @@ export class HttpExporter {
   private readonly abort = new AbortController()
   private closing: Promise<void> | undefined
   private drained: (() => void) | undefined
+  /** Callers of whenRoomFor(), oldest first. */
+  private readonly roomWaiters: { readonly bytes: number; readonly resolve: () => void }[] = []
 
   /** Checks the options (TracerError 'INVALID_OPTION'); counts into `counters`. */
   constructor(options: HttpExporterOptions, counters: ExporterCounters) {
@@ -89,6 +91,17 @@ export class HttpExporter {
   /** Bytes of bodies held now. */
   get heldBytes(): number {
     return this.bytes
+  }
+
+  /**
+   * Resolves once a body of `bytes` fits in the budget beside what is held, or at once when it
+   * never can (it is larger than the budget) or the exporter is shutting down: send() then drops
+   * it. For one sender that can wait (a trace file, read no faster than it is sent) and sends
+   * once this resolves; the live path never waits.
+   */
+  whenRoomFor(bytes: number): Promise<void> {
+    if (!this.mustWait(bytes)) return Promise.resolve()
+    return new Promise((resolve) => this.roomWaiters.push({ bytes, resolve }))
   }
 
   /**
@@ -128,7 +141,18 @@ export class HttpExporter {
       }
       if (this.held.size === 0) this.drained()
     })
+    this.wakeRoomWaiters()
     return this.closing
+  }
+
+  private mustWait(bytes: number): boolean {
+    const budget = this.options.budgetBytes
+    return this.closing === undefined && bytes <= budget && this.bytes + bytes > budget
+  }
+
+  /** In order: a later, smaller body must not overtake an earlier one that still waits. */
+  private wakeRoomWaiters(): void {
+    while (this.roomWaiters.length > 0 && !this.mustWait(this.roomWaiters[0]!.bytes)) this.roomWaiters.shift()!.resolve()
   }
 
   private abandon(): void {
@@ -210,6 +234,7 @@ export class HttpExporter {
   private release(batch: Batch): boolean {
     if (!this.held.delete(batch)) return false
     this.bytes -= batch.body.byteLength
+    this.wakeRoomWaiters()
     if (this.held.size === 0) this.drained?.()
     return true
   }

@@ -23,7 +23,7 @@ import type { ResolvedLoki } from '../loki/loki-options.js'
 import { encodeLokiPushJson } from '../loki/loki-push-json.js'
 import { encodeLokiPush } from '../loki/loki-push-proto.js'
 import { LokiStreams } from '../loki/loki-streams.js'
-import { BatchingExporter } from './batching-exporter.js'
+import { BatchingExporter, type FullBudget } from './batching-exporter.js'
 import { logRecordOf } from './log-records.js'
 import { SpanAssembler } from './span-assembler.js'
 import type { SubscriberSink } from './subscriber-sink.js'
@@ -43,14 +43,16 @@ export class ExportRouter {
   readonly counters: ExporterCounters[]
   private readonly resource: ExportResource
   private readonly scope: ExportScope
-  private readonly exporters: Pick<BatchingExporter<unknown>, 'tick' | 'shutdown'>[] = []
+  private readonly exporters: Pick<BatchingExporter<unknown>, 'tick' | 'whenHandedOn' | 'shutdown'>[] = []
   private readonly logSinks: Sink<ExportLog>[] = []
   private readonly spans: SpanAssembler | undefined
   private eventCount = 0
   /** tracer.subscribe() subscriptions, by id. */
   readonly subscribers = new Map<number, SubscriberSink>()
 
-  constructor(private readonly config: ResolvedExport, provider: string, slots?: Float64Array) {
+  /** `whenFull`: what the exporters do with a batch their budget cannot take now (FullBudget). */
+  constructor(private readonly config: ResolvedExport, provider: string, slots?: Float64Array,
+    private readonly whenFull: FullBudget = 'drop') {
     this.names = exporterNames(config)
     this.counters = this.names.map((_, i) => new ExporterCounters(slots?.subarray(i * EXPORTER_COUNTER_SLOTS, (i + 1) * EXPORTER_COUNTER_SLOTS)))
     this.resource = exportResource(config)
@@ -111,11 +113,23 @@ export class ExportRouter {
     for (const subscriber of this.subscribers.values()) subscriber.flush()
   }
 
-  /** Ends the spans still open (unterminated, now), then sends everything by `deadlineMs` (Date.now()). */
-  async finish(deadlineMs: number): Promise<void> {
+  /**
+   * Resolves when the exporters have taken every batch routed so far: at once under 'drop', when
+   * their budgets have room under 'wait'. A reader that awaits it between batches holds at most
+   * one batch's worth of encoded items beyond the budgets.
+   */
+  async whenHandedOn(): Promise<void> {
+    await Promise.all(this.exporters.map((exporter) => exporter.whenHandedOn()))
+  }
+
+  /**
+   * Ends the spans still open as unterminated at `endNs` (ns since the epoch; default now), then
+   * sends everything by `deadlineMs` (Date.now()).
+   */
+  async finish(deadlineMs: number, endNs: bigint = BigInt(Date.now()) * 1_000_000n): Promise<void> {
     for (const subscriber of this.subscribers.values()) subscriber.close()
     this.subscribers.clear()
-    this.spans?.finish(BigInt(Date.now()) * 1_000_000n)
+    this.spans?.finish(endNs)
     await Promise.all(this.exporters.map((exporter) => exporter.shutdown(deadlineMs)))
   }
 
@@ -144,7 +158,7 @@ export class ExportRouter {
       readPartialSuccess: (contentType, body) => readPartialSuccess(signal.signal, contentType, body),
       readErrorMessage,
     }, counters)
-    const exporter = new BatchingExporter<T>(name, counters, config.maxBatchItems, config.batchDelayMs, encode, http)
+    const exporter = new BatchingExporter<T>(name, counters, config.maxBatchItems, config.batchDelayMs, encode, http, this.whenFull)
     return { counters, exporter }
   }
 
@@ -171,7 +185,7 @@ export class ExportRouter {
     const exporter = new BatchingExporter<ExportLog>('loki', counters, config.maxBatchItems, config.batchDelayMs, (records) => {
       const batch = streams.batch(records)
       return json ? encodeLokiPushJson(batch.streams) : encodeLokiPush(batch.streams)
-    }, http)
+    }, http, this.whenFull)
     return { counters, exporter }
   }
 }
