@@ -1,4 +1,4 @@
-// `ringtrace export <file> --format ndjson|chrome [--output <path>]`
+// `ringtrace export <file> --format ndjson|chrome [--output <path>]`, `--format otlp [--endpoint <url>] ...`
 
 import { createWriteStream } from 'node:fs'
 import { TraceReader } from '../reader/trace-reader.js'
@@ -6,23 +6,44 @@ import { TraceFileError } from '../reader/trace-file-error.js'
 import { writeChromeTrace } from './chrome-export.js'
 import { traceFileArgument, type Command } from './command.js'
 import { ndjsonLine } from './ndjson-line.js'
+import { exportOtlp } from './otlp-export.js'
+import { DEFAULT_FLUSH_TIMEOUT_MS, OTLP_OPTIONS, otlpOptionsGiven } from './otlp-export-options.js'
 import { TextOutput } from './text-output.js'
 import { UsageError } from './usage-error.js'
 
-const FORMATS = ['ndjson', 'chrome']
+const FORMATS = ['ndjson', 'chrome', 'otlp']
 
 export const exportCommand: Command = {
   name: 'export',
-  synopsis: 'export <file> [--format ndjson] [--output <path>]   write every event and loss as JSON lines',
-  help: `Usage: ringtrace export <file> [--format ndjson] [--output <path>]
+  synopsis: 'export <file> [--format ndjson|chrome|otlp]        write events as JSON lines, Chrome JSON, or send OTLP',
+  help: `Usage: ringtrace export <file> [--format ndjson|chrome] [--output <path>]
+       ringtrace export <file> --format otlp [--endpoint <url>] [OTLP options]
 
-Writes every event and loss report of a trace file, in file order.
+Writes every event and loss report of a trace file, in file order, or sends its spans and
+events to an OTLP/HTTP receiver (an OpenTelemetry Collector, ...).
 
 Options:
-  -f, --format <name>   output format: ndjson (one JSON object per line; the default) or
-                        chrome (Trace Event Format JSON for Perfetto and chrome://tracing)
-  -o, --output <path>   write to this file instead of stdout
+  -f, --format <name>   output format: ndjson (one JSON object per line; the default),
+                        chrome (Trace Event Format JSON for Perfetto and chrome://tracing) or
+                        otlp (sent over OTLP/HTTP, see below)
+  -o, --output <path>   write to this file instead of stdout (ndjson, chrome)
   -h, --help            show this help
+
+OTLP options (--format otlp; each defaults to its OpenTelemetry variable, OTEL_EXPORTER_OTLP_*):
+  --endpoint <url>      base URL; /v1/traces and /v1/logs are appended (default
+                        OTEL_EXPORTER_OTLP_ENDPOINT or the signal's own variable, else
+                        http://localhost:4318)
+  --protocol <name>     http/protobuf (default) or http/json
+  --header <name=value> sent with every request (repeat for more headers)
+  --compression <name>  gzip or none (default)
+  --service-name <name> the resource's service.name (default OTEL_SERVICE_NAME, else the
+                        trace's provider)
+  --signals <list>      traces, logs or traces,logs (default): spans as OTLP spans, the other
+                        events as OTLP log records
+  --timeout <ms>        how long the final flush may take once the file is read (default
+                        ${DEFAULT_FLUSH_TIMEOUT_MS}); what is still unsent then is dropped
+  --budget-bytes <n>    encoded bytes each signal may hold, queued or waiting to be retried
+                        (default 32 MiB, at least 65536): reading waits while it is full
 
 ndjson: events are {"kind":"event","name","timestampNs","time","stream","thread","level",
 "keyword","opcode","eventId","seq","truncated"?,"fields"}, losses {"kind":"lost","count",
@@ -35,11 +56,20 @@ dur in µs from otherData.originNs, args = attributes, ids, status), plain event
 (ph i), thread and process names as metadata (ph M), spans without a Stop as begin events (ph B)
 that never end. See docs/analysis.md.
 
-A damaged file: what precedes the damage is written, then the error goes to stderr (exit 1).
+otlp: the file is read no faster than the receiver takes it, so nothing is dropped for want of
+room; failed requests are retried as the OTLP specification says (429, 502, 503, 504 and lost
+connections, honouring Retry-After, for up to 60 s per request). Spans still open at the end of
+the file end at its latest event, with the attribute ringtrace.unterminated. On a terminal stderr
+shows a progress bar of the bytes read; at the end stderr gets a summary per signal: items,
+exported, failed, dropped, retried, last error. Exit 0 when every item was exported, 1 when any
+failed or was dropped (or the file is damaged), 2 for a bad option.
+
+A damaged file: what precedes the damage is written (sent), then the error goes to stderr (exit 1).
 `,
   options: {
     format: { type: 'string', short: 'f', default: 'ndjson' },
     output: { type: 'string', short: 'o' },
+    ...OTLP_OPTIONS,
   },
 
   async run(args, io) {
@@ -47,6 +77,12 @@ A damaged file: what precedes the damage is written, then the error goes to stde
     const format = args.values.format as string
     if (!FORMATS.includes(format)) throw new UsageError(`unknown format '${format}' (formats: ${FORMATS.join(', ')})`)
     const path = args.values.output as string | undefined
+    if (format === 'otlp') {
+      if (path !== undefined) throw new UsageError('--output does not apply to --format otlp, which sends to --endpoint')
+      return exportOtlp(file, args, io)
+    }
+    const stray = otlpOptionsGiven(args)
+    if (stray.length > 0) throw new UsageError(`${stray.join(', ')} applies to --format otlp only`)
     const out = new TextOutput(path === undefined ? io.stdout : createWriteStream(path))
     let damage: TraceFileError | undefined
     if (format === 'chrome') damage = await writeChromeTrace(file, out)

@@ -13,6 +13,8 @@ import type { ReadTraceOptions, TraceEvent, TraceItem } from './trace-items.js'
 export class TraceReader {
   private readonly decoder: ChunkDecoder
   private readonly readBytes: number
+  /** The file as batches() reads it. */
+  private source: ChunkSource | undefined
 
   constructor(private readonly path: string, options: ReadTraceOptions = {}) {
     this.decoder = new ChunkDecoder(options)
@@ -44,8 +46,14 @@ export class TraceReader {
     return this.decoder.eventsRead
   }
 
+  /** Bytes of the file batches() has taken: the end of the last whole chunk read (for progress). */
+  get bytesRead(): number {
+    return this.source?.nextOffset ?? 0
+  }
+
   async *batches(): AsyncGenerator<TraceItem[], void, undefined> {
     const source = await ChunkSource.open(this.path, this.readBytes)
+    this.source = source
     try {
       for (;;) {
         const chunk = await this.next(source)
