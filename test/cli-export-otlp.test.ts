@@ -240,7 +240,7 @@ describe('ringtrace export --format otlp', () => {
     expect(code).toBe(1)
     expect(summaryRow(stderr, 'otlp-traces').slice(2, 6)).toEqual([4, 0, 0, 4])
     expect(summaryRow(stderr, 'otlp-logs').slice(2, 6)).toEqual([3, 0, 0, 3])
-    expect(stderr).toContain('last error: otlp-traces: close deadline: still unsent\n')
+    expect(stderr).toMatch(/last error: otlp-traces: close deadline: still unsent \(last attempt: otlp-traces: .*ECONNREFUSED.*\)\n/)
   })
 })
 

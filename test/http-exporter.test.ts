@@ -160,7 +160,8 @@ describe('HttpExporter: failure rules', () => {
     expect(proxy.requests.map((q) => [q.fault, q.body.toString()])).toEqual([['status', 'batch'], ['status', 'batch'], ['pass', 'batch']])
     expect(r.received).toHaveLength(1)
     expect(stats(counters)).toEqual({ handedOver: 4, exported: 4, failed: 0, dropped: 0, retried: 2, pending: 0 })
-    expect(counters.lastError).toBeNull()
+    // The outage is visible in lastError while it lasts, and after.
+    expect(counters.lastError).toMatchObject({ status })
   })
 
   it('sends a batch that is being retried before the batches sent after it', async () => {

@@ -103,8 +103,9 @@ export class ExporterCounters {
     this.change(DROPPED, items, -items)
   }
 
-  /** One retry attempt was scheduled. */
-  retried(): void {
+  /** One retry attempt was scheduled after `error`, which lastError shows while the endpoint is failing. */
+  retried(error?: ExporterError): void {
+    if (error !== undefined) this.error = error
     this.change(RETRIED, 1, 0)
   }
 

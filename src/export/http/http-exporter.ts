@@ -158,7 +158,8 @@ export class HttpExporter {
   private abandon(): void {
     this.abort.abort()
     this.queue.length = 0
-    const error = this.error('close deadline: still unsent')
+    const cause = this.lastRetryError === undefined ? '' : ` (last attempt: ${this.lastRetryError.message})`
+    const error = this.error(`close deadline: still unsent${cause}`)
     for (const batch of this.held) {
       if (this.release(batch)) this.counters.dropped(batch.items, error)
     }
@@ -177,6 +178,9 @@ export class HttpExporter {
     }
   }
 
+  /** The latest outcome that was retried, for the message of what the close deadline drops. */
+  private lastRetryError: ExporterError | undefined = undefined
+
   private async deliver(batch: Batch): Promise<void> {
     const body = this.options.compression === 'gzip' ? await gzipAsync(batch.body) : batch.body
     const headers = { ...this.headers, 'content-length': String(body.byteLength) }
@@ -194,7 +198,8 @@ export class HttpExporter {
         const message = `${verdict.error.message} (gave up after ${attempt} attempts, retry limit ${this.options.maxRetryMs} ms)`
         return this.settle(batch, { kind: 'refused', error: { ...verdict.error, message } })
       }
-      this.counters.retried()
+      this.counters.retried(verdict.error)
+      this.lastRetryError = verdict.error
       // Rejects only when the close deadline aborts, which has settled the batch already.
       await sleep(wait, undefined, { signal }).catch(() => undefined)
     }
