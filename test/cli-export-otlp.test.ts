@@ -1,3 +1,4 @@
+import { hostname } from 'node:os'
 // `ringtrace export <file> --format otlp`, the built CLI (dist/, as `npm run build` leaves it) in a
 // child process, against real receivers on 127.0.0.1: @elastic/mockotlpserver, which decodes
 // what it gets (it answers before decoding, and its protos predate LogRecord.event_name, so
@@ -154,7 +155,9 @@ function receivedSpans(): { spans: unknown[]; senders: unknown[] } {
   const all = received.flatMap((r) => r.resourceSpans ?? [])
   return {
     spans: all.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans)).sort((a, b) => (a.name < b.name ? -1 : 1)),
-    senders: all.flatMap((rs) => rs.scopeSpans.map((ss) => ({ service: rs.resource.attributes['service.name'], scope: ss.scope }))),
+    senders: all.flatMap((rs) => rs.scopeSpans.map((ss) => ({
+      service: rs.resource.attributes['service.name'], pid: rs.resource.attributes['process.pid'], host: rs.resource.attributes['host.name'], scope: ss.scope,
+    }))),
   }
 }
 
@@ -178,7 +181,8 @@ describe('ringtrace export --format otlp', () => {
     expect(summaryRow(stderr, 'otlp-logs')).toEqual(['otlp-logs', `${base}v1/logs`, 3, 3, 0, 0, 0])
     const { spans: got, senders } = receivedSpans()
     expect(got).toEqual(expectedSpans())
-    expect(senders).toEqual(senders.map(() => ({ service: PROVIDER, scope: { name: PROVIDER, version: expect.any(String) } })))
+    // The traced process (this one wrote the file), not the CLI's.
+    expect(senders).toEqual(senders.map(() => ({ service: PROVIDER, pid: process.pid, host: hostname(), scope: { name: PROVIDER, version: expect.any(String) } })))
     expect(receivedLogs()).toEqual(expectedLogs(false))
   })
 
@@ -187,7 +191,7 @@ describe('ringtrace export --format otlp', () => {
     expect(code).toBe(0)
     const { spans: got, senders } = receivedSpans()
     expect(got).toEqual(expectedSpans())
-    expect(senders).toEqual([{ service: 'checkout', scope: { name: PROVIDER, version: expect.any(String) } }])
+    expect(senders).toEqual([{ service: 'checkout', pid: process.pid, host: hostname(), scope: { name: PROVIDER, version: expect.any(String) } }])
     expect(receivedLogs()).toEqual(expectedLogs(true))
   })
 

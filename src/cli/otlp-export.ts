@@ -9,6 +9,7 @@ import { basename } from 'node:path'
 import { TracerError } from '../errors.js'
 import { resolveExport, type ExportOptions, type ResolvedExport } from '../export/export-options.js'
 import { ExportRouter } from '../export/worker/export-router.js'
+import type { TraceFileInfo } from '../reader/file-metadata.js'
 import { TraceFileError } from '../reader/trace-file-error.js'
 import type { TraceItem } from '../reader/trace-items.js'
 import { TraceReader } from '../reader/trace-reader.js'
@@ -25,13 +26,14 @@ interface Export {
   readonly router: ExportRouter
 }
 
-/** The export of `provider`'s trace; what resolveExport or an exporter refuses is a usage error. */
-function startExport(options: ExportOptions, provider: string): Export {
+/** The export of the trace `file` describes; what resolveExport or an exporter refuses is a usage error. */
+function startExport(options: ExportOptions, file: TraceFileInfo): Export {
+  const { provider } = file
   let config: ResolvedExport
   let router: ExportRouter
   try {
     // An options object always resolves to an export (undefined is only for none asked).
-    config = resolveExport(options, provider)!
+    config = { ...resolveExport(options, provider)!, origin: { pid: file.pid, hostname: file.hostname } }
     router = new ExportRouter(config, provider, undefined, 'wait')
   } catch (error) {
     if (error instanceof TracerError) throw new UsageError(inFlagTerms(error.message))
@@ -60,7 +62,7 @@ export async function exportOtlp(file: string, args: ParsedArgs, io: CliIo): Pro
   try {
     // The provider, which names the service by default, is known once the first chunk is read.
     for await (const batch of reader.batches()) {
-      run ??= startExport(options, reader.file!.provider)
+      run ??= startExport(options, reader.file!)
       run.router.route(batch, (event) => reader.schemaOf(event))
       run.router.tick(performance.now())
       lastNs = latestTime(batch, lastNs)
@@ -75,7 +77,7 @@ export async function exportOtlp(file: string, args: ParsedArgs, io: CliIo): Pro
   } finally {
     progress.stop()
   }
-  if (run === undefined && reader.file !== undefined) run = startExport(options, reader.file.provider)
+  if (run === undefined && reader.file !== undefined) run = startExport(options, reader.file)
   const exported = run === undefined || await finish(run, lastNs, io)
   if (damage !== undefined) io.stderr.write(`${damage.message}\n`)
   return exported && damage === undefined ? 0 : 1

@@ -77,6 +77,8 @@ export interface ResolvedExport {
   batchDelayMs: number
   maxBatchItems: number
   maxOpenSpans: number
+  /** The traced process when it is not this one (a trace file exported after the fact). */
+  origin?: { pid: number; hostname: string }
 }
 
 export const DEFAULT_OTLP_ENDPOINT = 'http://localhost:4318'

@@ -11,14 +11,17 @@ function attributeOf(key: string, value: string | number | boolean): ExportAttri
   return Number.isSafeInteger(value) ? { key, type: 'i64', value: BigInt(value) } : { key, type: 'f64', value }
 }
 
-/** The configured attributes, then what ringtrace knows, which they cannot override except service.name. */
+/**
+ * The configured attributes, then what ringtrace knows, which they cannot override except
+ * service.name. The runtime is this process's: a file does not record the traced one's.
+ */
 export function exportResource(config: ResolvedExport): ExportResource {
   const known: Record<string, string | number> = {
     'service.name': config.serviceName,
-    'process.pid': process.pid,
+    'process.pid': config.origin?.pid ?? process.pid,
     'process.runtime.name': 'nodejs',
     'process.runtime.version': process.versions.node,
-    'host.name': hostname(),
+    'host.name': config.origin?.hostname ?? hostname(),
     'telemetry.sdk.name': 'ringtrace',
     'telemetry.sdk.language': 'nodejs',
     'telemetry.sdk.version': packageVersion(),
