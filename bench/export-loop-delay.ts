@@ -94,6 +94,7 @@ function configs(probes: BackendProbe[], sinkUrl: string): Config[] {
 
 const medianOf = (windows: PacedWindow[], pick: (w: PacedWindow) => number): number | null => median(windows.map(pick))
 const ms = (value: number | null): number | null => (value === null ? null : round(value, 2))
+const percent = (share: number | null): number | null => (share === null ? null : Math.round(share * 100))
 /** Each counter summed over the windows, e.g. `ring lost 0, stream dropped 0`. */
 function countersText(deliveries: Delivery[]): string {
   const totals = new Map<string, number>()
@@ -124,6 +125,8 @@ export async function measureLoopDelay(probes: BackendProbe[], sinkUrl: string):
     spreadText(c.windows.map((w) => w.p99Ms), 2),
     ms(Math.max(...c.windows.map((w) => w.maxMs))),
     Math.round(medianOf(c.windows, (w) => w.itemsPerS) ?? 0),
+    percent(medianOf(c.windows, (w) => w.mainBusy)),
+    percent(medianOf(c.windows, (w) => w.processCores)),
     sum(c.deliveries.map((d) => d.exported)),
     sum(c.deliveries.map((d) => d.missing)),
     countersText(c.deliveries),
@@ -148,10 +151,10 @@ export async function measureLoopDelay(probes: BackendProbe[], sinkUrl: string):
   }
 
   return {
-    method: `**Event-loop delay.** Every ${PACING.periodMs} ms (scheduled against absolute times; a late burst is followed at once by the next, so falling behind lowers the achieved rate) the main thread makes a burst of ${PACING.burstItems} spans: ${TARGET_RATE / 1000}k spans/s. ringtrace: a typed span \`op.run(noop, i)\` (one u32 attribute, precise clock), ${RING_BYTES / MiB} MiB ring, no file; export: \`export: { otlp: { endpoint } }\` with the defaults (http/protobuf, 2048 spans or 200 ms per request, 2 requests in flight, 16 MiB stream). OpenTelemetry: BasicTracerProvider + BatchSpanProcessor (maxExportBatchSize ${OTEL_MAX_EXPORT_BATCH_SIZE}, scheduledDelayMillis ${OTEL_SCHEDULED_DELAY_MS}, maxQueueSize ${OTEL_MAX_QUEUE_SIZE}) + OTLPTraceExporter (http/protobuf), the AsyncLocalStorage context manager; each span \`startActiveSpan\`, one attribute, \`end()\`. Baseline: the same pacing calling an empty function. Both exporters send to the same receiver, a child process (bench/otlp-sink-server.ts) answering 200 to every request. \`perf_hooks.monitorEventLoopDelay({ resolution: 1 })\` samples the loop for ${PACING.measureMs} ms after a ${PACING.warmupMs} ms paced warm-up; its values are the intervals between runs of a 1 ms timer, so an idle loop shows about 1 ms. ${ROUNDS} rounds, each configuration once per round in rotated order, each window with a tracer (or provider) of its own, closed (flushed) after it; figures are the median over the rounds (max: the largest of all).`,
+    method: `**Event-loop delay.** Every ${PACING.periodMs} ms (scheduled against absolute times; a late burst is followed at once by the next, so falling behind lowers the achieved rate) the main thread makes a burst of ${PACING.burstItems} spans: ${TARGET_RATE / 1000}k spans/s. ringtrace: a typed span \`op.run(noop, i)\` (one u32 attribute, precise clock), ${RING_BYTES / MiB} MiB ring, no file; export: \`export: { otlp: { endpoint } }\` with the defaults (http/protobuf, 2048 spans or 200 ms per request, 2 requests in flight, 16 MiB stream). OpenTelemetry: BasicTracerProvider + BatchSpanProcessor (maxExportBatchSize ${OTEL_MAX_EXPORT_BATCH_SIZE}, scheduledDelayMillis ${OTEL_SCHEDULED_DELAY_MS}, maxQueueSize ${OTEL_MAX_QUEUE_SIZE}) + OTLPTraceExporter (http/protobuf), the AsyncLocalStorage context manager; each span \`startActiveSpan\`, one attribute, \`end()\`. Baseline: the same pacing calling an empty function. Both exporters send to the same receiver, a child process (bench/otlp-sink-server.ts) answering 200 to every request. \`perf_hooks.monitorEventLoopDelay({ resolution: 1 })\` samples the loop for ${PACING.measureMs} ms after a ${PACING.warmupMs} ms paced warm-up; its values are the intervals between runs of a 1 ms timer, so an idle loop shows about 1 ms. ${ROUNDS} rounds, each configuration once per round in rotated order, each window with a tracer (or provider) of its own, closed (flushed) after it; figures are the median over the rounds (max: the largest of all). Main thread busy: its event-loop utilisation; process CPU: user + system time of all the process's threads (main, collector, export worker; not the receiver's process) per wall time, 100% = one core.`,
     tables: [{
       title: `Event-loop delay at ${TARGET_RATE / 1000}k spans/s (ms)`,
-      columns: ['configuration', 'p50', 'p99', 'p99 per round', 'max', 'achieved spans/s', 'spans exported', 'spans not exported', 'counters (all windows)'],
+      columns: ['configuration', 'p50', 'p99', 'p99 per round', 'max', 'achieved spans/s', 'main thread busy %', 'process CPU % of a core', 'spans exported', 'spans not exported', 'counters (all windows)'],
       rows,
     }],
     targets,

@@ -23,6 +23,10 @@ export interface PacedWindow {
   itemsPerS: number
   /** Items produced in the whole window, warm-up included. */
   items: number
+  /** The main thread's event-loop utilisation in the measured window, 0 to 1. */
+  mainBusy: number
+  /** CPU time of the whole process (every thread) per wall time in the measured window: 1 = one core. */
+  processCores: number
 }
 
 const RESOLUTION_MS = 1
@@ -34,23 +38,31 @@ export function pacedWindow(burst: () => void, pacing: Pacing): Promise<PacedWin
   let bursts = 0
   let measureStart: number | null = null
   let burstsBeforeMeasure = 0
+  let eluStart = performance.eventLoopUtilization()
+  let cpuStart = process.cpuUsage()
   return new Promise((resolve) => {
     const tick = (): void => {
       const now = performance.now()
       if (measureStart === null && now - start >= pacing.warmupMs) {
         measureStart = now
         burstsBeforeMeasure = bursts
+        eluStart = performance.eventLoopUtilization()
+        cpuStart = process.cpuUsage()
         monitor.enable()
       }
       if (measureStart !== null && now - measureStart >= pacing.measureMs) {
         monitor.disable()
         const measured = bursts - burstsBeforeMeasure
+        const cpu = process.cpuUsage(cpuStart)
+        const wallUs = (now - measureStart) * 1000
         resolve({
           p50Ms: monitor.percentile(50) / 1e6,
           p99Ms: monitor.percentile(99) / 1e6,
           maxMs: monitor.max / 1e6,
           itemsPerS: (measured * pacing.burstItems) / ((now - measureStart) / 1000),
           items: bursts * pacing.burstItems,
+          mainBusy: performance.eventLoopUtilization(eluStart).utilization,
+          processCores: (cpu.user + cpu.system) / wallUs,
         })
         return
       }
