@@ -119,3 +119,36 @@ export function round(value: number, digits = 2): number {
 }
 
 export const MiB = 1 << 20
+
+/** The median of `values`, or null for none. */
+export function median(values: readonly number[]): number | null {
+  if (values.length === 0) return null
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
+/**
+ * The order of round `round` of an interleaved comparison: `items` rotated by the round number and
+ * reversed every other round, so that each item runs early and late, before and after each other.
+ */
+export function roundOrder<T>(items: readonly T[], round: number): T[] {
+  const shift = items.length === 0 ? 0 : round % items.length
+  const rotated = [...items.slice(shift), ...items.slice(0, shift)]
+  return round % 2 === 0 ? rotated : rotated.reverse()
+}
+
+/** `min..max` of a figure's round values, to one decimal: its spread on this machine. */
+export function spreadText(values: readonly number[], digits = 1): string {
+  return values.length === 0 ? 'n/a' : `${round(Math.min(...values), digits)}..${round(Math.max(...values), digits)}`
+}
+
+/** One part of a scenario that measures several things: merged into its ScenarioResult. */
+export interface ScenarioPart {
+  /** How this part measures: a few sentences of the scenario's method. */
+  method: string
+  tables: ResultTable[]
+  targets: TargetResult[]
+  notes: string[]
+  raw: unknown
+}

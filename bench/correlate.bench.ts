@@ -6,8 +6,8 @@
 
 import { Bench, type Task } from 'tinybench'
 import { createTracer, type Span, type Tracer } from '../src/index.js'
-import { check, compileLoop, emitResult, medianNsPerCall, MiB, notRun, PRIMING_CALL_ARGS, PRIMING_FIELDS, probeBackends, round,
-  type BackendName, type Cell, type TargetResult } from './bench-harness.js'
+import { check, compileLoop, emitResult, median, medianNsPerCall, MiB, notRun, PRIMING_CALL_ARGS, PRIMING_FIELDS, probeBackends,
+  round, roundOrder, spreadText, type BackendName, type Cell, type TargetResult } from './bench-harness.js'
 
 /** Calls per task iteration: tinybench's own per-iteration cost is spread over these. */
 const CALLS = 1000
@@ -67,18 +67,10 @@ function addCases(cases: Case[], backend: BackendName, correlate: boolean, span:
 
 const medianNs = (task: Task | undefined): number | null => medianNsPerCall(task, CALLS)
 
-function median(values: readonly number[]): number | null {
-  if (values.length === 0) return null
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
-}
-
 /** Runs every case once per round, the order rotated and reversed from round to round. */
 function runRounds(cases: Case[]): void {
   for (let r = 0; r < ROUNDS; r++) {
-    const rotated = [...cases.slice(r % cases.length), ...cases.slice(0, r % cases.length)]
-    const order = r % 2 === 0 ? rotated : rotated.reverse()
+    const order = roundOrder(cases, r)
     const bench = new Bench({ name: `correlate round ${r + 1}`, time: ROUND_TIME_MS, warmupTime: ROUND_WARMUP_MS })
     // Without `async: false` tinybench calls each task once at add() to detect a promise.
     for (const c of order) bench.add(c.name, c.iteration, { async: false, afterEach: c.afterEach })
@@ -106,8 +98,7 @@ function main(): void {
   const byName = new Map(cases.map((c) => [c.name, c]))
   const figure = (backend: BackendName, clock: Clock, place: Place, correlate: boolean) => median(byName.get(caseName(backend, clock, place, correlate))?.medians ?? [])
   const spread = (backend: BackendName, clock: Clock, place: Place, correlate: boolean): string => {
-    const medians = byName.get(caseName(backend, clock, place, correlate))?.medians ?? []
-    return medians.length === 0 ? 'n/a' : `${round(Math.min(...medians), 1)}..${round(Math.max(...medians), 1)}`
+    return spreadText(byName.get(caseName(backend, clock, place, correlate))?.medians ?? [])
   }
   const rows: Cell[][] = []
   const targets: TargetResult[] = []

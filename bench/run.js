@@ -37,14 +37,19 @@ function compile() {
     // src/ should not stop the benchmarks, but the report says that it was there.
     process.stderr.write(`bench: tsc reported ${errors.length} error(s); running the emitted code anyway\n`)
   }
-  // src/binding.ts loads the addon from join(__dirname, '..'): the package root when compiled to
-  // dist/, but dist-bench/ here. Point dist-bench/build at the real build directory.
-  const link = path.join(outDir, 'build')
-  if (!fs.existsSync(link)) {
-    try { fs.unlinkSync(link) } catch { /* no dangling link either */ }
-    fs.symlinkSync(path.join('..', 'build'), link, 'dir')
-  }
+  // src/binding.ts takes join(__dirname, '..') as the package root (the addon in build/, the
+  // version in package.json): the real root when compiled to dist/, but dist-bench/ here. Point
+  // dist-bench/build and dist-bench/package.json at the real ones.
+  linkFromOutDir('build', 'dir')
+  linkFromOutDir('package.json', 'file')
   return errors
+}
+
+function linkFromOutDir(name, type) {
+  const link = path.join(outDir, name)
+  if (fs.existsSync(link)) return
+  try { fs.unlinkSync(link) } catch { /* no dangling link either */ }
+  fs.symlinkSync(path.join('..', name), link, type)
 }
 
 function scenarioFiles(only) {
