@@ -2,8 +2,20 @@
 // traced on (OpenTelemetry's thread.id and thread.name).
 
 import type { EventSchema } from '../../reader/event-schema.js'
-import type { TraceEvent } from '../../reader/trace-items.js'
+import type { TraceEvent, TraceThread } from '../../reader/trace-items.js'
 import type { ExportAttribute } from '../model.js'
+
+/** A stream's thread attributes, made once: every item of a stream shares one TraceThread. */
+const threadAttributes = new WeakMap<TraceThread, readonly [ExportAttribute, ExportAttribute]>()
+
+function threadOf(thread: TraceThread): readonly [ExportAttribute, ExportAttribute] {
+  let pair = threadAttributes.get(thread)
+  if (pair === undefined) {
+    pair = [{ key: 'thread.id', type: 'u32', value: thread.id }, { key: 'thread.name', type: 'str', value: thread.name }]
+    threadAttributes.set(thread, pair)
+  }
+  return pair
+}
 
 /** The attributes of `event`: every schema field whose name `skip` lacks, then the thread. */
 export function eventAttributes(event: TraceEvent, schema: EventSchema, skip?: ReadonlySet<string>): ExportAttribute[] {
@@ -15,7 +27,7 @@ export function eventAttributes(event: TraceEvent, schema: EventSchema, skip?: R
     // Absent: a reserved context field the reader lifted out of `fields`.
     if (value !== undefined) out.push({ key: field.name, type: field.type, value })
   }
-  out.push({ key: 'thread.id', type: 'u32', value: event.thread.id })
-  out.push({ key: 'thread.name', type: 'str', value: event.thread.name })
+  const [id, name] = threadOf(event.thread)
+  out.push(id, name)
   return out
 }
