@@ -99,6 +99,7 @@ describe('export options and the OpenTelemetry variables', () => {
     [{ otlp: { compression: 'br' } }, "ringtrace: export.otlp.compression must be 'gzip' or 'none', got \"br\""],
     [{ otlp: { headers: { 'bad name': 'x' } } }, 'ringtrace: export.otlp.headers key "bad name" must be an HTTP header name (a token), got "bad name"'],
     [{ otlp: { headers: { ok: 'a\r\nInjected: 1' } } }, 'ringtrace: export.otlp.headers.ok must be an HTTP header value: a string without control characters, got "a\\r\\nInjected: 1"'],
+    [{ otlp: { headers: { 'Content-Type': 'text/plain' } } }, 'ringtrace: export.otlp.headers.Content-Type frames the request and is set by the exporter'],
     [{ otlp: { timeoutMs: 0 } }, 'ringtrace: export.otlp.timeoutMs must be an integer from 1 to 600000 (ms), got 0'],
     [{ otlp: { concurrency: 17 } }, 'ringtrace: export.otlp.concurrency must be an integer from 1 to 16, got 17'],
     [{ otlp: { endpont: 'http://x' } }, 'ringtrace: unknown option "export.otlp.endpont"; did you mean export.otlp.endpoint?'],

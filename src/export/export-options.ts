@@ -4,7 +4,7 @@
 
 import { TracerError, describeValue } from '../errors.js'
 import { checkKnownKeys } from '../option-keys.js'
-import { isHeaderName, isHeaderValue } from './header-syntax.js'
+import { isHeaderName, isHeaderValue, isReservedHeader } from './header-syntax.js'
 import { checkLokiOptions, type LokiOptions, type ResolvedLoki } from './loki/loki-options.js'
 import { parseHttpUrl, readOtelEnv, signalUrl, type OtelEnv, type OtelSignalEnv, type OtlpCompression,
   type OtlpProtocol, type OtlpSignal } from './otel-env.js'
@@ -129,6 +129,7 @@ function checkHeaders(value: unknown, name: string): Record<string, string> {
   const out: Record<string, string> = {}
   for (const [key, header] of Object.entries(value)) {
     if (!isHeaderName(key)) throw invalid(`${name} key ${JSON.stringify(key)}`, 'an HTTP header name (a token)', key)
+    if (isReservedHeader(key)) throw new TracerError('INVALID_OPTION', `ringtrace: ${name}.${key} frames the request and is set by the exporter`)
     if (!isHeaderValue(header)) {
       throw invalid(`${name}.${key}`, 'an HTTP header value: a string without control characters', header)
     }

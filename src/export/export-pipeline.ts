@@ -91,9 +91,9 @@ export class ExportPipeline {
     }
     // An app that never closes its tracer can still end; the exit hooks close it (bounded).
     this.worker.unref()
-    this.worker.on('error', (error) => { this.workerFailure = error })
+    this.worker.on('error', (error) => this.failed(error))
     this.worker.on('exit', (code) => {
-      if (!this.finished) this.workerFailure ??= new Error(`the export worker exited with code ${code}`)
+      if (!this.finished) this.failed(new Error(`the export worker exited with code ${code}`))
     })
     this.poster = backend === 'native' ? null : setInterval(() => this.post(), POST_INTERVAL_MS)
     this.poster?.unref()
@@ -134,7 +134,9 @@ export class ExportPipeline {
     const exporters: Record<string, ExporterStats> = {}
     this.names.forEach((name, i) => {
       const slots = this.slots.subarray(i * EXPORTER_COUNTER_SLOTS, (i + 1) * EXPORTER_COUNTER_SLOTS)
-      exporters[name] = ExporterCounters.read(slots, this.errors.read(i))
+      const lastError = this.workerFailure === null ? this.errors.read(i)
+        : { message: `the export worker stopped: ${this.workerFailure.message}`, at: this.failedAt }
+      exporters[name] = ExporterCounters.read(slots, lastError)
     })
     const base = this.names.length * EXPORTER_COUNTER_SLOTS
     return {
@@ -186,10 +188,18 @@ export class ExportPipeline {
     this.binding.closeLiveStream(this.liveId)
   }
 
-  /** Why the worker ended early, if it did. */
-  get failure(): Error | null {
-    return this.workerFailure
+  /**
+   * The worker ended early (never expected: a ringtrace bug, or the worker could not start): said
+   * once as a process warning, and as every exporter's lastError from then on.
+   */
+  private failed(error: Error): void {
+    if (this.workerFailure !== null) return
+    this.workerFailure = error
+    this.failedAt = Date.now()
+    process.emitWarning(`ringtrace: the export worker stopped, nothing more is exported: ${error.message}`, { code: 'RINGTRACE_EXPORT_WORKER' })
   }
+
+  private failedAt = 0
 
   /** Posts what is left and the close message; the deadline, or undefined when already finished. */
   private startFinish(): number | undefined {

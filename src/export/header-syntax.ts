@@ -13,3 +13,10 @@ export function isHeaderName(name: string): boolean {
 export function isHeaderValue(value: unknown): value is string {
   return typeof value === 'string' && HEADER_VALUE.test(value)
 }
+
+/** Headers that frame the request: the exporter sets them, and refuses them from the user. */
+export const RESERVED_HEADERS: readonly string[] = ['content-type', 'content-encoding', 'content-length', 'transfer-encoding', 'connection', 'host']
+
+export function isReservedHeader(name: string): boolean {
+  return RESERVED_HEADERS.includes(name.toLowerCase())
+}

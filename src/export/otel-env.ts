@@ -30,7 +30,7 @@ export interface OtelEnv {
   logs: OtelSignalEnv
 }
 
-import { isHeaderName, isHeaderValue } from './header-syntax.js'
+import { isHeaderName, isHeaderValue, isReservedHeader } from './header-syntax.js'
 
 type Env = Readonly<Record<string, string | undefined>>
 
@@ -109,6 +109,10 @@ function readHeaders(env: Env, name: string): Record<string, string> | undefined
     if (!isHeaderName(key) || !isHeaderValue(value)) {
       report(name, `${JSON.stringify(key)} is not a valid HTTP header name and value`)
       return undefined
+    }
+    if (isReservedHeader(key)) {
+      report(name, `${JSON.stringify(key)} frames the request and is set by the exporter`)
+      continue
     }
     headers[key.toLowerCase()] = value
   }

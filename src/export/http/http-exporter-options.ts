@@ -4,6 +4,7 @@
 
 import { validateHeaderName, validateHeaderValue } from 'node:http'
 import { TracerError } from '../../errors.js'
+import { isReservedHeader } from '../header-syntax.js'
 import { DEFAULT_BACKOFF, RETRY_AFTER_CAP_MS, type BackoffOptions } from './retry-policy.js'
 
 export interface HttpExporterOptions {
@@ -11,7 +12,7 @@ export interface HttpExporterOptions {
   name: string
   /** http: or https: */
   url: URL
-  /** Sent with every request (a User-Agent here replaces ringtrace's); RESERVED_HEADERS are refused. */
+  /** Sent with every request (a User-Agent here replaces ringtrace's); reserved headers (header-syntax.ts) are refused. */
   headers: Readonly<Record<string, string>>
   contentType: string
   /** gzip: compressed here (asynchronously), sent with Content-Encoding: gzip. */
@@ -40,7 +41,6 @@ export type ResolvedHttpExporterOptions = Required<Omit<HttpExporterOptions, 're
   & { retry: BackoffOptions }
 
 /** Headers that frame the request: set by the exporter, refused in `headers`. */
-export const RESERVED_HEADERS: readonly string[] = ['content-type', 'content-encoding', 'content-length', 'transfer-encoding', 'connection', 'host']
 
 const DEFAULT_CONCURRENCY = 2
 const DEFAULT_MAX_RETRY_MS = 60_000
@@ -68,7 +68,7 @@ export function resolveHttpExporterOptions(options: HttpExporterOptions): Resolv
   for (const [name, value] of Object.entries(options.headers)) {
     const header = `${prefix} headers[${JSON.stringify(name)}]`
     // Values stay out of these messages: they may be credentials.
-    if (RESERVED_HEADERS.includes(name.toLowerCase())) throw new TracerError('INVALID_OPTION', `${header} frames the request and is set by the exporter`)
+    if (isReservedHeader(name)) throw new TracerError('INVALID_OPTION', `${header} frames the request and is set by the exporter`)
     try {
       validateHeaderName(name)
       validateHeaderValue(name, value)

@@ -3,7 +3,7 @@
 
 import { describeValue, TracerError } from '../../errors.js'
 import { checkKnownKeys } from '../../option-keys.js'
-import { isHeaderName, isHeaderValue } from '../header-syntax.js'
+import { isHeaderName, isHeaderValue, isReservedHeader } from '../header-syntax.js'
 import { BUILT_IN_LABELS, isLabelName, MAX_LABEL_NAMES, MAX_LABEL_VALUE_BYTES, sanitizeLabelValue, type LokiLabel } from './loki-labels.js'
 
 export interface LokiOptions {
@@ -56,7 +56,6 @@ const LOKI_OPTION_KEYS = Object.keys({
 } satisfies Record<keyof LokiOptions, true>)
 
 /** Headers the HTTP layer sets from the body: a configured one would contradict it. */
-const BODY_HEADERS = ['content-type', 'content-encoding', 'content-length']
 /** Loki's tenant ID rules: at most 150 bytes of these characters, and not "." or "..". */
 const TENANT_ID = /^[a-zA-Z0-9!\-_.*'()]{1,150}$/
 
@@ -156,7 +155,7 @@ function checkHeaders(headers: unknown, tenant: string | undefined): Record<stri
       if (!isHeaderName(name)) fail(`headers.${name}`, 'is not an HTTP header name (a token)')
       if (!isHeaderValue(value)) fail(`headers.${name}`, 'is not an HTTP header value (no control characters)')
       const lower = name.toLowerCase()
-      if (BODY_HEADERS.includes(lower)) fail(`headers.${name}`, 'is set from the body by the exporter')
+      if (isReservedHeader(lower)) fail(`headers.${name}`, 'frames the request and is set by the exporter')
       if (lower === TENANT_HEADER.toLowerCase() && tenant !== undefined) fail(`headers.${name}`, 'contradicts export.loki.tenant: give one of them')
       checked[name] = value
     }
