@@ -1,15 +1,20 @@
 // GUID values: a canonical string (8-4-4-4-12 hex, braces allowed) written in Windows memory
 // order (the first three groups little-endian, as ETW expects).
 
-function hexNibble(code: number): number {
-  if (code >= 48 && code <= 57) return code - 48
-  const lower = code | 0x20
-  if (lower >= 97 && lower <= 102) return lower - 87
-  throw new TypeError('Expected a GUID string of hex digits')
+/** Value of each hex digit by character code, -1 for anything else: one load per digit, no branches. */
+const HEX_VALUE = new Int8Array(256).fill(-1)
+for (let i = 0; i < 16; i++) {
+  HEX_VALUE['0123456789abcdef'.charCodeAt(i)] = i
+  HEX_VALUE['0123456789ABCDEF'.charCodeAt(i)] = i
 }
 
 function hexByte(s: string, at: number): number {
-  return (hexNibble(s.charCodeAt(at)) << 4) | hexNibble(s.charCodeAt(at + 1))
+  // A code above 255 is masked into the table's range to be looked up, and refused by the check.
+  const hi = s.charCodeAt(at)
+  const lo = s.charCodeAt(at + 1)
+  const value = (HEX_VALUE[hi & 0xff]! << 4) | HEX_VALUE[lo & 0xff]!
+  if (value < 0 || ((hi | lo) & ~0xff) !== 0) throw new TypeError('Expected a GUID string of hex digits')
+  return value
 }
 
 // Source position of each output byte inside "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx".
