@@ -296,7 +296,7 @@ describe('ringtrace export --format otlp options', () => {
     [['--endpoint', 'ftp://collector'], '--endpoint must be an http:// or https:// URL, got "ftp://collector"'],
     [['--header', 'x-tenant'], "--header expects name=value, got 'x-tenant'"],
     [['--header', 'bad name=1'], '--header key "bad name" must be an HTTP header name (a token), got "bad name"'],
-    [['--header', 'content-type=text/plain'], 'otlp-traces exporter: headers["content-type"] frames the request and is set by the exporter'],
+    [['--header', 'content-type=text/plain'], '--header content-type frames the request and is set by the exporter'],
     [['--signals', 'traces,metrics'], "--signals takes traces, logs (comma-separated), got 'metrics'"],
     [['--timeout', 'soon'], "--timeout expects a whole number, got 'soon'"],
     [['--timeout', '600001'], '--timeout must be an integer from 0 to 600000 (ms), got 600001'],
