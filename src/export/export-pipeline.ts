@@ -27,8 +27,6 @@ const CLOSE_GRACE_MS = 1000
 
 export interface ExportStats {
   exporters: Record<string, ExporterStats>
-  /** Events the export worker decoded. */
-  decoded: number
   /** Span ends whose start the worker never saw (dropped from the stream, or traced before export began). */
   unmatchedStops: number
 }
@@ -141,14 +139,8 @@ export class ExportPipeline {
     const base = this.names.length * EXPORTER_COUNTER_SLOTS
     return {
       exporters,
-      decoded: this.slots[base + PipelineSlot.Events]!,
       unmatchedStops: this.slots[base + PipelineSlot.UnmatchedStops]!,
     }
-  }
-
-  /** Live stream counters (what it dropped when the worker fell behind). */
-  streamStats(): ReturnType<NativeBinding['liveStreamStats']> {
-    return this.binding.liveStreamStats(this.liveId)
   }
 
   /**

@@ -68,14 +68,10 @@ export const STATE_DONE = 1
 
 /** Pipeline counters after the exporters' (Float64 slots). */
 export const PipelineSlot = {
-  /** Events decoded from the live stream. */
-  Events: 0,
   /** Span Stops whose Start the worker never saw. */
-  UnmatchedStops: 1,
-  /** Live stream bytes the decoder refused (never expected: a ringtrace bug). */
-  DamagedBytes: 2,
+  UnmatchedStops: 0,
 } as const
-export const PIPELINE_SLOTS = 3
+export const PIPELINE_SLOTS = 1
 
 /** The exporters a configuration runs, in counter order. */
 export function exporterNames(config: ResolvedExport): string[] {

@@ -51,10 +51,8 @@ let damaged = false
 
 /** Decodes one buffer of whole chunks. */
 function decode(bytes: Uint8Array): void {
-  if (damaged) {
-    pipeline[PipelineSlot.DamagedBytes]! += bytes.length
-    return
-  }
+  // After damage the rest of the stream is not decoded: every exporter's lastError says why.
+  if (damaged) return
   try {
     for (const chunk of chunksIn(bytes, offset)) {
       decoder.take(chunk, items)
@@ -67,14 +65,12 @@ function decode(bytes: Uint8Array): void {
     }
   } catch (error) {
     // Never expected (the collector frames what it drained itself): a bug. What follows cannot
-    // be decoded reliably without the state it broke, so the rest of the stream is counted.
+    // be decoded reliably without the state it broke, so the rest of the stream is left alone.
     damaged = true
-    pipeline[PipelineSlot.DamagedBytes]! += bytes.length
     const failure = { message: `the live stream could not be decoded: ${(error as Error).message}`, at: Date.now() }
     router.names.forEach((_, i) => errorSlots.write(i, failure))
   }
   offset += bytes.length
-  pipeline[PipelineSlot.Events] = router.events
 }
 
 function tick(): void {
