@@ -50,7 +50,7 @@ function spans(): ExportSpan[] {
     endNs: start + BigInt(i * 1000 + 750),
     attributes: attributes(i),
     events: [],
-    status: { code: 0, message: '' },
+    statusCode: 0, statusMessage: '',
   }))
 }
 

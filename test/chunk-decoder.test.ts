@@ -9,6 +9,7 @@ import { LOSS_REASON_UNWRITTEN } from '../src/format/file-layout.js'
 import { chunksIn } from '../src/reader/buffer-chunks.js'
 import { BATCH_ITEMS, ChunkDecoder } from '../src/reader/chunk-decoder.js'
 import { readTraceBatches, TraceFileError, type TraceItem } from '../src/reader/index.js'
+import { guidText } from '../src/reader/guid-text.js'
 import { TraceDamage } from '../src/reader/trace-file-error.js'
 import { DEFAULT_FILE, TraceBuilder, eventRecord, lostRecord, paddingRecord } from './fixtures/trace-builder.js'
 import { BACKENDS } from './helpers/backends.js'
@@ -97,6 +98,32 @@ function smallTrace(): TraceBuilder {
     .events(1, allRecord(2, 3))
     .end(1, 4, 1)
 }
+
+describe('ChunkDecoder with guids: \'bytes\'', () => {
+  it('gives each guid field as a 16-byte copy of its stored bytes, every other value as with text', () => {
+    const bytes = richTrace().bytes()
+    const decode = (guids: 'text' | 'bytes'): TraceItem[] => {
+      const decoder = new ChunkDecoder({ guids })
+      const items: TraceItem[] = []
+      for (const chunk of chunksIn(bytes, 0)) for (const batch of decoder.batches(chunk)) items.push(...batch)
+      return items
+    }
+    const asText = decode('text')
+    const asBytes = decode('bytes')
+    const guids = asBytes.flatMap((item) => item.kind === 'event' && item.name === 'all' ? [item.fields.g] : [])
+    expect(guids).toHaveLength(2)
+    for (const guid of guids) {
+      expect(guid).toBeInstanceOf(Uint8Array)
+      expect(guidText(guid as Uint8Array, 0)).toBe('00112233-4455-6677-8899-aabbccddeeff')
+    }
+    // Copies, not views of the chunk: a value outlives the bytes it was decoded from.
+    expect((guids[0] as Uint8Array).byteLength).toBe((guids[0] as Uint8Array).buffer.byteLength)
+    expect(guids[0]).not.toBe(guids[1])
+    const withText = asBytes.map((item) => item.kind === 'event' && item.name === 'all'
+      ? { ...item, fields: { ...item.fields, g: guidText(item.fields.g as Uint8Array, 0) } } : item)
+    expect(withText).toEqual(asText)
+  })
+})
 
 describe('ChunkDecoder over in-memory chunks', () => {
   it('decodes a file\'s bytes into exactly the batches readTraceBatches yields', async () => {

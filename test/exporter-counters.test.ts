@@ -38,6 +38,26 @@ describe('ExporterCounters', () => {
     expect(ExporterCounters.read(slots, null)).toEqual({ handedOver: 5, exported: 5, failed: 0, dropped: 0, retried: 0, pending: 0, lastError: null })
   })
 
+  it('publishes nothing while held, then every held change in one balanced update', () => {
+    const slots = new Float64Array(new SharedArrayBuffer(8 * EXPORTER_COUNTER_SLOTS))
+    const counters = new ExporterCounters(slots)
+    const full = { message: 'budget full', at: 3 }
+    counters.hold()
+    counters.hold()
+    counters.handOver(5)
+    counters.dropped(1, full)
+    const zero = { handedOver: 0, exported: 0, failed: 0, dropped: 0, retried: 0, pending: 0, lastError: null }
+    expect(ExporterCounters.read(slots, null)).toEqual(zero)
+    // This thread's own view includes what is held.
+    expect(counters.snapshot()).toEqual({ ...zero, handedOver: 5, dropped: 1, pending: 4, lastError: full })
+    counters.release()
+    expect(ExporterCounters.read(slots, null)).toEqual(zero)
+    counters.release()
+    expect(ExporterCounters.read(slots, null)).toEqual({ ...zero, handedOver: 5, dropped: 1, pending: 4 })
+    counters.exported(4)
+    expect(ExporterCounters.read(slots, null)).toEqual({ ...zero, handedOver: 5, exported: 4, dropped: 1 })
+  })
+
   it('refuses slots too short to hold the counters', () => {
     expect(() => new ExporterCounters(new Float64Array(EXPORTER_COUNTER_SLOTS - 1))).toThrow(TracerError)
   })

@@ -44,7 +44,7 @@ const CHILD_ID = bytes(8, 3)
 function span(overrides: Partial<ExportSpan> = {}): ExportSpan {
   return {
     traceId: TRACE_ID, spanId: ROOT_ID, parentSpanId: undefined, name: 'GET /items', kind: OtlpSpanKind.Server,
-    startNs: START, endNs: START + 1500n, attributes: [], events: [], status: { code: OtlpStatusCode.Unset, message: '' },
+    startNs: START, endNs: START + 1500n, attributes: [], events: [], statusCode: OtlpStatusCode.Unset, statusMessage: '',
     ...overrides,
   }
 }
@@ -170,7 +170,7 @@ describe('encodeTraces and encodeTracesJson', () => {
         { key: 'exception.message', type: 'str', value: 'x is not a function' },
       ] satisfies ExportAttribute[],
     }
-    const { proto, json } = decodedTraces([span({ events: [exception], status: { code: OtlpStatusCode.Error, message: 'x is not a function' } })])
+    const { proto, json } = decodedTraces([span({ events: [exception], statusCode: OtlpStatusCode.Error, statusMessage: 'x is not a function' })])
     const expected = tracesDecoded([spanDecoded({
       events: [{
         timeUnixNano: String(START + 1000n), name: 'exception',
@@ -187,8 +187,8 @@ describe('encodeTraces and encodeTracesJson', () => {
 
   it('write an Ok status without a message and no status when it is Unset', () => {
     const { proto, json } = decodedTraces([
-      span({ status: { code: OtlpStatusCode.Ok, message: 'ignored unless an error' } }),
-      span({ status: { code: OtlpStatusCode.Unset, message: 'ignored' } }),
+      span({ statusCode: OtlpStatusCode.Ok, statusMessage: 'ignored unless an error' }),
+      span({ statusCode: OtlpStatusCode.Unset, statusMessage: 'ignored' }),
     ])
     const expected = tracesDecoded([spanDecoded({ status: { code: OtlpStatusCode.Ok } }), spanDecoded()])
     expect(proto).toEqual(expected)
@@ -267,7 +267,7 @@ describe('encodeTracesJson', () => {
       { key: 'n', type: 'u32', value: 7 }, { key: 'b', type: 'binary', value: Uint8Array.of(255, 0) },
       { key: 'nan', type: 'f64', value: Number.NaN }, { key: 'inf', type: 'f64', value: -Infinity },
     ]
-    const body = encodeTracesJson(resource, scope, [span({ parentSpanId: CHILD_ID, attributes, status: { code: OtlpStatusCode.Error, message: 'e' } })])
+    const body = encodeTracesJson(resource, scope, [span({ parentSpanId: CHILD_ID, attributes, statusCode: OtlpStatusCode.Error, statusMessage: 'e' })])
     const parsed = JSON.parse(Buffer.from(body).toString('utf8')) as { resourceSpans: [{ scopeSpans: [{ spans: unknown[] }] }] }
     expect(parsed.resourceSpans[0].scopeSpans[0].spans).toEqual([{
       traceId: hex(TRACE_ID), spanId: hex(ROOT_ID), parentSpanId: hex(CHILD_ID), name: 'GET /items', kind: 2,

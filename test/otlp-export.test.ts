@@ -107,8 +107,8 @@ describe.each(BACKENDS)('live export over OTLP (%s backend)', (backend) => {
     const tracer = tracerFor({ provider: 'Test.Export', backend, file, export: { otlp: { endpoint: mock.httpUrl! }, serviceName: 'checkout' } })
     const request = tracer.defineSpan('HandleRequest', [['route', t.str], ['http.status_code', t.u16]], { kind: 'server' })
     const cacheMiss = tracer.event('CacheMiss', [['key', t.str], ['size', t.u64], ['ratio', t.f64]], { level: 3 })
-    const started = tracer.event('Started', [['ok', t.bool]], { level: 4 })
-    started(true)
+    const started = tracer.event('Started', [['ok', t.bool], ['run', t.guid]], { level: 4 })
+    started(true, '00112233-4455-6677-8899-aabbccddeeff')
     await request.run(async () => {
       await tracer.span('db.query', async () => {
         await new Promise((resolve) => setTimeout(resolve, 2))
@@ -157,7 +157,7 @@ describe.each(BACKENDS)('live export over OTLP (%s backend)', (backend) => {
       severityNumber: 13, severityText: 'WARN', traceId: idsOf('db.query').traceId, spanId: idsOf('db.query').spanId,
       attributes: { key: 'item:7', size: 12345678901234, ratio: 0.25, 'thread.name': 'main' },
     })
-    expect(logs.Started).toMatchObject({ severityNumber: 9, severityText: 'INFO', attributes: { ok: true } })
+    expect(logs.Started).toMatchObject({ severityNumber: 9, severityText: 'INFO', attributes: { ok: true, run: '00112233-4455-6677-8899-aabbccddeeff' } })
     expect(logs.Started).not.toHaveProperty('traceId')
     expect(mockResources[0]).toMatchObject({
       'service.name': 'checkout', 'process.pid': process.pid, 'telemetry.sdk.name': 'ringtrace', 'telemetry.sdk.language': 'nodejs',

@@ -22,7 +22,7 @@ const START = 1_733_000_000_000_000_000n
 const spans: ExportSpan[] = [
   {
     traceId: TRACE_ID, spanId: ROOT_ID, parentSpanId: undefined, name: 'GET /items', kind: OtlpSpanKind.Server,
-    startNs: START, endNs: START + 2000n, events: [], status: { code: OtlpStatusCode.Unset, message: '' },
+    startNs: START, endNs: START + 2000n, events: [], statusCode: OtlpStatusCode.Unset, statusMessage: '',
     attributes: [
       { key: 'route', type: 'str', value: '/items/:id' }, { key: 'http.status_code', type: 'u16', value: 200 },
       { key: 'cached', type: 'bool', value: true }, { key: 'ratio', type: 'f64', value: 0.5 },
@@ -32,7 +32,7 @@ const spans: ExportSpan[] = [
     traceId: TRACE_ID, spanId: CHILD_ID, parentSpanId: ROOT_ID, name: 'db.query', kind: OtlpSpanKind.Client,
     startNs: START + 100n, endNs: START + 900n, attributes: [],
     events: [{ name: 'exception', timeNs: START + 800n, attributes: [{ key: 'exception.type', type: 'str', value: 'TimeoutError' }] }],
-    status: { code: OtlpStatusCode.Error, message: 'timed out' },
+    statusCode: OtlpStatusCode.Error, statusMessage: 'timed out',
   },
 ]
 

@@ -627,8 +627,8 @@ describe('readTrace() and summarizeTrace() on well-framed hostile files', () => 
 
 describe('readTrace() without code generation from strings', () => {
   const CHILD = join(__dirname, 'fixtures', 'read-trace-child.js')
-  const readIn = (path: string, flags: string[]): string =>
-    execFileSync(process.execPath, [...flags, CHILD, path], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+  const readIn = (path: string, flags: string[], guids = 'text'): string =>
+    execFileSync(process.execPath, [...flags, CHILD, path, guids], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
 
   it('decodes every field type to the same values, through closures instead of generated code', () => {
     const values = [
@@ -651,6 +651,21 @@ describe('readTrace() without code generation from strings', () => {
     const items = JSON.parse(interpreted) as { fields?: Record<string, unknown>; error?: string }[]
     expect(items.map((i) => i.error ?? Object.keys(i.fields ?? {}).length)).toEqual([24, 2, expect.stringMatching(/runs past the record/)])
     expect(items[1].fields).toEqual({ ['__proto__']: 7, "x'); throw 1; //": 'y' })
+  })
+
+  it('decodes guid fields as bytes (guids: \'bytes\') the same way through closures', () => {
+    const record = eventRecord(1, ['guid', 'u8', 'guid'], { seq: 0, timestamp: 1, values: ['00112233-4455-6677-8899-aabbccddeeff', 9, '0f0e0d0c-0b0a-0908-0706-050403020100'] })
+    const b = new TraceBuilder().stream(1).schema(1, 1, 'ids', [['a', 'guid'], ['n', 'u8'], ['b', 'guid']]).events(1, record)
+    const path = b.write(dir, fileName())
+    const generated = readIn(path, [], 'bytes')
+    expect(readIn(path, ['--disallow-code-generation-from-strings'], 'bytes')).toBe(generated)
+    const [item] = JSON.parse(generated) as { fields: Record<string, unknown> }[]
+    // Stored as Windows lays out a GUID: the first three groups little-endian.
+    expect(item!.fields).toEqual({
+      a: { Uint8Array: [0x33, 0x22, 0x11, 0x00, 0x55, 0x44, 0x77, 0x66, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff] },
+      n: 9,
+      b: { Uint8Array: [0x0c, 0x0d, 0x0e, 0x0f, 0x0a, 0x0b, 0x08, 0x09, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01, 0x00] },
+    })
   })
 })
 

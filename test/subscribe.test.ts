@@ -50,6 +50,23 @@ describe.each(BACKENDS)('Tracer#subscribe() (%s backend)', (backend) => {
     expect(names).toEqual(['Outer:1', 'Inner:1', 'Inner:2', 'Outer:2'])
   })
 
+  it('gives ids as a trace reader does: guid fields as text, span ids tying Starts, Stops and parents', async () => {
+    const tracer = tracerFor({ backend })
+    const tagged = tracer.event('Tagged', [['request', t.guid], ['n', t.u8]])
+    const got: TraceEvent[] = []
+    tracer.subscribe({ spans: true }, (events) => got.push(...events))
+    tracer.span('Outer', () => tracer.span('Inner', () => tagged('00112233-4455-6677-8899-aabbccddeeff', 3)))
+    await tracer.close()
+    const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+    const [outerStart, innerStart, event, innerStop, outerStop] = got
+    expect(event!.fields).toEqual({ request: '00112233-4455-6677-8899-aabbccddeeff', n: 3 })
+    for (const record of [outerStart, innerStart, innerStop, outerStop]) expect(record!.fields.activityId).toMatch(guid)
+    expect(innerStart!.fields.parentId).toBe(outerStart!.fields.activityId)
+    expect(outerStart!.fields.parentId).toBe('00000000-0000-0000-0000-000000000000')
+    expect(innerStop!.fields.activityId).toBe(innerStart!.fields.activityId)
+    expect(outerStop!.fields.activityId).toBe(outerStart!.fields.activityId)
+  })
+
   it('drops and counts batches while the callback is behind, and never blocks tracing', async () => {
     const tracer = tracerFor({ backend, ringBytes: 1 << 22 })
     const tick = tracer.event('Tick', [['n', t.u32]])

@@ -8,8 +8,31 @@
 
 import type { SpanEventInput } from './span-events.js'
 
+/** What the waiting records are kept in, by activity id: a Map (text ids) or the like. */
+export interface PairingTable<K, E> {
+  readonly size: number
+  get(id: K): E | undefined
+  has(id: K): boolean
+  set(id: K, record: E): void
+  delete(id: K): boolean
+  values(): IterableIterator<E>
+  clear(): void
+}
+
+/** How a record's activity id is read, and the table kept by it. */
+export interface PairingIds<E, K> {
+  idOf(record: E): K
+  table(): PairingTable<K, E>
+}
+
+/** Decoded events as the reader gives them: the id is the `activityId` text. */
+const TEXT_IDS: PairingIds<SpanEventInput, string> = {
+  idOf: (record) => record.fields.activityId as string,
+  table: () => new Map<string, SpanEventInput>(),
+}
+
 /** `E`: the Start and Stop records as the caller hands them in (decoded events, or more). */
-export interface SpanPairSink<E extends SpanEventInput = SpanEventInput> {
+export interface SpanPairSink<E = SpanEventInput> {
   /** A Start and its Stop; `stop` undefined (from finish()) for a Start that never stopped. */
   paired(start: E, stop: E | undefined): void
   /** A Stop with no Start of its id left to pair with: orphan, or a second Stop. */
@@ -20,15 +43,22 @@ export interface SpanPairSink<E extends SpanEventInput = SpanEventInput> {
   overflow?(event: E): void
 }
 
-export class SpanPairing<E extends SpanEventInput = SpanEventInput> {
-  private readonly running = new Map<string, E>()
-  private readonly early = new Map<string, E>()
+export class SpanPairing<E = SpanEventInput, K = string> {
+  private readonly running: PairingTable<K, E>
+  private readonly early: PairingTable<K, E>
+  private readonly idOf: (record: E) => K
 
   /**
    * `limit` bounds the records waiting (Starts running, early Stops): a live exporter must not
-   * grow without bound when Stops never come.
+   * grow without bound when Stops never come. `ids`: for records other than decoded events
+   * with text ids.
    */
-  constructor(private readonly sink: SpanPairSink<E>, private readonly limit = Infinity) {}
+  constructor(private readonly sink: SpanPairSink<E>, private readonly limit = Infinity,
+    ids: PairingIds<E, K> = TEXT_IDS as unknown as PairingIds<E, K>) {
+    this.idOf = ids.idOf
+    this.running = ids.table()
+    this.early = ids.table()
+  }
 
   private get full(): boolean {
     return this.running.size + this.early.size >= this.limit
@@ -40,7 +70,7 @@ export class SpanPairing<E extends SpanEventInput = SpanEventInput> {
   }
 
   start(event: E): void {
-    const id = event.fields.activityId as string
+    const id = this.idOf(event)
     const stop = this.early.get(id)
     if (stop !== undefined) {
       this.early.delete(id)
@@ -55,7 +85,7 @@ export class SpanPairing<E extends SpanEventInput = SpanEventInput> {
   }
 
   stop(event: E): void {
-    const id = event.fields.activityId as string
+    const id = this.idOf(event)
     const start = this.running.get(id)
     if (start !== undefined) {
       this.running.delete(id)

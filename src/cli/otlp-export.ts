@@ -8,7 +8,7 @@ import { stat } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { TracerError } from '../errors.js'
 import { resolveExport, type ExportOptions, type ResolvedExport } from '../export/export-options.js'
-import { ExportRouter } from '../export/worker/export-router.js'
+import { EXPORT_DECODING, ExportRouter } from '../export/worker/export-router.js'
 import type { TraceFileInfo } from '../reader/file-metadata.js'
 import { TraceFileError } from '../reader/trace-file-error.js'
 import type { TraceItem } from '../reader/trace-items.js'
@@ -54,7 +54,7 @@ function latestTime(batch: readonly TraceItem[], latest: bigint): bigint {
 /** Sends the trace in `file`; resolves to the exit code (0: everything exported). */
 export async function exportOtlp(file: string, args: ParsedArgs, io: CliIo): Promise<number> {
   const options = otlpExportOptions(args)
-  const reader = new TraceReader(file)
+  const reader = new TraceReader(file, EXPORT_DECODING)
   const progress = readProgress(io.stderr, printable(basename(file)), (await stat(file)).size)
   let run: Export | undefined
   let damage: TraceFileError | undefined

@@ -34,9 +34,12 @@ export interface ExportSpanEvent {
 export interface ExportSpan {
   /** 16 bytes. */
   readonly traceId: Uint8Array
-  /** 8 bytes. */
+  /**
+   * The span id in its first 8 bytes, all the encoders write: the span's activity id (16 bytes,
+   * docs/FORMAT.md section 4) serves as it is.
+   */
   readonly spanId: Uint8Array
-  /** 8 bytes; undefined for a root span. */
+  /** The parent's span id, likewise (its activity id serves); undefined for a root span. */
   readonly parentSpanId: Uint8Array | undefined
   readonly name: string
   readonly kind: OtlpSpanKind
@@ -46,7 +49,9 @@ export interface ExportSpan {
   readonly attributes: readonly ExportAttribute[]
   /** The error as an `exception` event (exception.type, exception.message), if any. */
   readonly events: readonly ExportSpanEvent[]
-  readonly status: { readonly code: OtlpStatusCode; readonly message: string }
+  readonly statusCode: OtlpStatusCode
+  /** Written for an error only. */
+  readonly statusMessage: string
 }
 
 export interface ExportLog {

@@ -8,6 +8,7 @@
 // integers, each checked here: field and event names, which come from the file, never become
 // source text; the code refers to them as n0, n1, ... and receives them as arguments.
 
+import { guidBytes } from './guid-bytes.js'
 import { guidText } from './guid-text.js'
 import { SCALAR_GETTERS, type DataViewGetter, type FieldReader } from './field-readers.js'
 import type { RecordCursor } from './record-cursor.js'
@@ -26,6 +27,8 @@ export interface DecoderPlan {
   readonly steps: readonly DecodeStep[]
   /** Record offset of the first variable field. */
   readonly fixedEnd: number
+  /** guid fields as text (guidText) or bytes (guidBytes). */
+  readonly guids: 'text' | 'bytes'
 }
 
 const GETTERS: ReadonlySet<string> = new Set(SCALAR_GETTERS.values())
@@ -61,7 +64,7 @@ function readText(step: DecodeStep, i: number): string {
   }
 }
 
-function generatedDecoder({ names, steps, fixedEnd }: DecoderPlan): RecordDecoder {
+function generatedDecoder({ names, steps, fixedEnd, guids }: DecoderPlan): RecordDecoder {
   const lines = steps.map((step, i) => {
     const read = readText(step, i)
     // `__proto__` is a valid field name; a plain store of it would set the prototype.
@@ -76,12 +79,12 @@ function generatedDecoder({ names, steps, fixedEnd }: DecoderPlan): RecordDecode
   return r.overrun ? undefined : o
 }`
   const params = ['g', ...steps.flatMap((_, i) => [`n${i}`, `f${i}`])]
-  const args = [guidText, ...steps.flatMap((step, i) => [names[i], step.kind === 'variable' ? step.read : undefined])]
+  const args = [guids === 'bytes' ? guidBytes : guidText, ...steps.flatMap((step, i) => [names[i], step.kind === 'variable' ? step.read : undefined])]
   const factory = new Function(...params, body) as (...values: unknown[]) => RecordDecoder
   return factory(...args)
 }
 
-function stepReader(step: DecodeStep): FieldReader {
+function stepReader(step: DecodeStep, guid: typeof guidText | typeof guidBytes): FieldReader {
   switch (step.kind) {
     case 'scalar': {
       const { offset } = step
@@ -91,14 +94,15 @@ function stepReader(step: DecodeStep): FieldReader {
     }
     case 'guid': {
       const { offset } = step
-      return (r) => guidText(r.bytes, r.start + offset)
+      return (r) => guid(r.bytes, r.start + offset)
     }
     case 'variable': return step.read
   }
 }
 
-function interpretedDecoder({ names, steps, fixedEnd }: DecoderPlan): RecordDecoder {
-  const readers = steps.map(stepReader)
+function interpretedDecoder({ names, steps, fixedEnd, guids }: DecoderPlan): RecordDecoder {
+  const guid = guids === 'bytes' ? guidBytes : guidText
+  const readers = steps.map((step) => stepReader(step, guid))
   // Defined, not assigned, so that it stays a field rather than set the prototype.
   const proto = names.indexOf('__proto__')
   return (r) => {

@@ -46,8 +46,11 @@ const NO_FIELDS: Record<string, FieldValue> = Object.freeze({})
 
 const isByte = (value: unknown): boolean => Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 255
 
+/** guid fields as registry-form text, or as a 16-byte copy of their stored bytes. */
+export type GuidDecoding = 'text' | 'bytes'
+
 /** Why a SCHEMA chunk cannot be used, or the schema. */
-export function compileSchema(json: unknown, decodeFields: boolean): EventSchema | string {
+export function compileSchema(json: unknown, decodeFields: boolean, guids: GuidDecoding = 'text'): EventSchema | string {
   if (typeof json !== 'object' || json === null) return 'not a JSON object'
   const { id, name, level, keyword, opcode, fields, context, spanKind } = json as Record<string, unknown>
   if (!Number.isInteger(id) || (id as number) < 1 || (id as number) >= MAX_EVENTS) return `bad event id ${shown(id)}`
@@ -86,12 +89,12 @@ export function compileSchema(json: unknown, decodeFields: boolean): EventSchema
     context,
     spanKind: spanKind as SpanKindName | undefined,
     fixedEnd: layout.fixedEnd,
-    decode: decodeFields ? fieldDecoder(checked, layout, first) : recordChecker(checked, layout),
+    decode: decodeFields ? fieldDecoder(checked, layout, first, guids) : recordChecker(checked, layout),
   }
 }
 
 /** The decoder of fields `first` onward (the span context fields before them are not event fields). */
-function fieldDecoder(fields: readonly SchemaField[], layout: RecordLayout, first: number): EventSchema['decode'] {
+function fieldDecoder(fields: readonly SchemaField[], layout: RecordLayout, first: number, guids: GuidDecoding): EventSchema['decode'] {
   const steps: DecodeStep[] = new Array(fields.length)
   for (const { index, type, offset } of layout.fixed) {
     steps[index] = type === 'guid'
@@ -99,7 +102,7 @@ function fieldDecoder(fields: readonly SchemaField[], layout: RecordLayout, firs
       : { kind: 'scalar', getter: SCALAR_GETTERS.get(type)!, bool: type === 'bool', offset }
   }
   for (const { index, type } of layout.variable) steps[index] = { kind: 'variable', read: variableFieldReader(type, fields[index].name) }
-  return compileDecoder({ names: fields.slice(first).map((f) => f.name), steps: steps.slice(first), fixedEnd: layout.fixedEnd })
+  return compileDecoder({ names: fields.slice(first).map((f) => f.name), steps: steps.slice(first), fixedEnd: layout.fixedEnd, guids })
 }
 
 /**

@@ -2,7 +2,7 @@
 // Each EVENTS or LOSS chunk becomes one batch of items or more. On damage it yields what it
 // decoded before, then throws.
 
-import { ChunkDecoder } from './chunk-decoder.js'
+import { ChunkDecoder, type ChunkDecoderOptions } from './chunk-decoder.js'
 import { ChunkSource, DEFAULT_READ_BYTES, type RawChunk } from './chunk-source.js'
 import type { EventSchema } from './event-schema.js'
 import type { TraceFileInfo } from './file-metadata.js'
@@ -16,7 +16,8 @@ export class TraceReader {
   /** The file as batches() reads it. */
   private source: ChunkSource | undefined
 
-  constructor(private readonly path: string, options: ReadTraceOptions = {}) {
+  /** `guids`: ChunkDecoderOptions.guids (the exporters take ids as bytes). */
+  constructor(private readonly path: string, options: ReadTraceOptions & Pick<ChunkDecoderOptions, 'guids'> = {}) {
     this.decoder = new ChunkDecoder(options)
     this.readBytes = options.readBytes ?? DEFAULT_READ_BYTES
   }

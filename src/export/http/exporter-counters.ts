@@ -8,6 +8,11 @@
 // sequence (slot 0) odd, writes, makes it even again; a reader keeps a read only if the sequence was even
 // and unchanged around it. Every access goes through Atomics (each Float64 slot as two Int32
 // halves) because plain accesses are unordered against the sequence on weakly ordered CPUs.
+//
+// The writer keeps its own copy of the counts and publishes them. Between hold() and release()
+// it publishes nothing, then everything in one update: the export worker holds its counters
+// while it routes a decoded batch, so a thousand spans handed over cost one update, not a
+// thousand (each update is a dozen atomic operations; they were 4% of the worker's time).
 
 import { TracerError } from '../../errors.js'
 
@@ -71,14 +76,27 @@ function store(words: Int32Array, slot: number, value: number): void {
 }
 
 export class ExporterCounters {
-  private readonly slots: Float64Array
   private readonly words: Int32Array
+  /** The counts as this (the writing) thread knows them; the slots get them at publish(). */
+  private readonly counts = new Float64Array(EXPORTER_COUNTER_SLOTS)
+  /** hold() calls not yet released. */
+  private holds = 0
+  private unpublished = false
   private error: ExporterError | null = null
 
   /** Counts into `slots` (at least EXPORTER_COUNTER_SLOTS, zeroed), or into its own when none are given. */
   constructor(slots: Float64Array = new Float64Array(EXPORTER_COUNTER_SLOTS)) {
-    this.slots = slots
     this.words = wordsOf(slots)
+  }
+
+  /** Publishes nothing until the matching release(): readers see the counts as they were. */
+  hold(): void {
+    this.holds++
+  }
+
+  /** Ends a hold(); the last one publishes every change made during the holds, at once. */
+  release(): void {
+    if (--this.holds === 0 && this.unpublished) this.publish()
   }
 
   /** The batcher took `items`: handedOver += items, pending += items. */
@@ -114,9 +132,18 @@ export class ExporterCounters {
     return this.error
   }
 
-  /** All counters, consistent with each other. */
+  /** All counters, consistent with each other, as this thread knows them (held changes included). */
   snapshot(): ExporterStats {
-    return ExporterCounters.read(this.slots, this.error)
+    const { counts } = this
+    return {
+      handedOver: counts[HANDED_OVER]!,
+      exported: counts[EXPORTED]!,
+      failed: counts[FAILED]!,
+      dropped: counts[DROPPED]!,
+      retried: counts[RETRIED]!,
+      pending: counts[PENDING]!,
+      lastError: this.error,
+    }
   }
 
   /** All counters from `slots` another thread writes, consistent with each other (see the design note). */
@@ -143,10 +170,22 @@ export class ExporterCounters {
   }
 
   private change(slot: number, delta: number, pendingDelta: number): void {
-    const words = this.words
+    this.counts[slot]! += delta
+    this.counts[PENDING]! += pendingDelta
+    if (this.holds > 0) this.unpublished = true
+    else this.publish()
+  }
+
+  /**
+   * Seqlock write: the sequence goes odd, every count is stored, it goes even. Atomics.add is
+   * sequentially consistent, ordering the stores after the first and before the second add;
+   * paired with read()'s loads of the sequence around its loads of the counts.
+   */
+  private publish(): void {
+    const { words, counts } = this
     Atomics.add(words, SEQUENCE, 1)
-    store(words, slot, load(words, slot) + delta)
-    store(words, PENDING, load(words, PENDING) + pendingDelta)
+    for (let slot = 1; slot < EXPORTER_COUNTER_SLOTS; slot++) store(words, slot, counts[slot]!)
     Atomics.add(words, SEQUENCE, 1)
+    this.unpublished = false
   }
 }

@@ -75,9 +75,8 @@ export class JsonWriter extends GrowingBytes {
     this.at = at
   }
 
-  /** `bytes` as a quoted lowercase hex string. */
-  quotedHex(bytes: Uint8Array): void {
-    const n = bytes.length
+  /** The first `n` of `bytes` (all by default) as a quoted lowercase hex string. */
+  quotedHex(bytes: Uint8Array, n = bytes.length): void {
     this.reserve(2 + n * 2)
     const out = this.bytes
     let at = this.at

@@ -21,10 +21,10 @@ export function writeOptionalString(w: JsonWriter, key: string, value: string): 
 }
 
 /** Writes `key` and `id` in hex, unless there is no id. */
-export function writeOptionalId(w: JsonWriter, key: string, id: Uint8Array | undefined): void {
+export function writeOptionalId(w: JsonWriter, key: string, id: Uint8Array | undefined, length = id?.length ?? 0): void {
   if (id === undefined) return
   w.raw(key)
-  w.quotedHex(id)
+  w.quotedHex(id, length)
 }
 
 /** Writes `key` and the list of `attributes`, unless it is empty. */

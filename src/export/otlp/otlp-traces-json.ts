@@ -2,6 +2,7 @@
 // carries (otlp-traces-proto.ts), ids as lowercase hex, times as decimal strings, kind and status
 // code as integers; attributes per otlp-attributes-json.ts.
 
+import { SPAN_ID_BYTES } from '../../spans/ids.js'
 import { JsonWriter } from '../json/json-writer.js'
 import { OtlpStatusCode, type ExportResource, type ExportScope, type ExportSpan } from '../model.js'
 import { FLAGS_SAMPLED } from './otlp-flags.js'
@@ -21,8 +22,8 @@ function writeSpan(w: JsonWriter, span: ExportSpan): void {
   w.raw('{"traceId":')
   w.quotedHex(span.traceId)
   w.raw(',"spanId":')
-  w.quotedHex(span.spanId)
-  writeOptionalId(w, ',"parentSpanId":', span.parentSpanId)
+  w.quotedHex(span.spanId, SPAN_ID_BYTES)
+  writeOptionalId(w, ',"parentSpanId":', span.parentSpanId, SPAN_ID_BYTES)
   writeOptionalString(w, ',"name":', span.name)
   if (span.kind !== 0) {
     w.raw(',"kind":')
@@ -45,7 +46,7 @@ function writeSpan(w: JsonWriter, span: ExportSpan): void {
     }
     w.raw(']')
   }
-  const { code, message } = span.status
+  const { statusCode: code, statusMessage: message } = span
   if (code !== OtlpStatusCode.Unset) {
     w.raw(',"status":{')
     if (code === OtlpStatusCode.Error && message !== '') {

@@ -1,6 +1,6 @@
 // Spans as an OTLP ExportTraceServiceRequest (http/protobuf). Field by field:
 //
-//   trace_id, span_id        always: 16 and 8 bytes
+//   trace_id, span_id        always: 16 and 8 bytes (the first 8 of ExportSpan.spanId)
 //   parent_span_id           only for a child span; absent for a root
 //   flags                    0x01, W3C "sampled" (otlp-flags.ts)
 //   name                     omitted when empty (proto3 default)
@@ -13,6 +13,7 @@
 // Fields are written in field-number order, so equal input gives equal bytes.
 
 import { ProtoWriter } from '../protobuf/proto-writer.js'
+import { SPAN_ID_BYTES } from '../../spans/ids.js'
 import { OtlpStatusCode, type ExportResource, type ExportScope, type ExportSpan } from '../model.js'
 import { writeAttributes } from './otlp-attributes-proto.js'
 import { FLAGS_SAMPLED } from './otlp-flags.js'
@@ -48,8 +49,8 @@ export function encodeTraces(
 function writeSpan(w: ProtoWriter, field: number, span: ExportSpan): void {
   const message = w.begin(field)
   w.bytesField(TRACE_ID, span.traceId)
-  w.bytesField(SPAN_ID, span.spanId)
-  if (span.parentSpanId !== undefined) w.bytesField(PARENT_SPAN_ID, span.parentSpanId)
+  w.bytesField(SPAN_ID, span.spanId, SPAN_ID_BYTES)
+  if (span.parentSpanId !== undefined) w.bytesField(PARENT_SPAN_ID, span.parentSpanId, SPAN_ID_BYTES)
   if (span.name !== '') w.string(NAME, span.name)
   if (span.kind !== 0) w.uint(KIND, span.kind)
   w.fixed64(START_TIME, span.startNs)
@@ -63,7 +64,7 @@ function writeSpan(w: ProtoWriter, field: number, span: ExportSpan): void {
     writeAttributes(w, EVENT_ATTRIBUTES, event.attributes)
     w.end(eventMessage)
   }
-  const { code, message: statusMessage } = span.status
+  const { statusCode: code, statusMessage } = span
   if (code !== OtlpStatusCode.Unset) {
     const status = w.begin(STATUS)
     if (code === OtlpStatusCode.Error && statusMessage !== '') w.string(STATUS_MESSAGE, statusMessage)

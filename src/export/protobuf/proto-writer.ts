@@ -110,9 +110,9 @@ export class ProtoWriter extends GrowingBytes {
     this.placeLength(start, written)
   }
 
-  bytesField(field: number, value: Uint8Array): void {
+  /** A bytes field of the first `length` bytes of `value` (all of them by default). */
+  bytesField(field: number, value: Uint8Array, length = value.length): void {
     this.tag(field, WIRE_LENGTH)
-    const length = value.length
     this.varint(length)
     this.reserve(length)
     if (length <= SHORT_BYTES) {
@@ -120,7 +120,7 @@ export class ProtoWriter extends GrowingBytes {
       const at = this.at
       for (let i = 0; i < length; i++) bytes[at + i] = value[i]!
     } else {
-      this.bytes.set(value, this.at)
+      this.bytes.set(length === value.length ? value : value.subarray(0, length), this.at)
     }
     this.at += length
   }

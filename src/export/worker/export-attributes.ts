@@ -1,8 +1,10 @@
 // A decoded event's fields as export attributes, typed by its schema, plus the thread it was
-// traced on (OpenTelemetry's thread.id and thread.name).
+// traced on (OpenTelemetry's thread.id and thread.name). The worker decodes guids as bytes
+// (EXPORT_DECODING); a guid attribute is sent in its registry form, as a reader shows it.
 
 import type { EventSchema } from '../../reader/event-schema.js'
 import type { TraceEvent, TraceThread } from '../../reader/trace-items.js'
+import { guidText } from '../../reader/guid-text.js'
 import type { ExportAttribute } from '../model.js'
 
 /** A stream's thread attributes, made once: every item of a stream shares one TraceThread. */
@@ -25,7 +27,8 @@ export function eventAttributes(event: TraceEvent, schema: EventSchema, skip?: R
     if (skip?.has(field.name)) continue
     const value = fields[field.name]
     // Absent: a reserved context field the reader lifted out of `fields`.
-    if (value !== undefined) out.push({ key: field.name, type: field.type, value })
+    if (value === undefined) continue
+    out.push({ key: field.name, type: field.type, value: value instanceof Uint8Array && field.type === 'guid' ? guidText(value, 0) : value })
   }
   const [id, name] = threadOf(event.thread)
   out.push(id, name)

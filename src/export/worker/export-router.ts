@@ -3,7 +3,8 @@
 // its own. The export worker runs one on the live stream; `ringtrace export --format otlp` one on
 // a trace file.
 
-import { isSpanStart, isSpanStop } from '../../analysis/span-events.js'
+import { SPAN_START_OPCODE, SPAN_STOP_OPCODE } from '../../format/span-records.js'
+import type { ChunkDecoderOptions } from '../../reader/chunk-decoder.js'
 import type { EventSchema } from '../../reader/event-schema.js'
 import type { TraceEvent, TraceItem } from '../../reader/trace-items.js'
 import { EXPORTER_COUNTER_SLOTS, ExporterCounters } from '../http/exporter-counters.js'
@@ -27,6 +28,18 @@ import { BatchingExporter, type FullBudget } from './batching-exporter.js'
 import { logRecordOf } from './log-records.js'
 import { SpanAssembler } from './span-assembler.js'
 import type { SubscriberSink } from './subscriber-sink.js'
+
+/** How the items route() takes are decoded: ids as bytes, which the exporters send as they are. */
+export const EXPORT_DECODING: Readonly<Pick<ChunkDecoderOptions, 'guids'>> = { guids: 'bytes' }
+
+/** Span Starts and Stops by their schema (docs/FORMAT.md section 4): opcode 1 or 2, the activity id first. */
+const enum SpanRole { None, Start, Stop }
+
+function spanRole(schema: EventSchema): SpanRole {
+  const first = schema.fields[0]
+  if (first === undefined || first.name !== 'activityId' || first.type !== 'guid' || schema.context !== undefined) return SpanRole.None
+  return schema.opcode === SPAN_START_OPCODE ? SpanRole.Start : schema.opcode === SPAN_STOP_OPCODE ? SpanRole.Stop : SpanRole.None
+}
 
 const LOKI_TIMEOUT_MS = 10_000
 const LOKI_BUDGET_BYTES = 32 << 20
@@ -82,20 +95,31 @@ export class ExportRouter {
     return this.spans?.unmatchedStops ?? 0
   }
 
-  /** Hands a decoded batch to the exporters; `schemaOf` is the decoder's, valid for this batch. */
+  /**
+   * Hands a decoded batch to the exporters; `schemaOf` is the decoder's, valid for this batch.
+   * The decoder decodes with EXPORT_DECODING.
+   */
   route(batch: readonly TraceItem[], schemaOf: (event: TraceEvent) => EventSchema | undefined): void {
+    for (const counters of this.counters) counters.hold()
+    try {
+      this.routeEvents(batch, schemaOf)
+    } finally {
+      for (const counters of this.counters) counters.release()
+    }
+  }
+
+  private routeEvents(batch: readonly TraceItem[], schemaOf: (event: TraceEvent) => EventSchema | undefined): void {
     const observedNs = BigInt(Date.now()) * 1_000_000n
     for (const item of batch) {
       if (item.kind !== 'event') continue
       this.eventCount++
       const schema = schemaOf(item)
       if (schema === undefined) continue
-      const start = isSpanStart(item)
-      const stop = !start && isSpanStop(item)
-      for (const subscriber of this.subscribers.values()) subscriber.offer(item, start || stop)
-      if (start) {
+      const role = spanRole(schema)
+      for (const subscriber of this.subscribers.values()) subscriber.offer(item, schema, role !== SpanRole.None)
+      if (role === SpanRole.Start) {
         this.spans?.start(item, schema)
-      } else if (stop) {
+      } else if (role === SpanRole.Stop) {
         this.spans?.stop(item)
       } else if (this.logSinks.length > 0) {
         const record = logRecordOf(item, schema, observedNs)

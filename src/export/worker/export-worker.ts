@@ -12,7 +12,7 @@ import { EXPORTER_COUNTER_SLOTS, type ExporterError } from '../http/exporter-cou
 import { SharedErrorSlots } from '../shared-error-slots.js'
 import { CONTROL_IN_FLIGHT, CONTROL_STATE, PipelineSlot, STATE_DONE, type CommandMessage,
   type ExportWorkerData } from '../worker-protocol.js'
-import { ExportRouter } from './export-router.js'
+import { EXPORT_DECODING, ExportRouter } from './export-router.js'
 import { SubscriberSink } from './subscriber-sink.js'
 
 /** How often the worker takes the native live stream and checks batch ages. */
@@ -42,7 +42,7 @@ function showErrors(): void {
 }
 
 // Gaps: chunks the live stream dropped (counted there, liveDropped) or traced before a late attach.
-const decoder = new ChunkDecoder({ acceptSequenceGaps: true })
+const decoder = new ChunkDecoder({ ...EXPORT_DECODING, acceptSequenceGaps: true })
 const schemaOf = decoder.schemaOf.bind(decoder)
 const items: TraceItem[] = []
 /** Live stream offset of the next chunk: what decoding errors name. */

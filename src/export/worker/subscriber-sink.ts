@@ -4,10 +4,32 @@
 // costs its own events and never memory or the tracer's speed.
 
 import type { MessagePort } from 'node:worker_threads'
-import type { TraceEvent } from '../../reader/trace-items.js'
+import type { EventSchema } from '../../reader/event-schema.js'
+import { guidText } from '../../reader/guid-text.js'
+import type { FieldValue, TraceEvent } from '../../reader/trace-items.js'
 import { DROPPED_SLOT, MATCHED_SLOT, PENDING_WORD, type ResolvedFilter, type SubscriptionMessage } from '../subscription.js'
 
 const MAX_BATCH_EVENTS = 1024
+
+/** Each schema's guid fields, which a subscriber gets as the reader gives them: text. */
+const guidFields = new WeakMap<EventSchema, readonly string[]>()
+
+/** `event` as a trace reader would give it: the worker decodes ids as bytes (EXPORT_DECODING). */
+function asRead(event: TraceEvent, schema: EventSchema): TraceEvent {
+  let names = guidFields.get(schema)
+  if (names === undefined) {
+    names = schema.fields.filter((field) => field.type === 'guid').map((field) => field.name)
+    guidFields.set(schema, names)
+  }
+  if (names.length === 0) return event
+  const fields: Record<string, FieldValue> = { ...event.fields }
+  for (const name of names) {
+    const value = fields[name]
+    // Defined, not assigned: a field may be called `__proto__`.
+    if (value instanceof Uint8Array) Object.defineProperty(fields, name, { value: guidText(value, 0), enumerable: true, writable: true, configurable: true })
+  }
+  return { ...event, fields }
+}
 
 export class SubscriberSink {
   private batch: TraceEvent[] = []
@@ -22,12 +44,12 @@ export class SubscriberSink {
   }
 
   /** `span`: the event is a span Start or Stop record. */
-  offer(event: TraceEvent, span: boolean): void {
+  offer(event: TraceEvent, schema: EventSchema, span: boolean): void {
     if (span && !this.filter.spans) return
     if (event.level !== 0 && event.level > this.filter.level) return
     if (this.names !== null && !this.names.has(event.name)) return
     this.counts[MATCHED_SLOT]!++
-    this.batch.push(event)
+    this.batch.push(asRead(event, schema))
     if (this.batch.length >= MAX_BATCH_EVENTS) this.flush()
   }
 
