@@ -3,7 +3,11 @@
 // it instead of each other, and symbol-keyed members marked @internal stay out of the published
 // types (tsconfig.build.json strips them), so no user can call them by name.
 
-/** `tracer[registerEvent](valid, span?, spanKind?)`: registers a validated schema under a new event id. */
+/** `tracer[registerEvent](valid, as?)`: registers a validated schema under a new event id. */
 export const registerEvent = Symbol('ringtrace.registerEvent')
 /** `tracer[writerOf](entry, span?)`: the record writer of a registered event. */
 export const writerOf = Symbol('ringtrace.writerOf')
+/** `tracer[levelOpen](etwLevel)`: whether the tracer is open and its level lets `etwLevel` through (a logger's first check). */
+export const levelOpen = Symbol('ringtrace.levelOpen')
+/** `tracer[maxStringChars]()`: the tracer's cap of str bytes, which bounds the JSON a logger writes. */
+export const maxStringChars = Symbol('ringtrace.maxStringChars')

@@ -22,7 +22,8 @@ import { checkKeyword, checkLevel, checkSampleRate, validateEvent, type EventOpt
 import { trackTracer, untrackTracer } from './exit-flush.js'
 import { START_ID_WORDS, STOP_ID_WORDS, type Span } from './spans/span-kind.js'
 import { EventBuilder } from './dynamic/event-builder.js'
-import { registerEvent, writerOf } from './internal-symbols.js'
+import { levelOpen, maxStringChars, registerEvent, writerOf } from './internal-symbols.js'
+import { createLogger, type Logger, type LoggerOptions } from './log/logger.js'
 import { checkCodegenAllowed } from './compile-function.js'
 import { SpanRegistry, type AttributeValue, type SpanOptions } from './spans/span-registry.js'
 import { resolveExport } from './export/export-options.js'
@@ -90,6 +91,15 @@ export interface EventEntry extends ValidEvent {
   span?: 'start' | 'stop'
   /** Set for a correlated event: its first fields are the span context (TracerOptions.correlate). */
   context?: typeof SPAN_CONTEXT
+}
+
+/** What an event is registered as, beyond an event of its own: a span record, or a logger's line. */
+export interface RegisterAs {
+  span?: 'start' | 'stop'
+  /** A span Start's OpenTelemetry kind. */
+  spanKind?: SpanKindName
+  /** A log line's logger level (10 trace .. 60 fatal, pino's numbers; docs/logging.md). */
+  log?: number
 }
 
 const ALL_KEYWORDS = (1n << 64n) - 1n
@@ -230,10 +240,13 @@ export class Tracer {
   /**
    * Registers a validated schema under a new id and writes its SCHEMA chunk. Spans use it for
    * their Start/Stop pairs, which share a name (so they bypass the per-name registry), a Start
-   * with its OpenTelemetry span kind. Any other event is correlated if the tracer is.
+   * with its OpenTelemetry span kind; loggers for the shapes of their lines (`as.log`, the
+   * line's logger level), which are always correlated. Any other event is correlated if the
+   * tracer is.
    * @internal
    */
-  [registerEvent](valid: ValidEvent, span?: 'start' | 'stop', spanKind?: SpanKindName): EventEntry {
+  [registerEvent](valid: ValidEvent, as: RegisterAs = {}): EventEntry {
+    const { span, spanKind, log } = as
     this.assertOpen()
     // Before anything is taken: an event whose writer cannot be compiled gets no id or SCHEMA.
     checkCodegenAllowed()
@@ -241,7 +254,7 @@ export class Tracer {
     if (id >= MAX_EVENTS) {
       throw new TracerError('TOO_MANY_EVENTS', `ringtrace: a tracer holds at most ${MAX_EVENTS - 1} events`)
     }
-    const correlated = span === undefined && this.correlate
+    const correlated = span === undefined && (this.correlate || log !== undefined)
     const entry: EventEntry = {
       ...(correlated ? correlatedEvent(valid) : valid),
       id,
@@ -260,6 +273,7 @@ export class Tracer {
       ...(span === undefined ? {} : { span }),
       ...(spanKind === undefined ? {} : { spanKind }),
       ...(correlated ? { context: SPAN_CONTEXT } : {}),
+      ...(log === undefined ? {} : { log }),
     }
     // The schema reaches the file before any record of this id can be published.
     const schemaChunk = encodeJsonChunk(ChunkType.Schema, schema)
@@ -272,9 +286,9 @@ export class Tracer {
 
   /**
    * @internal The record writer of a registered event, which fills a correlated event's span
-   * context itself; `span`: WriterSpec options for span records.
+   * context itself; `span`: WriterSpec options for span records (and a log line's string cap).
    */
-  [writerOf](entry: EventEntry, span?: Pick<WriterSpec, 'guidWords' | 'emptyVariable' | 'ungated'>): (...args: unknown[]) => void {
+  [writerOf](entry: EventEntry, span?: Partial<Pick<WriterSpec, 'guidWords' | 'emptyVariable' | 'ungated' | 'maxStringBytes'>>): (...args: unknown[]) => void {
     return createRecordWriter(this.ring, {
       eventId: entry.id,
       types: entry.fields.map((f) => f.type),
@@ -283,6 +297,26 @@ export class Tracer {
       spanContext: entry.context === SPAN_CONTEXT,
       ...span,
     })
+  }
+
+  /** @internal Whether the tracer is open and records ETW level `level` (0 always); event gates decide the rest. */
+  [levelOpen](level: number): boolean {
+    return !this.closed && (level === 0 || level <= this.level)
+  }
+
+  /** @internal The cap of str field bytes (TracerOptions.maxStringBytes). */
+  [maxStringChars](): number {
+    return this.maxStringBytes
+  }
+
+  /**
+   * A logger whose lines go to this tracer's rings (docs/logging.md): `tracer.logger({ service:
+   * 'api' }).info({ userId }, 'signed in')`. Lines below `options.level` (default 'info') cost
+   * nothing; the others are records, correlated with the current span.
+   */
+  logger(bindings?: Record<string, unknown>, options?: LoggerOptions): Logger {
+    this.assertOpen()
+    return createLogger(this, bindings, options)
   }
 
   /**
@@ -317,8 +351,8 @@ export class Tracer {
   /** A plain field, not a lazy getter: the getter was not inlined into span() (~8 ns per span). */
   private readonly spans = new SpanRegistry({
     registerSpanEvents: (start, stop, kind) => {
-      const startEntry = this[registerEvent](start, 'start', kind)
-      const stopEntry = this[registerEvent](stop, 'stop')
+      const startEntry = this[registerEvent](start, { span: 'start', spanKind: kind })
+      const stopEntry = this[registerEvent](stop, { span: 'stop' })
       return {
         // Ungated: the span kind asks startEnabled() before it makes the span at all.
         writeStart: this[writerOf](startEntry, { guidWords: START_ID_WORDS, ungated: true }),

@@ -102,6 +102,29 @@ const hexOf = (guid: string, bytes: number) => {
 }
 
 describe.each(BACKENDS)('live export over OTLP (%s backend)', (backend) => {
+  it('sends a logger\'s lines as log records: the message as body, severity from the logger level, in their span', async () => {
+    const file = tracePath(`otlp-lines-${backend}`)
+    const tracer = tracerFor({ provider: 'Test.Export', backend, file, export: { otlp: { endpoint: mock.httpUrl! } } })
+    const log = tracer.logger({ service: 'checkout' })
+    log.debug('below the level')
+    tracer.span('Pay', () => log.child({ orderId: 7 }).warn({ attempt: 2, card: { last4: '4242' } }, 'card declined'))
+    log.fatal('shutting down')
+    await tracer.close()
+    await until(() => mockLogs.length >= 2)
+    expect(tracer.stats().exporters['otlp-logs']).toMatchObject({ handedOver: 2, exported: 2, pending: 0 })
+    const events = await readEvents(file)
+    const pay = events.find((e) => e.name === 'Pay' && e.opcode === 1)!
+    const byBody = Object.fromEntries(mockLogs.map((log) => [log.body as string, log]))
+    expect(Object.keys(byBody).sort()).toEqual(['card declined', 'shutting down'])
+    expect(byBody['card declined']).toMatchObject({
+      severityNumber: 13, severityText: 'WARN',
+      traceId: hexOf(pay.fields.traceId as string, 16), spanId: hexOf(pay.fields.activityId as string, 8),
+      attributes: { service: 'checkout', orderId: 7, attempt: 2, card: '{"last4":"4242"}', 'thread.name': 'main' },
+    })
+    expect(byBody['card declined']!.attributes).not.toHaveProperty('msg')
+    expect(byBody['shutting down']).toMatchObject({ severityNumber: 21, severityText: 'FATAL' })
+  })
+
   it('delivers spans with their ids, kinds, attributes and errors, and events as log records in their span', async () => {
     const file = tracePath(`otlp-export-${backend}`)
     const tracer = tracerFor({ provider: 'Test.Export', backend, file, export: { otlp: { endpoint: mock.httpUrl! }, serviceName: 'checkout' } })

@@ -1,7 +1,9 @@
-// `ringtrace export <file> --format ndjson|chrome [--output <path>]`, `--format otlp [--endpoint <url>] ...`
+// `ringtrace export <file> --format ndjson|chrome|pino [--output <path>]`, `--format otlp [--endpoint <url>] ...`
 
 import { createWriteStream } from 'node:fs'
+import { pinoLine } from '../exporters/pino-line.js'
 import { TraceReader } from '../reader/trace-reader.js'
+import type { TraceItem } from '../reader/trace-items.js'
 import { TraceFileError } from '../reader/trace-file-error.js'
 import { writeChromeTrace } from './chrome-export.js'
 import { traceFileArgument, type Command } from './command.js'
@@ -11,12 +13,12 @@ import { DEFAULT_FLUSH_TIMEOUT_MS, OTLP_OPTIONS, otlpOptionsGiven } from './otlp
 import { TextOutput } from './text-output.js'
 import { UsageError } from './usage-error.js'
 
-const FORMATS = ['ndjson', 'chrome', 'otlp']
+const FORMATS = ['ndjson', 'chrome', 'pino', 'otlp']
 
 export const exportCommand: Command = {
   name: 'export',
-  synopsis: 'export <file> [--format ndjson|chrome|otlp]        write events as JSON lines, Chrome JSON, or send OTLP',
-  help: `Usage: ringtrace export <file> [--format ndjson|chrome] [--output <path>]
+  synopsis: 'export <file> [--format ndjson|chrome|pino|otlp]   write events as JSON lines, Chrome JSON, pino lines, or send OTLP',
+  help: `Usage: ringtrace export <file> [--format ndjson|chrome|pino] [--output <path>]
        ringtrace export <file> --format otlp [--endpoint <url>] [OTLP options]
 
 Writes every event and loss report of a trace file, in file order, or sends its spans and
@@ -24,9 +26,10 @@ events to an OTLP/HTTP receiver (an OpenTelemetry Collector, ...).
 
 Options:
   -f, --format <name>   output format: ndjson (one JSON object per line; the default),
-                        chrome (Trace Event Format JSON for Perfetto and chrome://tracing) or
+                        chrome (Trace Event Format JSON for Perfetto and chrome://tracing),
+                        pino (pino's NDJSON log lines, for pino-pretty and pino tooling) or
                         otlp (sent over OTLP/HTTP, see below)
-  -o, --output <path>   write to this file instead of stdout (ndjson, chrome)
+  -o, --output <path>   write to this file instead of stdout (ndjson, chrome, pino)
   -h, --help            show this help
 
 OTLP options (--format otlp; each defaults to its OpenTelemetry variable, OTEL_EXPORTER_OTLP_*):
@@ -55,6 +58,10 @@ chrome: {"displayTimeUnit","otherData","traceEvents"}: spans as complete events 
 dur in µs from otherData.originNs, args = attributes, ids, status), plain events as instants
 (ph i), thread and process names as metadata (ph M), spans without a Stop as begin events (ph B)
 that never end. See docs/analysis.md.
+
+pino: a logger's lines as pino writes them ({"level","time","pid","hostname",...fields,
+"trace_id"?,"span_id"?,"msg"}), objects logged as the JSON they were; plain events too (the ETW
+level as pino's number, the event name as msg); span records are left out. See docs/logging.md.
 
 otlp: the file is read no faster than the receiver takes it, so nothing is dropped for want of
 room; failed requests are retried as the OTLP specification says (429, 502, 503, 504 and lost
@@ -86,6 +93,7 @@ A damaged file: what precedes the damage is written (sent), then the error goes 
     const out = new TextOutput(path === undefined ? io.stdout : createWriteStream(path))
     let damage: TraceFileError | undefined
     if (format === 'chrome') damage = await writeChromeTrace(file, out)
+    else if (format === 'pino') damage = await writePino(file, out)
     else damage = await writeNdjson(file, out)
     if (path === undefined) await out.flush()
     else await out.end()
@@ -95,11 +103,15 @@ A damaged file: what precedes the damage is written (sent), then the error goes 
   },
 }
 
-async function writeNdjson(file: string, out: TextOutput): Promise<TraceFileError | undefined> {
+/** Writes what `line` makes of each item of `file` (undefined: nothing); the damage that stopped it, if any. */
+async function writeLines(file: string, out: TextOutput, line: (item: TraceItem, reader: TraceReader) => string | undefined): Promise<TraceFileError | undefined> {
   const reader = new TraceReader(file)
   try {
     for await (const batch of reader.batches()) {
-      for (const item of batch) out.add(ndjsonLine(item, item.kind === 'event' ? reader.schemaOf(item) : undefined))
+      for (const item of batch) {
+        const text = line(item, reader)
+        if (text !== undefined) out.add(text)
+      }
       await out.flushIfFull()
       if (out.gone) break
     }
@@ -109,3 +121,13 @@ async function writeNdjson(file: string, out: TextOutput): Promise<TraceFileErro
   }
   return undefined
 }
+
+const writeNdjson = (file: string, out: TextOutput) =>
+  writeLines(file, out, (item, reader) => ndjsonLine(item, item.kind === 'event' ? reader.schemaOf(item) : undefined))
+
+/** Events only: a loss has no pino line (`ringtrace stats` reports it). */
+const writePino = (file: string, out: TextOutput) => writeLines(file, out, (item, reader) => {
+  if (item.kind !== 'event') return undefined
+  const schema = reader.schemaOf(item)
+  return schema === undefined ? undefined : pinoLine(item, schema, reader.file!)
+})

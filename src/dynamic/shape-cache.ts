@@ -61,8 +61,12 @@ export class ShapeNode {
   readonly shapes: [RegisteredShape | undefined, RegisteredShape | undefined, RegisteredShape | undefined] =
     [undefined, undefined, undefined]
 
-  /** `keyword` is an event head's; field nodes have 0n and are looked up without it. */
-  constructor(readonly name: string, readonly code: number, readonly keyword: bigint) {}
+  /**
+   * `keyword` is an event head's; field nodes have 0n and are looked up without it. `parent`:
+   * the node this one is a child of (null for roots and heads), so a path can be read back
+   * from its end (a logger's line walk records no names while it stays on known shapes).
+   */
+  constructor(readonly name: string, readonly code: number, readonly keyword: bigint, readonly parent: ShapeNode | null = null) {}
 
   /** The field child `name` with `code` (type, outType, tag). */
   child(name: string, code: number): ShapeNode | null {
@@ -84,7 +88,7 @@ export class ShapeNode {
   childOrAdd(name: string, code: number, keyword = 0n): ShapeNode {
     const found = this.head(name, code, keyword)
     if (found !== null) return found
-    const node = new ShapeNode(name, code, keyword)
+    const node = new ShapeNode(name, code, keyword, this)
     this.first ??= node
     this.children ??= new Map()
     node.sibling = this.children.get(name) ?? null

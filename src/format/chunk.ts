@@ -89,4 +89,6 @@ export interface SchemaInfo {
   spanKind?: SpanKindName
   /** Present on correlated events: their first fields are the span context (docs/FORMAT.md section 4). */
   context?: typeof SPAN_CONTEXT
+  /** Present on a logger's lines: the logger level (docs/FORMAT.md section 5). */
+  log?: number
 }

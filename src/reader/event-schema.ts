@@ -15,6 +15,8 @@ import type { FieldValue } from './trace-items.js'
 export interface SchemaField {
   readonly name: string
   readonly type: FieldTypeName
+  /** The ETW formatting hint the writer gave (SCHEMA field key `outType`, e.g. 12 Json); absent when none. */
+  readonly outType?: number
 }
 
 export interface EventSchema {
@@ -32,6 +34,8 @@ export interface EventSchema {
   readonly context: typeof SPAN_CONTEXT | undefined
   /** A span Start's OpenTelemetry kind (SCHEMA `spanKind`); undefined for other events and for Starts written before span kinds (internal). */
   readonly spanKind: SpanKindName | undefined
+  /** A logger's line: its logger level (SCHEMA `log`, 10 trace .. 60 fatal); undefined for other events. */
+  readonly log: number | undefined
   /** Smallest size of a record of this event: header and fixed block. */
   readonly fixedEnd: number
   /**
@@ -52,7 +56,7 @@ export type GuidDecoding = 'text' | 'bytes'
 /** Why a SCHEMA chunk cannot be used, or the schema. */
 export function compileSchema(json: unknown, decodeFields: boolean, guids: GuidDecoding = 'text'): EventSchema | string {
   if (typeof json !== 'object' || json === null) return 'not a JSON object'
-  const { id, name, level, keyword, opcode, fields, context, spanKind } = json as Record<string, unknown>
+  const { id, name, level, keyword, opcode, fields, context, spanKind, log } = json as Record<string, unknown>
   if (!Number.isInteger(id) || (id as number) < 1 || (id as number) >= MAX_EVENTS) return `bad event id ${shown(id)}`
   if (typeof name !== 'string') return 'no event name'
   const event = `event ${shown(name)}`
@@ -62,14 +66,15 @@ export function compileSchema(json: unknown, decodeFields: boolean, guids: GuidD
   const checked: SchemaField[] = []
   const seen = new Set<string>()
   for (const field of fields as unknown[]) {
-    const { name: fieldName, type } = (field ?? {}) as Record<string, unknown>
+    const { name: fieldName, type, outType } = (field ?? {}) as Record<string, unknown>
     if (typeof fieldName !== 'string' || typeof type !== 'string' || fieldTypeInfo(type) === undefined) {
       return `${event}: bad field ${shown(field)}`
     }
     // The writer refuses this too; two values under one name would make an object lose one.
     if (seen.has(fieldName)) return `${event}: field ${shown(fieldName)} declared twice`
     seen.add(fieldName)
-    checked.push({ name: fieldName, type: type as FieldTypeName })
+    // A hint a reader can do without: kept when it is one, else left out.
+    checked.push({ name: fieldName, type: type as FieldTypeName, ...(isByte(outType) && outType !== 0 ? { outType: outType as number } : {}) })
   }
   if (context !== undefined && context !== SPAN_CONTEXT) return `${event}: bad context ${shown(context)}`
   // The same fields a correlated record's writer stores, else its ids would be read from elsewhere.
@@ -77,6 +82,7 @@ export function compileSchema(json: unknown, decodeFields: boolean, guids: GuidD
     return `${event}: context 'span' needs the fields ${SPAN_CONTEXT_FIELDS.map((f) => `${f.name} (${f.type})`).join(', ')} first`
   }
   if (spanKind !== undefined && !SPAN_KINDS.includes(spanKind as SpanKindName)) return `${event}: bad spanKind ${shown(spanKind)}`
+  if (log !== undefined && !isByte(log)) return `${event}: bad log level ${shown(log)}`
   const layout = computeLayout(checked.map((f) => f.type))
   const first = context === SPAN_CONTEXT ? SPAN_CONTEXT_FIELDS.length : 0
   return {
@@ -88,6 +94,7 @@ export function compileSchema(json: unknown, decodeFields: boolean, guids: GuidD
     fields: checked.slice(first),
     context,
     spanKind: spanKind as SpanKindName | undefined,
+    log: log as number | undefined,
     fixedEnd: layout.fixedEnd,
     decode: decodeFields ? fieldDecoder(checked, layout, first, guids) : recordChecker(checked, layout),
   }

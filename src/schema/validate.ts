@@ -10,7 +10,7 @@ import type { Clock } from '../ring/writer-codegen.js'
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/
 /** The tokens of `t` by which users name the types: `t.u32`, and `t.u32Array` for `u32[]`. */
 const TOKEN_NAMES = [...FIELD_TYPES.keys()].map((type) => `t.${type.replace('[]', 'Array')}`).join(', ')
-const MAX_NAME_LENGTH = 255
+export const MAX_NAME_LENGTH = 255
 const U64_MAX = (1n << 64n) - 1n
 
 export interface EventOptions {
@@ -56,7 +56,7 @@ export interface ValidEvent {
  */
 export type NameRule = 'identifier' | 'text'
 
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
+export const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
 
 export function checkName(kind: 'event' | 'field', name: unknown, rule: NameRule = 'identifier'): string {
   const fits = typeof name === 'string' && name.length > 0 && name.length <= MAX_NAME_LENGTH &&

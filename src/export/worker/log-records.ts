@@ -1,12 +1,18 @@
 // Plain events as OTLP log records: severity from the ETW level, the event name as body and
 // event name, fields as typed attributes, and the ids of the span the event was traced in when
-// the tracer recorded them (createTracer's `correlate`).
+// the tracer recorded them (createTracer's `correlate`). A logger's line (SCHEMA `log`) takes
+// its severity from its logger level and its message as the body; its other fields are the
+// attributes.
 
 import type { EventSchema } from '../../reader/event-schema.js'
 import type { TraceEvent } from '../../reader/trace-items.js'
 import { fromHex, ID_BYTES, SPAN_ID_BYTES } from '../../spans/ids.js'
 import type { ExportLog } from '../model.js'
+import { severityOfLogLevel } from '../../log/log-levels.js'
+import { MESSAGE_FIELD } from '../../format/log-lines.js'
 import { eventAttributes } from './export-attributes.js'
+
+const LINE_SKIP: ReadonlySet<string> = new Set([MESSAGE_FIELD])
 
 /**
  * OTLP SeverityNumber and text by ETW level (index). LogAlways, which ETW records at any level,
@@ -22,15 +28,17 @@ export function severityOf(level: number): readonly [number, string] {
 }
 
 export function logRecordOf(event: TraceEvent, schema: EventSchema, observedNs: bigint): ExportLog {
-  const [severityNumber, severityText] = severityOf(event.level)
+  const line = schema.log !== undefined
+  const [severityNumber, severityText] = line ? severityOfLogLevel(schema.log!) : severityOf(event.level)
+  const message = event.fields[MESSAGE_FIELD]
   return {
     timeNs: event.timestampNs,
     observedNs,
     severityNumber,
     severityText,
-    body: event.name,
+    body: line && typeof message === 'string' ? message : event.name,
     eventName: event.name,
-    attributes: eventAttributes(event, schema),
+    attributes: eventAttributes(event, schema, line ? LINE_SKIP : undefined),
     traceId: event.traceId === undefined ? undefined : fromHex(event.traceId, ID_BYTES),
     spanId: event.spanId === undefined ? undefined : fromHex(event.spanId, SPAN_ID_BYTES),
   }
