@@ -21,9 +21,13 @@ import { etwLevelOf } from './log-levels.js'
 /** Value kinds, as field codes (type and outType) of the shape trie. */
 export const LineCode = {
   bool: fieldCode(TYPE_CODE.bool, 0, 0),
-  /** A safe-integer number, or a bigint within 64 bits. */
-  int: fieldCode(TYPE_CODE.i64, 0, 0),
-  double: fieldCode(TYPE_CODE.f64, 0, 0),
+  /** A bigint within 64 bits. */
+  bigint: fieldCode(TYPE_CODE.i64, 0, 0),
+  /**
+   * Every number, as span attributes take them: a reader gives back the number logged (42, not
+   * 42n), a field never changes shape between 1 and 1.5, and no integer test is paid per value.
+   */
+  number: fieldCode(TYPE_CODE.f64, 0, 0),
   str: fieldCode(TYPE_CODE.str, 0, 0),
   /** JSON text of an object, array, Error or null (line-json.ts), outType Json. */
   json: fieldCode(TYPE_CODE.str, OutType.Json, 0),

@@ -255,10 +255,9 @@ const shared = new LineScratch()
 function codeOf(value: unknown): number {
   switch (typeof value) {
     case 'string': return LineCode.str
-    // The int32 test first: Number.isSafeInteger alone cost 2-3 ns more per number (Node 20).
-    case 'number': return (value | 0) === value || Number.isSafeInteger(value) ? LineCode.int : LineCode.double
+    case 'number': return LineCode.number
     case 'boolean': return LineCode.bool
-    case 'bigint': return fitsI64(value) ? LineCode.int : LineCode.json
+    case 'bigint': return fitsI64(value) ? LineCode.bigint : LineCode.json
     case 'object': return LineCode.json
     default: return SKIP
   }
@@ -280,8 +279,9 @@ let walkRecordFrom = 0
  */
 function walk(object: object, scratch: LineScratch, n: number, maxChars: number, node: ShapeNode | null): number {
   const { values, names, codes } = scratch
-  walkLast = node
-  walkRecordFrom = n
+  // Locals, stored to the module's variables once at the end: a store per key to them cost more.
+  let last = node
+  let recordFrom = n
   try {
     for (const key in object) {
       // This form, not Object.hasOwn: V8 proves it true for a for-in key of the same object and
@@ -300,8 +300,8 @@ function walk(object: object, scratch: LineScratch, n: number, maxChars: number,
       if (node !== null) {
         node = node.child(key, code)
         if (node !== null) {
-          walkLast = node
-          walkRecordFrom = n + 1
+          last = node
+          recordFrom = n + 1
         }
       }
       if (node === null) {
@@ -314,6 +314,8 @@ function walk(object: object, scratch: LineScratch, n: number, maxChars: number,
     // A getter or Proxy trap threw: the line keeps the keys read before it.
   }
   walkEnd = node
+  walkLast = last
+  walkRecordFrom = recordFrom
   return n
 }
 
@@ -347,9 +349,9 @@ function readBindings(bindings: object, maxChars: number): { names: string[]; co
     if (key === MESSAGE_FIELD) continue
     switch (typeof value) {
       case 'string': codes.push(LineCode.str); values.push(value); break
-      case 'number': codes.push(Number.isSafeInteger(value) ? LineCode.int : LineCode.double); values.push(value); break
+      case 'number': codes.push(LineCode.number); values.push(value); break
       case 'boolean': codes.push(LineCode.bool); values.push(value); break
-      case 'bigint': codes.push(fitsI64(value) ? LineCode.int : LineCode.json); values.push(fitsI64(value) ? value : String(value)); break
+      case 'bigint': codes.push(fitsI64(value) ? LineCode.bigint : LineCode.json); values.push(fitsI64(value) ? value : String(value)); break
       case 'object':
         codes.push(LineCode.json)
         values.push(value instanceof Error ? errorJson(value, maxChars) : jsonText(value, maxChars))

@@ -1,0 +1,166 @@
+// The logger against pino, in one process: `log.info({ a, b, c, d }, 'msg')` with four numeric
+// and boolean fields, a disabled level, a child logger against a root logger of the same
+// bindings, and the JS heap over a million lines of one shape. pino writes to /dev/null through
+// its synchronous destination, as pino's own benchmarks do. Targets (issue 11): ≥ 20× faster
+// than pino's info; a disabled level ≤ 1 ns; a child's line costs what its parent's does; no GC
+// over a million lines of numeric fields. Redaction's target is not measured: redaction is not
+// built yet.
+
+import { PerformanceObserver } from 'node:perf_hooks'
+import pino from 'pino'
+import { Bench, type Task } from 'tinybench'
+import { createTracer, type Tracer } from '../src/index.js'
+import { check, compileLoop, emitResult, median, medianNsPerCall, MiB, notRun, probeBackends, round, roundOrder, spreadText,
+  type BackendName, type Cell, type TargetResult } from './bench-harness.js'
+
+/** Calls per task iteration: tinybench's own per-iteration cost is spread over these. */
+const CALLS = 1000
+const RING_BYTES = 64 * MiB
+const ROUNDS = 7
+const ROUND_TIME_MS = 300
+const ROUND_WARMUP_MS = 100
+/** Lines of the heap measurement, in batches flushed one by one. */
+const HEAP_LINES = 1_000_000
+const HEAP_BATCH = 10_000
+/** Heap growth over the lines that still counts as "no allocation per call" (the memory scenario's allowance). */
+const HEAP_SLACK = 1 * MiB
+const SPEEDUP_TARGET = 20
+const DISABLED_TARGET_NS = 1
+
+const LINE = "log.info({ a: i, b: 2, c: 3.5, d: true }, 'msg');"
+const DISABLED = "log.debug({ a: i }, 'msg');"
+
+interface Case {
+  name: string
+  iteration: () => unknown
+  afterEach?: () => void
+  medians: number[]
+}
+
+const caseOf = (name: string, body: string, log: unknown, afterEach?: () => void): Case =>
+  ({ name, iteration: compileLoop(CALLS, body, { log }), afterEach, medians: [] })
+
+function runRounds(cases: Case[]): void {
+  for (let r = 0; r < ROUNDS; r++) {
+    const order = roundOrder(cases, r)
+    const bench = new Bench({ name: `logger round ${r + 1}`, time: ROUND_TIME_MS, warmupTime: ROUND_WARMUP_MS })
+    // Without `async: false` tinybench calls each task once at add() to detect a promise.
+    for (const c of order) bench.add(c.name, c.iteration, { async: false, afterEach: c.afterEach })
+    bench.runSync()
+    for (const c of order) {
+      const ns = medianNsPerCall(bench.getTask(c.name) as Task | undefined, CALLS)
+      if (ns !== null) c.medians.push(ns)
+    }
+  }
+}
+
+interface HeapRun {
+  backend: BackendName
+  lines: number
+  gcCount: number
+  heapGrowthBytes: number
+  lost: number
+}
+
+/** A million lines of one pre-built object (the caller's own allocation left out), GCs counted. */
+function measureHeap(backend: BackendName): HeapRun {
+  const tracer = createTracer({ provider: 'Ringtrace.Bench.Logger.Heap', backend, ringBytes: RING_BYTES, flushOnExit: false })
+  const log = tracer.logger({ service: 'api' })
+  const fields = { a: 1, b: 2, c: 3.5, d: 4 }
+  const batch = compileLoop(HEAP_BATCH, "log.info(fields, 'msg');", { log, fields })
+  batch()
+  tracer.flush()
+  globalThis.gc?.()
+  let gcCount = 0
+  const observer = new PerformanceObserver((list) => { gcCount += list.getEntries().length })
+  observer.observe({ entryTypes: ['gc'] })
+  const heapBefore = process.memoryUsage().heapUsed
+  for (let done = 0; done < HEAP_LINES; done += HEAP_BATCH) {
+    batch()
+    tracer.flush()
+  }
+  const heapGrowthBytes = process.memoryUsage().heapUsed - heapBefore
+  // The observer's entries arrive asynchronously: taken after close, below.
+  const lost = tracer.stats().lost
+  tracer.closeSync()
+  const pending = observer.takeRecords().length
+  observer.disconnect()
+  return { backend, lines: HEAP_LINES, gcCount: gcCount + pending, heapGrowthBytes, lost }
+}
+
+function main(): void {
+  const probes = probeBackends()
+  const destination = pino.destination({ dest: '/dev/null', sync: true })
+  const pinoLog = pino(destination).child({ service: 'api' })
+  const cases: Case[] = [
+    caseOf('pino: info, 4 fields', LINE, pinoLog),
+    caseOf('pino: debug (disabled)', DISABLED, pinoLog),
+    { name: 'empty call', iteration: compileLoop(CALLS, 'result = noop(i);', { noop: (i: number) => i }), medians: [] },
+  ]
+  const tracers: Tracer[] = []
+  for (const probe of probes.filter((p) => p.available)) {
+    const tracer = createTracer({ provider: 'Ringtrace.Bench.Logger', backend: probe.name, ringBytes: RING_BYTES, flushOnExit: false })
+    tracers.push(tracer)
+    const flush = () => tracer.flush()
+    const root = tracer.logger({ service: 'api' })
+    // A child of a logger without bindings: the same fields as `root`'s lines, one level down.
+    const child = tracer.logger().child({ service: 'api' })
+    cases.push(caseOf(`${probe.name}: info, 4 fields`, LINE, root, flush))
+    cases.push(caseOf(`${probe.name}: child info, 4 fields`, LINE, child, flush))
+    cases.push(caseOf(`${probe.name}: debug (disabled)`, DISABLED, root))
+  }
+  runRounds(cases)
+  for (const tracer of tracers) tracer.closeSync()
+  const heaps = probes.filter((p) => p.available).map((p) => measureHeap(p.name))
+
+  const byName = new Map(cases.map((c) => [c.name, c]))
+  const ns = (name: string): number | null => median(byName.get(name)?.medians ?? [])
+  const rows: Cell[][] = cases.map((c) => [c.name, ns(c.name) === null ? null : round(ns(c.name)!, 2), spreadText(c.medians, 2)])
+  const pinoInfo = ns('pino: info, 4 fields')
+  const pinoDisabled = ns('pino: debug (disabled)')
+  const targets: TargetResult[] = []
+  const speedTarget = `info with 4 fields ≥ ${SPEEDUP_TARGET}× faster than pino's`
+  const disabledTarget = `a disabled level ≤ ${DISABLED_TARGET_NS} ns`
+  const childTarget = 'a child logger\'s line costs its parent\'s (difference within the parent\'s round spread)'
+  const heapTarget = `no JS heap allocation per line of one shape of numeric fields: 0 GCs and heap growth < ${HEAP_SLACK / MiB} MiB over ${HEAP_LINES.toLocaleString('en-US')} lines`
+  for (const probe of probes) {
+    if (!probe.available) {
+      for (const target of [speedTarget, disabledTarget, childTarget, heapTarget]) targets.push(notRun(target, probe))
+      continue
+    }
+    const b = probe.name
+    const info = ns(`${b}: info, 4 fields`)!
+    const child = ns(`${b}: child info, 4 fields`)!
+    const disabled = ns(`${b}: debug (disabled)`)!
+    const ratio = pinoInfo! / info
+    targets.push(check(speedTarget, b, `${round(info, 1)} ns vs pino ${round(pinoInfo!, 1)} ns: ${round(ratio, 1)}×`, ratio >= SPEEDUP_TARGET))
+    targets.push(check(disabledTarget, b, `${round(disabled, 2)} ns (pino ${round(pinoDisabled!, 2)} ns)`, disabled <= DISABLED_TARGET_NS))
+    const parentRounds = byName.get(`${b}: info, 4 fields`)!.medians
+    const noise = Math.max(...parentRounds) - Math.min(...parentRounds)
+    targets.push(check(childTarget, b, `${round(child, 1)} vs ${round(info, 1)} ns (${round(child - info, 1)} ns; parent rounds spread ${round(noise, 1)} ns)`,
+      Math.abs(child - info) <= noise))
+    const heap = heaps.find((h) => h.backend === b)!
+    targets.push(check(heapTarget, b, `${heap.gcCount} GCs, heap ${heap.heapGrowthBytes >= 0 ? '+' : ''}${round(heap.heapGrowthBytes / 1024, 1)} KiB, lost ${heap.lost}`,
+      heap.gcCount === 0 && heap.heapGrowthBytes < HEAP_SLACK && heap.lost === 0))
+  }
+
+  emitResult({
+    scenario: 'logger',
+    title: 'Logger: a line against pino\'s, a disabled level, a child logger, the heap',
+    method: `Each task makes ${CALLS} calls per iteration from a call site of its own; ${ROUNDS} rounds of ${ROUND_TIME_MS} ms (warm-up ${ROUND_WARMUP_MS} ms), the order rotated and reversed from round to round, each figure the median of its rounds' medians. The line: \`${LINE}\` (i the loop counter). ringtrace: \`tracer.logger({ service: 'api' })\`, ${RING_BYTES / MiB} MiB ring, no file, flushed after each iteration; the child: \`tracer.logger().child({ service: 'api' })\`, the same fields. pino: \`pino(pino.destination({ dest: '/dev/null', sync: true })).child({ service: 'api' })\` (its default pid and hostname on every line). Disabled: \`${DISABLED}\` at the default level info. Heap: ${HEAP_LINES.toLocaleString('en-US')} calls \`log.info(fields, 'msg')\` of one pre-built object of four numbers (the caller's allocation left out), flushed every ${HEAP_BATCH.toLocaleString('en-US')}, GCs counted by a PerformanceObserver, heapUsed compared without a forced GC.`,
+    backends: probes,
+    tables: [
+      { title: 'Cost per call (ns)', columns: ['task', 'median ns', 'round medians'], rows },
+      {
+        title: 'JS heap over the lines of one shape',
+        columns: ['backend', 'lines', 'GCs', 'heapUsed growth KiB', 'lost'],
+        rows: heaps.map((h) => [h.backend, h.lines, h.gcCount, round(h.heapGrowthBytes / 1024, 1), h.lost]),
+      },
+    ],
+    targets,
+    notes: ['Redaction (≤ 30 ns for two paths) is not measured: redaction is not built yet.'],
+    raw: { cases: cases.map((c) => ({ name: c.name, medians: c.medians })), heaps },
+  })
+}
+
+main()
