@@ -11,3 +11,5 @@ export const writerOf = Symbol('ringtrace.writerOf')
 export const levelOpen = Symbol('ringtrace.levelOpen')
 /** `tracer[maxStringChars]()`: the tracer's cap of str bytes, which bounds the JSON a logger writes. */
 export const maxStringChars = Symbol('ringtrace.maxStringChars')
+/** `tracer[redactionOf]()`: the tracer's checked `redact` option, which its loggers extend. */
+export const redactionOf = Symbol('ringtrace.redactionOf')

@@ -7,6 +7,7 @@ import { TracerError } from './errors.js'
 import { checkKnownKeys } from './option-keys.js'
 import type { BackendRequest } from './backend/select-backend.js'
 import type { ExportOptions } from './export/export-options.js'
+import { parseRedaction, type Redaction, type RedactOption } from './schema/redaction.js'
 
 export type OnFull = 'discard' | 'overwrite'
 
@@ -61,6 +62,12 @@ export interface TracerOptions {
    * records then carry their span's ids), else false: it costs 24 bytes and a context read per event.
    */
   correlate?: boolean
+  /**
+   * Values that never reach the ring (docs/logging.md, "Redaction"): paths in pino's syntax,
+   * `['password', 'req.headers.authorization', '*.token']`, or `{ paths, censor }` (default
+   * censor '[Redacted]'). A path of one segment names a field of any event, span or log line.
+   */
+  redact?: RedactOption
 }
 
 export interface EtwOptions {
@@ -101,6 +108,7 @@ const TRACER_OPTION_KEYS = Object.keys({
   flushIntervalMs: true,
   export: true,
   correlate: true,
+  redact: true,
 } satisfies Record<keyof TracerOptions, true>)
 
 const ETW_OPTION_KEYS = Object.keys({
@@ -108,7 +116,7 @@ const ETW_OPTION_KEYS = Object.keys({
   forceWrites: true,
 } satisfies Record<keyof EtwOptions, true>)
 
-export function checkOptions(options: TracerOptions): Required<Pick<TracerOptions, 'ringBytes' | 'onFull' | 'maxStringBytes'>> & Pick<TracerOptions, 'correlate'> {
+export function checkOptions(options: TracerOptions): Required<Pick<TracerOptions, 'ringBytes' | 'onFull' | 'maxStringBytes'>> & Pick<TracerOptions, 'correlate'> & { redaction: Redaction | undefined } {
   if (typeof options !== 'object' || options === null) {
     throw new TracerError('INVALID_OPTION', 'ringtrace: createTracer() expects an options object with at least { provider }')
   }
@@ -160,6 +168,6 @@ export function checkOptions(options: TracerOptions): Required<Pick<TracerOption
   if (correlate !== undefined && typeof correlate !== 'boolean') {
     throw new TracerError('INVALID_OPTION', `ringtrace: correlate must be a boolean, got ${String(correlate)}`)
   }
-  return { ringBytes, onFull, maxStringBytes, correlate }
+  return { ringBytes, onFull, maxStringBytes, correlate, redaction: parseRedaction(options.redact, 'redact') }
 }
 

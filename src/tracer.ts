@@ -22,7 +22,8 @@ import { checkKeyword, checkLevel, checkSampleRate, validateEvent, type EventOpt
 import { trackTracer, untrackTracer } from './exit-flush.js'
 import { START_ID_WORDS, STOP_ID_WORDS, type Span } from './spans/span-kind.js'
 import { EventBuilder } from './dynamic/event-builder.js'
-import { levelOpen, maxStringChars, registerEvent, writerOf } from './internal-symbols.js'
+import { levelOpen, maxStringChars, redactionOf, registerEvent, writerOf } from './internal-symbols.js'
+import { redactsField, type Redaction } from './schema/redaction.js'
 import { createLogger, type Logger, type LoggerOptions } from './log/logger.js'
 import { checkCodegenAllowed } from './compile-function.js'
 import { SpanRegistry, type AttributeValue, type SpanOptions } from './spans/span-registry.js'
@@ -33,7 +34,7 @@ import type { Subscription, SubscribeFilter } from './export/subscription.js'
 import { alignUp } from './format/layout.js'
 import type { TraceEvent } from './reader/trace-items.js'
 import { correlatedEvent } from './spans/correlated-event.js'
-import { SPAN_CONTEXT, type SpanKindName } from './format/span-records.js'
+import { SPAN_CONTEXT, SPAN_CONTEXT_FIELDS, START_ID_FIELDS, type SpanKindName } from './format/span-records.js'
 
 /** A typed trace function: call it to record the event. */
 export type TraceFunction<Args extends readonly unknown[]> = ((...args: Args) => void) & {
@@ -91,6 +92,9 @@ export interface EventEntry extends ValidEvent {
   span?: 'start' | 'stop'
   /** Set for a correlated event: its first fields are the span context (TracerOptions.correlate). */
   context?: typeof SPAN_CONTEXT
+  /** Indices of the fields that store `censor` instead of their value (TracerOptions.redact). */
+  redacted?: number[]
+  censor?: string
 }
 
 /** What an event is registered as, beyond an event of its own: a span record, or a logger's line. */
@@ -100,6 +104,8 @@ export interface RegisterAs {
   spanKind?: SpanKindName
   /** A log line's logger level (10 trace .. 60 fatal, pino's numbers; docs/logging.md). */
   log?: number
+  /** The paths redacted in this event (a logger's, its tracer's included); default the tracer's. */
+  redaction?: Redaction
 }
 
 const ALL_KEYWORDS = (1n << 64n) - 1n
@@ -117,6 +123,8 @@ export class Tracer {
   private readonly maxStringBytes: number
   /** Whether events (not span records) record the current span's ids (TracerOptions.correlate). */
   private readonly correlate: boolean
+  /** TracerOptions.redact, checked. */
+  private readonly redaction: Redaction | undefined
   /**
    * The ring writes for a live ETW provider alone (no trace file, no capture): its gates are
    * set through the collector, which closes them while no ETW session wants the event.
@@ -134,7 +142,8 @@ export class Tracer {
   private readonly schemaChunks: Uint8Array[] = []
 
   constructor(options: TracerOptions) {
-    const { ringBytes, onFull, maxStringBytes, correlate } = checkOptions(options)
+    const { ringBytes, onFull, maxStringBytes, correlate, redaction } = checkOptions(options)
+    this.redaction = redaction
     this.provider = options.provider
     this.level = checkLevel(options.level ?? 5, 'level')
     this.keywords = checkKeyword(options.keywords ?? ALL_KEYWORDS, 'keywords')
@@ -246,7 +255,7 @@ export class Tracer {
    * @internal
    */
   [registerEvent](valid: ValidEvent, as: RegisterAs = {}): EventEntry {
-    const { span, spanKind, log } = as
+    const { span, spanKind, log, redaction = this.redaction } = as
     this.assertOpen()
     // Before anything is taken: an event whose writer cannot be compiled gets no id or SCHEMA.
     checkCodegenAllowed()
@@ -256,10 +265,15 @@ export class Tracer {
     }
     const correlated = span === undefined && (this.correlate || log !== undefined)
     const entry: EventEntry = {
-      ...(correlated ? correlatedEvent(valid) : valid),
+      ...(correlated ? correlatedEvent(redacted(valid, redaction)) : redacted(valid, redaction)),
       id,
       ...(span === undefined ? {} : { span }),
       ...(correlated ? { context: SPAN_CONTEXT } : {}),
+    }
+    const censored = entry.fields.flatMap((field, i) => field.redacted === true ? [i] : [])
+    if (censored.length > 0) {
+      entry.redacted = censored
+      entry.censor = redaction!.censor
     }
     const schema: SchemaInfo = {
       stream: this.stream,
@@ -295,6 +309,7 @@ export class Tracer {
       clock: entry.clock,
       maxStringBytes: this.maxStringBytes,
       spanContext: entry.context === SPAN_CONTEXT,
+      ...(entry.redacted === undefined ? {} : { redacted: entry.redacted, censor: entry.censor }),
       ...span,
     })
   }
@@ -302,6 +317,11 @@ export class Tracer {
   /** @internal Whether the tracer is open and records ETW level `level` (0 always); event gates decide the rest. */
   [levelOpen](level: number): boolean {
     return !this.closed && (level === 0 || level <= this.level)
+  }
+
+  /** @internal The tracer's redaction (TracerOptions.redact), which its loggers extend. */
+  [redactionOf](): Redaction | undefined {
+    return this.redaction
   }
 
   /** @internal The cap of str field bytes (TracerOptions.maxStringBytes). */
@@ -620,4 +640,19 @@ function openFileSink(binding: NativeBinding, ...args: Parameters<NativeBinding[
 
 export function createTracer(options: TracerOptions): Tracer {
   return new Tracer(options)
+}
+
+/** The span ids and the span context are the tracer's own values, never redacted. */
+const NEVER_REDACTED: ReadonlySet<string> = new Set([...START_ID_FIELDS, ...SPAN_CONTEXT_FIELDS].map((f) => f.name))
+
+/**
+ * `valid` with each field a one-segment path of `redaction` names turned into a str field
+ * marked redacted (SCHEMA `"redacted": true`), whose writer stores the censor.
+ */
+function redacted(valid: ValidEvent, redaction: Redaction | undefined): ValidEvent {
+  if (redaction === undefined || !valid.fields.some((f) => !NEVER_REDACTED.has(f.name) && redactsField(redaction, f.name))) return valid
+  return {
+    ...valid,
+    fields: valid.fields.map((f) => !NEVER_REDACTED.has(f.name) && redactsField(redaction, f.name) ? { name: f.name, type: 'str', redacted: true } : f),
+  }
 }

@@ -84,6 +84,7 @@ describe('createTracer() option keys', () => {
       flushIntervalMs: 50,
       export: false,
       correlate: true,
+      redact: { paths: ['password'], censor: '***' },
     }
     createTracer(options).closeSync()
   })

@@ -12,25 +12,34 @@
 //   undefined, function, symbol left out of objects, null in arrays, as JSON.stringify does
 //
 // toJSON() is honoured (Dates give their ISO text). Redaction applies here, before the text
-// exists (redaction.ts), so a censored value never reaches the ring.
+// exists (src/schema/redaction.ts): where a path ends, the censor is written and the value is
+// never read, so a censored value never reaches the ring.
 
 export const MAX_DEPTH = 8
 export const MAX_ITEMS = 200
 
+import type { RedactionTree } from '../schema/redaction.js'
+
 const quote = JSON.stringify
 
-/** `value` as JSON text of about `maxChars` at most. */
-export function jsonText(value: unknown, maxChars: number): string {
-  const out = new JsonOut(maxChars)
-  out.value(value, 0)
+/** The paths that go on below the value being written, and what a path's end becomes. */
+export interface JsonRedaction {
+  readonly tree: RedactionTree
+  readonly censor: string
+}
+
+/** `value` as JSON text of about `maxChars` at most, redacted by `redaction`'s paths. */
+export function jsonText(value: unknown, maxChars: number, redaction?: JsonRedaction): string {
+  const out = new JsonOut(maxChars, redaction?.censor ?? '')
+  out.value(value, 0, redaction?.tree)
   return out.text
 }
 
 /** An Error as JSON text: `{"type":..,"message":..,"stack":..}` and the rest (see the table above). */
-export function errorJson(error: Error, maxChars: number): string {
-  const out = new JsonOut(maxChars)
+export function errorJson(error: Error, maxChars: number, redaction?: JsonRedaction): string {
+  const out = new JsonOut(maxChars, redaction?.censor ?? '')
   try {
-    out.error(error, 0)
+    out.error(error, 0, redaction?.tree)
     return out.text
   } catch (failure) {
     // A getter of the error itself (message, stack) threw.
@@ -51,13 +60,13 @@ class JsonOut {
   /** The objects being written, outermost first: what a cycle would return to. */
   private readonly ancestors: object[] = []
 
-  constructor(private readonly maxChars: number) {}
+  constructor(private readonly maxChars: number, private readonly censor: string) {}
 
   private get full(): boolean {
     return this.text.length >= this.maxChars
   }
 
-  value(value: unknown, depth: number): void {
+  value(value: unknown, depth: number, paths: RedactionTree | undefined): void {
     switch (typeof value) {
       case 'string': this.text += quote(value); return
       case 'number': this.text += Number.isFinite(value) ? String(value) : 'null'; return
@@ -70,18 +79,19 @@ class JsonOut {
       this.text += 'null'
       return
     }
-    this.object(value, depth)
+    this.object(value, depth, paths)
   }
 
-  error(error: Error, depth: number): void {
+  error(error: Error, depth: number, paths: RedactionTree | undefined): void {
     if (!this.enter(error, depth, '"[Object]"')) return
     try {
-      this.text += `{"type":${quote(errorType(error))},"message":${quote(String(error.message))}`
-      if (typeof error.stack === 'string') this.text += `,"stack":${quote(error.stack)}`
-      if (error.cause !== undefined) this.member('cause', error.cause, depth)
+      this.text += `{"type":${quote(errorType(error))}`
+      this.member('message', () => String(error.message), depth, paths)
+      this.member('stack', () => typeof error.stack === 'string' ? error.stack : undefined, depth, paths)
+      this.member('cause', () => error.cause, depth, paths)
       for (const key of Object.keys(error)) {
         if (key === 'type' || key === 'message' || key === 'stack' || key === 'cause') continue
-        this.member(key, read(error, key), depth)
+        this.member(key, () => read(error, key), depth, paths)
         if (this.full) break
       }
       this.text += '}'
@@ -104,12 +114,12 @@ class JsonOut {
     return true
   }
 
-  private object(value: object, depth: number): void {
+  private object(value: object, depth: number, paths: RedactionTree | undefined): void {
     try {
-      if (value instanceof Error) return this.error(value, depth + 1)
+      if (value instanceof Error) return this.error(value, depth + 1, paths)
       const toJSON = (value as { toJSON?: unknown }).toJSON
-      if (typeof toJSON === 'function') return this.value(toJSON.call(value), depth + 1)
-      if (Array.isArray(value)) return this.array(value, depth)
+      if (typeof toJSON === 'function') return this.value(toJSON.call(value), depth + 1, paths)
+      if (Array.isArray(value)) return this.array(value, depth, paths)
       if (!this.enter(value, depth, '"[Object]"')) return
       try {
         this.text += '{'
@@ -117,7 +127,9 @@ class JsonOut {
         let count = 0
         for (const key in value) {
           if (!Object.hasOwn(value, key)) continue
-          const item = read(value, key)
+          const below = paths?.child(key)
+          // A censored value is not read: its getter, if any, does not run.
+          const item = below?.terminal === true ? this.censor : read(value, key)
           if (item === undefined || typeof item === 'function' || typeof item === 'symbol') continue
           if (count++ === MAX_ITEMS || this.full) {
             this.text += `${first ? '' : ','}"[...]":"more keys left out"`
@@ -126,7 +138,7 @@ class JsonOut {
           if (!first) this.text += ','
           first = false
           this.text += `${quote(key)}:`
-          this.value(item, depth + 1)
+          this.value(item, depth + 1, below)
         }
         this.text += '}'
       } finally {
@@ -138,14 +150,15 @@ class JsonOut {
     }
   }
 
-  private array(values: readonly unknown[], depth: number): void {
+  private array(values: readonly unknown[], depth: number, paths: RedactionTree | undefined): void {
     if (!this.enter(values, depth, '"[Array]"')) return
     try {
       this.text += '['
       const shown = Math.min(values.length, MAX_ITEMS)
       for (let i = 0; i < shown && !this.full; i++) {
         if (i > 0) this.text += ','
-        this.value(read(values, i), depth + 1)
+        const below = paths?.child(String(i))
+        this.value(below?.terminal === true ? this.censor : read(values, i), depth + 1, below)
       }
       if (values.length > shown) this.text += `${shown > 0 ? ',' : ''}"[... ${values.length - shown} more]"`
       this.text += ']'
@@ -154,10 +167,13 @@ class JsonOut {
     }
   }
 
-  private member(key: string, value: unknown, depth: number): void {
+  /** `,"key":value` of an Error, unless undefined; `get` is not called for a censored key. */
+  private member(key: string, get: () => unknown, depth: number, paths: RedactionTree | undefined): void {
+    const below = paths?.child(key)
+    const value = below?.terminal === true ? this.censor : get()
     if (value === undefined || typeof value === 'function' || typeof value === 'symbol') return
     this.text += `,${quote(key)}:`
-    this.value(value, depth + 1)
+    this.value(value, depth + 1, below)
   }
 }
 

@@ -16,6 +16,7 @@ import { SPAN_CONTEXT_FIELDS } from '../format/span-records.js'
 import { OutType } from '../dynamic/out-type.js'
 import { fieldCode, fieldOfCode, invokerFor, ShapeNode, TYPE_CODE, type Invoker, type RegisteredShape } from '../dynamic/shape-cache.js'
 import { CONTROL, MAX_NAME_LENGTH, validateEvent } from '../schema/validate.js'
+import type { Redaction } from '../schema/redaction.js'
 import { etwLevelOf } from './log-levels.js'
 
 /** Value kinds, as field codes (type and outType) of the shape trie. */
@@ -44,20 +45,25 @@ export function fieldName(key: string): string {
   return name.length > MAX_NAME_LENGTH ? name.slice(0, MAX_NAME_LENGTH) : name
 }
 
-/** Heads by level (10, 20, ... 60), per tracer and event name. */
-const heads = new WeakMap<Tracer, Map<string, Map<number, ShapeNode>>>()
+/** Heads by level (10, 20, ... 60), per tracer, event name and redaction (its object: loggers of one set of paths share it). */
+const heads = new WeakMap<Tracer, Map<string, Map<Redaction | undefined, Map<number, ShapeNode>>>>()
 
-/** The trie head of lines of `level` named `eventName` on `tracer`. */
-export function lineHead(tracer: Tracer, eventName: string, level: number): ShapeNode {
+/** The trie head of lines of `level` named `eventName` on `tracer`, redacted by `redaction`. */
+export function lineHead(tracer: Tracer, eventName: string, redaction: Redaction | undefined, level: number): ShapeNode {
   let byName = heads.get(tracer)
   if (byName === undefined) {
     byName = new Map()
     heads.set(tracer, byName)
   }
-  let byLevel = byName.get(eventName)
+  let byRedaction = byName.get(eventName)
+  if (byRedaction === undefined) {
+    byRedaction = new Map()
+    byName.set(eventName, byRedaction)
+  }
+  let byLevel = byRedaction.get(redaction)
   if (byLevel === undefined) {
     byLevel = new Map()
-    byName.set(eventName, byLevel)
+    byRedaction.set(redaction, byLevel)
   }
   let head = byLevel.get(level)
   if (head === undefined) {
@@ -69,11 +75,11 @@ export function lineHead(tracer: Tracer, eventName: string, level: number): Shap
 
 /**
  * Registers the line shape of `names` and `codes` (0..count-1, the message first) below `head`
- * and returns its writer, whose string fields are cut at `maxStringBytes`. Throws what
- * registration throws (TOO_MANY_EVENTS).
+ * and returns its writer, whose string fields are cut at `maxStringBytes` and whose fields a
+ * path of `redaction` names store its censor. Throws what registration throws (TOO_MANY_EVENTS).
  */
-export function registerLine(tracer: Tracer, head: ShapeNode, level: number,
-  names: readonly string[], codes: readonly number[], count: number, maxStringBytes: number): RegisteredShape {
+export function registerLine(tracer: Tracer, head: ShapeNode, level: number, names: readonly string[],
+  codes: readonly number[], count: number, maxStringBytes: number, redaction: Redaction | undefined): RegisteredShape {
   // The last of each name, except the span context's: the indices of the values written.
   const kept: number[] = []
   const seen = new Set<string>(RESERVED)
@@ -91,7 +97,7 @@ export function registerLine(tracer: Tracer, head: ShapeNode, level: number,
     const { outType } = fieldOfCode(codes[i]!)
     if (outType !== 0) valid.fields[at] = { ...valid.fields[at]!, outType } as (typeof valid.fields)[number]
   })
-  const entry = tracer[registerEvent](valid, { log: level })
+  const entry = tracer[registerEvent](valid, { log: level, ...(redaction === undefined ? {} : { redaction }) })
   const shape: RegisteredShape = {
     writer: tracer[writerOf](entry, { maxStringBytes }),
     invoke: kept.length === count ? invokerFor(count) : selectingInvoker(kept),

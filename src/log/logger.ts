@@ -15,7 +15,8 @@
 // inside a span it carries the span's trace and span id.
 
 import type { Tracer } from '../tracer.js'
-import { levelOpen, maxStringChars } from '../internal-symbols.js'
+import { levelOpen, maxStringChars, redactionOf } from '../internal-symbols.js'
+import { mergeRedaction, parseRedaction, type Redaction, type RedactOption } from '../schema/redaction.js'
 import { TracerError, describeValue } from '../errors.js'
 import { MAX_FIELDS } from '../format/record-layout.js'
 import { SPAN_CONTEXT_FIELDS } from '../format/span-records.js'
@@ -39,9 +40,15 @@ export interface LoggerOptions {
   level?: LoggerLevel
   /** The event name of this logger's lines (default 'log'); children keep it. */
   name?: string
+  /**
+   * Paths whose values never reach the ring, besides the tracer's `redact` (pino's syntax;
+   * docs/logging.md, "Redaction"); children keep them and may add their own.
+   */
+  redact?: RedactOption
 }
 
-const LOGGER_OPTION_KEYS = Object.keys({ level: true, name: true } satisfies Record<keyof LoggerOptions, true>)
+const LOGGER_OPTION_KEYS = Object.keys({ level: true, name: true, redact: true } satisfies Record<keyof LoggerOptions, true>)
+const CHILD_OPTION_KEYS = ['level', 'redact']
 
 const NOOP: LogFn = () => {}
 
@@ -71,6 +78,8 @@ interface LoggerRoot {
   readonly eventName: string
   /** The cap of the line's string fields (LINE_STRING_BYTES): JSON is not written far past it. */
   readonly maxChars: number
+  /** The tracer's redaction and the logger's: one object per set of paths, which keys the shapes. */
+  readonly redaction: Redaction | undefined
 }
 
 export class Logger {
@@ -96,7 +105,7 @@ export class Logger {
     this.fixed = 1 + bindingNames.length
     this.boundValues = [undefined, ...bindingValues]
     this.bindingNodes = LEVEL_NAMES.map((name) => {
-      let node = lineHead(root.tracer, root.eventName, LOG_LEVELS[name])
+      let node = lineHead(root.tracer, root.eventName, root.redaction, LOG_LEVELS[name])
       for (let i = 0; i < bindingNames.length; i++) node = node.childOrAdd(bindingNames[i]!, bindingCodes[i]!)
       return node
     })
@@ -132,22 +141,31 @@ export class Logger {
     return { ...this.given }
   }
 
-  /** A logger whose lines carry `bindings` too (read once, now), at this logger's level unless `options` say. */
-  child(bindings: Record<string, unknown>, options: Pick<LoggerOptions, 'level'> = {}): Logger {
+  /**
+   * A logger whose lines carry `bindings` too (read once, now), at this logger's level and with
+   * its redaction, unless `options` say otherwise (`redact` adds paths).
+   */
+  child(bindings: Record<string, unknown>, options: Pick<LoggerOptions, 'level' | 'redact'> = {}): Logger {
     if (typeof bindings !== 'object' || bindings === null) {
       throw new TracerError('INVALID_OPTION', `ringtrace: child() expects an object of bindings, got ${describeValue(bindings)}`)
     }
+    if (typeof options !== 'object' || options === null) {
+      throw new TracerError('INVALID_OPTION', `ringtrace: child() options must be an object, got ${describeValue(options)}`)
+    }
+    checkKnownKeys(options, CHILD_OPTION_KEYS, '')
+    const root: LoggerRoot = options.redact === undefined ? this.root
+      : { ...this.root, redaction: sharedRedaction(this.root.tracer, mergeRedaction(this.root.redaction, parseRedaction(options.redact, 'redact'))) }
     const names = [...this.bindingNames]
     const codes = [...this.bindingCodes]
     const values = this.boundValues.slice(1)
-    const own = readBindings(bindings, this.root.maxChars)
+    const own = readBindings(bindings, root)
     if (names.length + own.names.length >= MAX_LINE_FIELDS) {
       throw new TracerError('TOO_MANY_FIELDS', `ringtrace: a logger's bindings hold at most ${MAX_LINE_FIELDS - 2} keys`)
     }
     names.push(...own.names)
     codes.push(...own.codes)
     values.push(...own.values)
-    return new Logger(this.root, { ...this.given, ...bindings }, names, codes, values,
+    return new Logger(root, { ...this.given, ...bindings }, names, codes, values,
       options.level === undefined ? this.levelName : checkLevelName(options.level, 'level'))
   }
 
@@ -192,13 +210,13 @@ export class Logger {
       if (a instanceof Error) {
         scratch.names[n] = 'err'
         scratch.codes[n] = LineCode.json
-        values[n++] = errorJson(a, this.root.maxChars)
+        values[n++] = jsonValue(a, 'err', this.root)
         walkLast = node
         walkRecordFrom = fixed
         node = node.child('err', LineCode.json)
         if (message === undefined) message = errorMessage(a)
       } else {
-        n = walk(a, scratch, n, this.root.maxChars, node)
+        n = walk(a, scratch, n, this.root, node)
         node = walkEnd
         if (message === undefined) message = scratch.message
       }
@@ -230,8 +248,8 @@ export class Logger {
       codes[i] = this.bindingCodes[i - 1]!
     }
     try {
-      const { tracer, eventName, maxChars } = this.root
-      return registerLine(tracer, lineHead(tracer, eventName, LOG_LEVELS[LEVEL_NAMES[index]!]), level, names, codes, count, maxChars)
+      const { tracer, eventName, maxChars, redaction } = this.root
+      return registerLine(tracer, lineHead(tracer, eventName, redaction, LOG_LEVELS[LEVEL_NAMES[index]!]), level, names, codes, count, maxChars, redaction)
     } catch {
       // The tracer holds no more events (TOO_MANY_EVENTS) or was closed meanwhile: this line is lost.
       return undefined
@@ -277,7 +295,7 @@ let walkRecordFrom = 0
  * met before). From there on it records each key's name and kind (walkLast, walkRecordFrom):
  * storing names on every line cost about 8 ns a line of 4 keys.
  */
-function walk(object: object, scratch: LineScratch, n: number, maxChars: number, node: ShapeNode | null): number {
+function walk(object: object, scratch: LineScratch, n: number, root: LoggerRoot, node: ShapeNode | null): number {
   const { values, names, codes } = scratch
   // Locals, stored to the module's variables once at the end: a store per key to them cost more.
   let last = node
@@ -308,7 +326,8 @@ function walk(object: object, scratch: LineScratch, n: number, maxChars: number,
         names[n] = key
         codes[n] = code
       }
-      values[n++] = code !== LineCode.json ? value : value instanceof Error ? errorJson(value, maxChars) : jsonText(value, maxChars)
+      // A redacted key's value (a one-segment path) is replaced by the record writer itself.
+      values[n++] = code !== LineCode.json ? value : jsonValue(value, key, root)
     }
   } catch {
     // A getter or Proxy trap threw: the line keeps the keys read before it.
@@ -339,8 +358,21 @@ function errorMessage(error: Error): string | undefined {
   }
 }
 
+/**
+ * The JSON text of an object, array, Error or null logged under `key`, with the paths below
+ * `key` redacted; the censor alone when a path ends at `key`.
+ */
+function jsonValue(value: unknown, key: string, root: LoggerRoot): string {
+  const { maxChars, redaction } = root
+  const below = redaction?.tree.child(key)
+  if (below === undefined) return value instanceof Error ? errorJson(value, maxChars) : jsonText(value, maxChars)
+  if (below.terminal) return redaction!.censor
+  const paths = { tree: below, censor: redaction!.censor }
+  return value instanceof Error ? errorJson(value, maxChars, paths) : jsonText(value, maxChars, paths)
+}
+
 /** Bindings as stored: read once, each value's kind fixed from then on. */
-function readBindings(bindings: object, maxChars: number): { names: string[]; codes: number[]; values: unknown[] } {
+function readBindings(bindings: object, root: LoggerRoot): { names: string[]; codes: number[]; values: unknown[] } {
   const names: string[] = []
   const codes: number[] = []
   const values: unknown[] = []
@@ -354,13 +386,34 @@ function readBindings(bindings: object, maxChars: number): { names: string[]; co
       case 'bigint': codes.push(fitsI64(value) ? LineCode.bigint : LineCode.json); values.push(fitsI64(value) ? value : String(value)); break
       case 'object':
         codes.push(LineCode.json)
-        values.push(value instanceof Error ? errorJson(value, maxChars) : jsonText(value, maxChars))
+        values.push(jsonValue(value, key, root))
         break
       default: continue
     }
     names.push(key)
   }
   return { names, codes, values }
+}
+
+/** Per tracer, its loggers' redactions by their paths and censor (a JSON key). */
+const redactions = new WeakMap<Tracer, Map<string, Redaction>>()
+
+/**
+ * The one Redaction object of `redaction`'s paths and censor on `tracer`: the shapes of lines are
+ * kept per object, so loggers made with the same paths (one per request, say) share them.
+ */
+function sharedRedaction(tracer: Tracer, redaction: Redaction | undefined): Redaction | undefined {
+  if (redaction === undefined || redaction === tracer[redactionOf]()) return redaction
+  let byKey = redactions.get(tracer)
+  if (byKey === undefined) {
+    byKey = new Map()
+    redactions.set(tracer, byKey)
+  }
+  const key = JSON.stringify([redaction.paths, redaction.censor])
+  const known = byKey.get(key)
+  if (known !== undefined) return known
+  byKey.set(key, redaction)
+  return redaction
 }
 
 /** tracer.logger(): a root logger of `tracer`. */
@@ -374,7 +427,12 @@ export function createLogger(tracer: Tracer, bindings: Record<string, unknown> =
   checkKnownKeys(options, LOGGER_OPTION_KEYS, '')
   const level = options.level === undefined ? DEFAULT_LEVEL : checkLevelName(options.level, 'level')
   const eventName = options.name === undefined ? DEFAULT_NAME : checkName('event', options.name, 'text')
-  const root: LoggerRoot = { tracer, eventName, maxChars: Math.max(tracer[maxStringChars](), LINE_STRING_BYTES) }
-  const read = readBindings(bindings, root.maxChars)
+  const root: LoggerRoot = {
+    tracer,
+    eventName,
+    maxChars: Math.max(tracer[maxStringChars](), LINE_STRING_BYTES),
+    redaction: sharedRedaction(tracer, mergeRedaction(tracer[redactionOf](), parseRedaction(options.redact, 'redact'))),
+  }
+  const read = readBindings(bindings, root)
   return new Logger(root, { ...bindings }, read.names, read.codes, read.values, level)
 }

@@ -56,6 +56,13 @@ export interface WriterSpec {
    * (a span's Start, after createGateCheck), so the check is not made twice.
    */
   ungated?: boolean
+  /**
+   * Indices of str fields that store `censor` whatever argument they are given (redaction,
+   * src/schema/redaction.ts): the argument is never read, so its value cannot reach the ring.
+   */
+  redacted?: readonly number[]
+  /** What redacted fields store. */
+  censor?: string
 }
 
 export type RecordWriter = (...args: unknown[]) => void
@@ -202,7 +209,8 @@ function generateSource(spec: WriterSpec, layout: RecordLayout, mask: number, ma
   // Span ids passed as words and the span context are the tracer's own int32s: nothing to coerce.
   const coercions = layout.fixed.filter((slot) => takesValue(spec, slot.index)).map((slot) => coerce(slot.type, `a${slot.index}`)).filter((c) => c !== '')
   const empty = spec.emptyVariable === true
-  const plans = empty ? [] : layout.variable.map((slot, k) => varPlan(slot.type, `a${slot.index}`, k))
+  // A redacted field's value is the censor, a constant of the factory: its argument goes unread.
+  const plans = empty ? [] : layout.variable.map((slot, k) => varPlan(slot.type, spec.redacted!.includes(slot.index) ? 'CENSOR' : `a${slot.index}`, k))
   const arrays = empty ? [] : layout.variable.flatMap((slot, k) => FIELD_TYPES.get(slot.type)!.element === undefined ? [] : [k])
   const variable = plans.length > 0
   // Empty variable fields: a zero header each (length 0, not truncated), right after the fixed block.
@@ -321,6 +329,14 @@ function checkSpec(spec: WriterSpec): WriterSpec {
   if (spanContext && !SPAN_CONTEXT_FIELDS.every((field, i) => types[i] === field.type && !guidWords.includes(i))) {
     throw new RangeError(`ringtrace: a record writer's spanContext needs fields ${SPAN_CONTEXT_FIELDS.map((f) => f.type).join(', ')} first, not given as guidWords`)
   }
+  const redacted: unknown[] = spec.redacted === undefined ? [] : [...spec.redacted]
+  for (const i of redacted) {
+    if (!Number.isInteger(i) || types[i as number] !== 'str') {
+      throw new RangeError(`ringtrace: a record writer's redacted fields must be indices of str fields, got ${describeValue(i)}`)
+    }
+  }
+  const censor = spec.censor ?? ''
+  if (typeof censor !== 'string') throw new RangeError(`ringtrace: a record writer's censor must be a string, got ${describeValue(censor)}`)
   return {
     eventId,
     types: types as FieldTypeName[],
@@ -330,6 +346,8 @@ function checkSpec(spec: WriterSpec): WriterSpec {
     spanContext,
     emptyVariable: spec.emptyVariable === true,
     ungated: spec.ungated === true,
+    redacted: redacted as number[],
+    censor,
   }
 }
 
@@ -350,8 +368,8 @@ export function createRecordWriter(ring: RingProducer, spec: WriterSpec): Record
   // Types-only code generation, see file comment.
   const factory = compileFunction(['ring', 'u8', 'i8', 'u16', 'i16', 'u32', 'i32', 'f32', 'f64', 'i64',
     'utf8Length', 'writeUtf8', 'writeGuid', 'guidBytes', 'binaryBytes', 'byteLength', 'cutBytes', 'arrayLength',
-    'createArrayScratch', 'performance', 'storage', 'ZERO_CONTEXT'], source)
+    'createArrayScratch', 'performance', 'storage', 'ZERO_CONTEXT', 'CENSOR'], source)
   return factory(ring, u8, i8, u16, i16, u32, i32, f32, f64, i64, utf8Length, writeUtf8, writeGuid,
     guidBytes, binaryBytes, byteLength, cutBytes, arrayLength, createArrayScratch, performance,
-    contextStorage, ZERO_CONTEXT) as RecordWriter
+    contextStorage, ZERO_CONTEXT, checked.censor) as RecordWriter
 }

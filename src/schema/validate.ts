@@ -40,7 +40,8 @@ const EVENT_OPTION_KEYS = Object.keys({
 
 export interface ValidEvent {
   name: string
-  fields: { name: string; type: FieldTypeName }[]
+  /** `redacted`: the field stores the tracer's censor, whatever it is given (src/schema/redaction.ts). */
+  fields: { name: string; type: FieldTypeName; redacted?: true }[]
   level: number
   keyword: bigint
   opcode: number
