@@ -18,5 +18,5 @@ export type { ExportOptions, OtlpExportOptions, OtlpProtocol, OtlpCompression } 
 export type { LokiOptions } from './export/loki/loki-options.js'
 export type { ExporterStats, ExporterError } from './export/http/exporter-counters.js'
 export type { Subscription, SubscribeFilter, SubscriptionStats } from './export/subscription.js'
-export { LOG_LEVELS } from './log/index.js'
+export { LOG_LEVELS, withCorrelation, currentCorrelation } from './log/index.js'
 export type { Logger, LogFn, LoggerOptions, LoggerLevel, LogLevelName } from './log/index.js'

@@ -3,7 +3,7 @@
 // given. Run against both backends; lines are read back from the trace file.
 
 import { afterEach, describe, expect, it } from 'vitest'
-import { createTracer, type Tracer, type TracerOptions } from '../src/index.js'
+import { createTracer, currentCorrelation, withCorrelation, type Tracer, type TracerOptions } from '../src/index.js'
 import { TracerError } from '../src/errors.js'
 import { TraceReader } from '../src/reader/trace-reader.js'
 import type { EventSchema } from '../src/reader/event-schema.js'
@@ -171,6 +171,32 @@ describe.each(BACKENDS)('Tracer#logger() (%s backend)', (backend) => {
     expect({ traceId: inside!.traceId, spanId: inside!.spanId }).toEqual({
       traceId: guidHex(start.fields.traceId as string), spanId: guidHex(start.fields.activityId as string).slice(0, 16),
     })
+  })
+
+  it('records the correlation id in scope on every line, across await, innermost scope first', async () => {
+    const { tracer, file } = tracerFor(backend)
+    const log = tracer.logger({ service: 'api' })
+    log.info('outside')
+    await withCorrelation('job-7', async () => {
+      log.info({ step: 1 }, 'started')
+      await new Promise((resolve) => setTimeout(resolve, 1))
+      log.child({ worker: 2 }).info('after await')
+      withCorrelation(42, () => log.warn('nested'))
+      log.info({ correlationId: 'own' }, 'own key wins')
+      expect(currentCorrelation()).toBe('job-7')
+    })
+    expect(currentCorrelation()).toBeUndefined()
+    await tracer.close()
+    expect(fieldsOf(await linesOf(file))).toEqual([
+      { msg: 'outside', service: 'api' },
+      { msg: 'started', correlationId: 'job-7', service: 'api', step: 1 },
+      { msg: 'after await', correlationId: 'job-7', service: 'api', worker: 2 },
+      { msg: 'nested', correlationId: '42', service: 'api' },
+      { msg: 'own key wins', service: 'api', correlationId: 'own' },
+    ])
+    expect(() => withCorrelation('', () => 1)).toThrow(TracerError)
+    expect(() => withCorrelation({} as never, () => 1)).toThrow(/withCorrelation\(\) expects an id/)
+    expect(() => withCorrelation('x', 5 as never)).toThrow(/expects a function/)
   })
 
   it('takes an object\'s msg as the message, keeps the last of a repeated key, and makes any key a field name', async () => {

@@ -4,3 +4,6 @@
 
 /** The field holding a line's message: always its first (after the span context). */
 export const MESSAGE_FIELD = 'msg'
+
+/** The field of a line logged in a withCorrelation() scope: its id, after the message. */
+export const CORRELATION_FIELD = 'correlationId'

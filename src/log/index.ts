@@ -3,3 +3,4 @@
 export type { Logger, LogFn, LoggerOptions } from './logger.js'
 export { LOG_LEVELS } from './log-levels.js'
 export type { LoggerLevel, LogLevelName } from './log-levels.js'
+export { withCorrelation, currentCorrelation } from './correlation.js'

@@ -22,7 +22,8 @@ import { MAX_FIELDS } from '../format/record-layout.js'
 import { SPAN_CONTEXT_FIELDS } from '../format/span-records.js'
 import type { RegisteredShape, ShapeNode } from '../dynamic/shape-cache.js'
 import { errorJson, jsonText } from './line-json.js'
-import { MESSAGE_FIELD } from '../format/log-lines.js'
+import { CORRELATION_FIELD, MESSAGE_FIELD } from '../format/log-lines.js'
+import { correlationStorage } from './correlation.js'
 import { lineHead, LineCode, registerLine } from './line-shapes.js'
 import { DEFAULT_LEVEL, etwLevelOf, LEVEL_NAMES, LOG_LEVELS, SILENT, type LoggerLevel, type LogLevelName } from './log-levels.js'
 import { formatMessage } from './printf.js'
@@ -91,26 +92,20 @@ export class Logger {
   fatal: LogFn = NOOP
   private threshold: number
   private levelName: LoggerLevel
-  /** Per level (index in LEVEL_NAMES): the trie node of this logger's bindings. */
-  private readonly bindingNodes: ShapeNode[]
-  /** The bindings' stored values, from index 1 (a line's slot 0 is its message). */
-  private readonly boundValues: unknown[]
-  private readonly fixed: number
+  /** The fields before a line's keys: the bindings; with a correlation id in scope, it first. */
+  private readonly plain: LinePrefix
+  private correlated: LinePrefix | undefined = undefined
   private readonly bindingNames: readonly string[]
   private readonly bindingCodes: readonly number[]
+  private readonly bindingValues: readonly unknown[]
 
   /** @internal Loggers come from tracer.logger() and child(). */
   constructor(private readonly root: LoggerRoot, private readonly given: Record<string, unknown>,
     bindingNames: readonly string[], bindingCodes: readonly number[], bindingValues: readonly unknown[], level: LoggerLevel) {
-    this.fixed = 1 + bindingNames.length
-    this.boundValues = [undefined, ...bindingValues]
-    this.bindingNodes = LEVEL_NAMES.map((name) => {
-      let node = lineHead(root.tracer, root.eventName, root.redaction, LOG_LEVELS[name])
-      for (let i = 0; i < bindingNames.length; i++) node = node.childOrAdd(bindingNames[i]!, bindingCodes[i]!)
-      return node
-    })
     this.bindingNames = bindingNames
     this.bindingCodes = bindingCodes
+    this.bindingValues = bindingValues
+    this.plain = this.prefix(false)
     this.threshold = SILENT
     this.levelName = level
     this.level = level
@@ -157,7 +152,7 @@ export class Logger {
       : { ...this.root, redaction: sharedRedaction(this.root.tracer, mergeRedaction(this.root.redaction, parseRedaction(options.redact, 'redact'))) }
     const names = [...this.bindingNames]
     const codes = [...this.bindingCodes]
-    const values = this.boundValues.slice(1)
+    const values = [...this.bindingValues]
     const own = readBindings(bindings, root)
     if (names.length + own.names.length >= MAX_LINE_FIELDS) {
       throw new TracerError('TOO_MANY_FIELDS', `ringtrace: a logger's bindings hold at most ${MAX_LINE_FIELDS - 2} keys`)
@@ -195,11 +190,33 @@ export class Logger {
     }
   }
 
+  /** The prefix of lines without (`correlated` false) or with a correlation id: its fields and trie nodes. */
+  private prefix(correlated: boolean): LinePrefix {
+    const names = correlated ? [CORRELATION_FIELD, ...this.bindingNames] : [...this.bindingNames]
+    const codes = correlated ? [LineCode.str, ...this.bindingCodes] : [...this.bindingCodes]
+    const { tracer, eventName, redaction } = this.root
+    return {
+      names,
+      codes,
+      // From slot 1 (slot 0 is the message); a correlation id's slot is filled per line.
+      values: [undefined, ...(correlated ? [undefined] : []), ...this.bindingValues],
+      fixed: 1 + names.length,
+      nodes: LEVEL_NAMES.map((name) => {
+        let node = lineHead(tracer, eventName, redaction, LOG_LEVELS[name])
+        for (let i = 0; i < names.length; i++) node = node.childOrAdd(names[i]!, codes[i]!)
+        return node
+      }),
+    }
+  }
+
   private writeWith(scratch: LineScratch, index: number, level: number, a: unknown, b: unknown, args: unknown[] | undefined): void {
     const { values } = scratch
-    const { boundValues, fixed } = this
-    for (let i = 1; i < fixed; i++) values[i] = boundValues[i]
-    let node: ShapeNode | null = this.bindingNodes[index]!
+    const correlation = correlationStorage.getStore()
+    const prefix = correlation === undefined ? this.plain : (this.correlated ??= this.prefix(true))
+    const { fixed } = prefix
+    for (let i = 1; i < fixed; i++) values[i] = prefix.values[i]
+    if (correlation !== undefined) values[1] = correlation
+    let node: ShapeNode | null = prefix.nodes[index]!
     let n = fixed
     let message: unknown = a
     walkLast = node
@@ -233,19 +250,19 @@ export class Logger {
         names[i] = known.name
         codes[i] = known.code
       }
-      shape = this.register(scratch, index, level, n)
+      shape = this.register(scratch, prefix, index, level, n)
       if (shape === undefined) return
     }
     shape.invoke(shape.writer, values, 0)
   }
 
-  private register(scratch: LineScratch, index: number, level: number, count: number): RegisteredShape | undefined {
+  private register(scratch: LineScratch, prefix: LinePrefix, index: number, level: number, count: number): RegisteredShape | undefined {
     const { names, codes } = scratch
     names[0] = MESSAGE_FIELD
     codes[0] = LineCode.str
-    for (let i = 1; i < this.fixed; i++) {
-      names[i] = this.bindingNames[i - 1]!
-      codes[i] = this.bindingCodes[i - 1]!
+    for (let i = 1; i < prefix.fixed; i++) {
+      names[i] = prefix.names[i - 1]!
+      codes[i] = prefix.codes[i - 1]!
     }
     try {
       const { tracer, eventName, maxChars, redaction } = this.root
@@ -255,6 +272,17 @@ export class Logger {
       return undefined
     }
   }
+}
+
+/** The fields a logger puts before a line's keys, with the trie node they lead to per level. */
+interface LinePrefix {
+  readonly names: readonly string[]
+  readonly codes: readonly number[]
+  /** Their values from slot 1 on. */
+  readonly values: readonly unknown[]
+  /** Slots they take, the message's included. */
+  readonly fixed: number
+  readonly nodes: readonly ShapeNode[]
 }
 
 /** A line's slots: its values in field order, and the names and kinds of a shape not met before. */
