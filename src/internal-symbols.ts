@@ -11,5 +11,9 @@ export const writerOf = Symbol('ringtrace.writerOf')
 export const levelOpen = Symbol('ringtrace.levelOpen')
 /** `tracer[maxStringChars]()`: the tracer's cap of str bytes, which bounds the JSON a logger writes. */
 export const maxStringChars = Symbol('ringtrace.maxStringChars')
+/** `tracer[logFiltersOf]()`: the tracer's checked `log` option (its loggers' filters). */
+export const logFiltersOf = Symbol('ringtrace.logFiltersOf')
+/** `tracer[coarseNow]()`: the ring's coarse clock (ms, the collector refreshes it), for rate limits. */
+export const coarseNow = Symbol('ringtrace.coarseNow')
 /** `tracer[redactionOf]()`: the tracer's checked `redact` option, which its loggers extend. */
 export const redactionOf = Symbol('ringtrace.redactionOf')

@@ -8,6 +8,7 @@ import { checkKnownKeys } from './option-keys.js'
 import type { BackendRequest } from './backend/select-backend.js'
 import type { ExportOptions } from './export/export-options.js'
 import { parseRedaction, type Redaction, type RedactOption } from './schema/redaction.js'
+import { resolveLogFilters, type LogFilters, type LogOptions } from './log/log-filters.js'
 
 export type OnFull = 'discard' | 'overwrite'
 
@@ -68,6 +69,11 @@ export interface TracerOptions {
    * censor '[Redacted]'). A path of one segment names a field of any event, span or log line.
    */
   redact?: RedactOption
+  /**
+   * What this tracer's loggers write (docs/logging.md, "Filters"): `{ level, components: {
+   * include, exclude, levels }, sample, rateLimit }`.
+   */
+  log?: LogOptions
 }
 
 export interface EtwOptions {
@@ -109,6 +115,7 @@ const TRACER_OPTION_KEYS = Object.keys({
   export: true,
   correlate: true,
   redact: true,
+  log: true,
 } satisfies Record<keyof TracerOptions, true>)
 
 const ETW_OPTION_KEYS = Object.keys({
@@ -116,7 +123,7 @@ const ETW_OPTION_KEYS = Object.keys({
   forceWrites: true,
 } satisfies Record<keyof EtwOptions, true>)
 
-export function checkOptions(options: TracerOptions): Required<Pick<TracerOptions, 'ringBytes' | 'onFull' | 'maxStringBytes'>> & Pick<TracerOptions, 'correlate'> & { redaction: Redaction | undefined } {
+export function checkOptions(options: TracerOptions): Required<Pick<TracerOptions, 'ringBytes' | 'onFull' | 'maxStringBytes'>> & Pick<TracerOptions, 'correlate'> & { redaction: Redaction | undefined; logFilters: LogFilters } {
   if (typeof options !== 'object' || options === null) {
     throw new TracerError('INVALID_OPTION', 'ringtrace: createTracer() expects an options object with at least { provider }')
   }
@@ -168,6 +175,6 @@ export function checkOptions(options: TracerOptions): Required<Pick<TracerOption
   if (correlate !== undefined && typeof correlate !== 'boolean') {
     throw new TracerError('INVALID_OPTION', `ringtrace: correlate must be a boolean, got ${String(correlate)}`)
   }
-  return { ringBytes, onFull, maxStringBytes, correlate, redaction: parseRedaction(options.redact, 'redact') }
+  return { ringBytes, onFull, maxStringBytes, correlate, redaction: parseRedaction(options.redact, 'redact'), logFilters: resolveLogFilters(options.log) }
 }
 

@@ -9,7 +9,7 @@ import { encodeFileChunk, encodeJsonChunk, type SchemaInfo } from './format/chun
 import { ChunkType } from './format/file-layout.js'
 import { ETW_MATCH_ALL_OFFSET, ETW_MATCH_ANY_OFFSET, ETW_SESSION_FOLLOWS, ETW_SESSION_OFFSET, ETW_SESSION_ON,
   EVENT_GATE_OFFSET, GATE_ALWAYS, GATE_OFF, INVALID_OFFSET, MAX_EVENTS, RING_FULL_OFFSET,
-  SEQ_STATE_OFFSET } from './format/ring-layout.js'
+  SEQ_STATE_OFFSET, COARSE_CLOCK_OFFSET } from './format/ring-layout.js'
 import { FIRST_EVENT_ID } from './format/record-layout.js'
 import { TracerError } from './errors.js'
 import { checkOptions, DEFAULT_FILE_PERMISSIONS, DEFAULT_FLUSH_INTERVAL_MS, type TracerOptions } from './tracer-options.js'
@@ -22,7 +22,9 @@ import { checkKeyword, checkLevel, checkSampleRate, validateEvent, type EventOpt
 import { trackTracer, untrackTracer } from './exit-flush.js'
 import { START_ID_WORDS, STOP_ID_WORDS, type Span } from './spans/span-kind.js'
 import { EventBuilder } from './dynamic/event-builder.js'
-import { levelOpen, maxStringChars, redactionOf, registerEvent, writerOf } from './internal-symbols.js'
+import { coarseNow, levelOpen, logFiltersOf, maxStringChars, redactionOf, registerEvent, writerOf } from './internal-symbols.js'
+import type { LogFilters } from './log/log-filters.js'
+import { reportHeld } from './log/rate-limit.js'
 import { redactsField, type Redaction } from './schema/redaction.js'
 import { createLogger, type Logger, type LoggerOptions } from './log/logger.js'
 import { checkCodegenAllowed } from './compile-function.js'
@@ -125,6 +127,8 @@ export class Tracer {
   private readonly correlate: boolean
   /** TracerOptions.redact, checked. */
   private readonly redaction: Redaction | undefined
+  /** TracerOptions.log, checked. */
+  private readonly logFilters: LogFilters
   /**
    * The ring writes for a live ETW provider alone (no trace file, no capture): its gates are
    * set through the collector, which closes them while no ETW session wants the event.
@@ -142,8 +146,9 @@ export class Tracer {
   private readonly schemaChunks: Uint8Array[] = []
 
   constructor(options: TracerOptions) {
-    const { ringBytes, onFull, maxStringBytes, correlate, redaction } = checkOptions(options)
+    const { ringBytes, onFull, maxStringBytes, correlate, redaction, logFilters } = checkOptions(options)
     this.redaction = redaction
+    this.logFilters = logFilters
     this.provider = options.provider
     this.level = checkLevel(options.level ?? 5, 'level')
     this.keywords = checkKeyword(options.keywords ?? ALL_KEYWORDS, 'keywords')
@@ -319,6 +324,16 @@ export class Tracer {
     return !this.closed && (level === 0 || level <= this.level)
   }
 
+  /** @internal The tracer's log filters (TracerOptions.log). */
+  [logFiltersOf](): LogFilters {
+    return this.logFilters
+  }
+
+  /** @internal The ring's coarse clock, ms (what coarse-clock records are stamped with). */
+  [coarseNow](): number {
+    return this.ring.views.f64[COARSE_CLOCK_OFFSET >> 3]!
+  }
+
   /** @internal The tracer's redaction (TracerOptions.redact), which its loggers extend. */
   [redactionOf](): Redaction | undefined {
     return this.redaction
@@ -460,6 +475,8 @@ export class Tracer {
 
   /** Stops recording and drains; the first failure, to throw once the close is complete. */
   private beginClose(): { error: unknown } | undefined {
+    // Lines a rate limit held back since its last report are counted in the trace before it ends.
+    reportHeld(this)
     for (const entry of this.byId) this.setGate(entry.id, GATE_OFF)
     let failure: { error: unknown } | undefined
     try {

@@ -85,6 +85,7 @@ describe('createTracer() option keys', () => {
       export: false,
       correlate: true,
       redact: { paths: ['password'], censor: '***' },
+      log: { level: 'warn', components: { exclude: ['noisy'] }, sample: { debug: 0.5 }, rateLimit: { perSecond: 100 } },
     }
     createTracer(options).closeSync()
   })

@@ -10,7 +10,8 @@
 // value, as JSON.parse of pino's output would; `trace.id` and `span.id` are the span's.
 
 import type { Tracer } from '../tracer.js'
-import { registerEvent, writerOf } from '../internal-symbols.js'
+import { coarseNow, registerEvent, writerOf } from '../internal-symbols.js'
+import { LineRateLimit } from './rate-limit.js'
 import type { FieldTypeName } from '../format/field-types.js'
 import { SPAN_CONTEXT_FIELDS } from '../format/span-records.js'
 import { OutType } from '../dynamic/out-type.js'
@@ -73,13 +74,29 @@ export function lineHead(tracer: Tracer, eventName: string, redaction: Redaction
   return head
 }
 
+/** A line shape's writer, and its rate limit (log.rateLimit) when there is one. */
+export interface LineShape extends RegisteredShape {
+  readonly limit: LineRateLimit | undefined
+}
+
+/** How a tracer's loggers register shapes: string cap, redaction, sampling and rate limit. */
+export interface LineRules {
+  readonly maxStringBytes: number
+  readonly redaction: Redaction | undefined
+  /** This level's sample rate (log.sample), decided by the line's event gate. */
+  readonly sampleRate: number
+  readonly rateLimit: { readonly perSecond: number; readonly burst: number } | undefined
+}
+
 /**
  * Registers the line shape of `names` and `codes` (0..count-1, the message first) below `head`
- * and returns its writer, whose string fields are cut at `maxStringBytes` and whose fields a
- * path of `redaction` names store its censor. Throws what registration throws (TOO_MANY_EVENTS).
+ * and returns its writer, by `rules`: string fields cut at maxStringBytes, the fields a path of
+ * the redaction names storing its censor, the sample rate in the event's gate. Throws what
+ * registration throws (TOO_MANY_EVENTS).
  */
 export function registerLine(tracer: Tracer, head: ShapeNode, level: number, names: readonly string[],
-  codes: readonly number[], count: number, maxStringBytes: number, redaction: Redaction | undefined): RegisteredShape {
+  codes: readonly number[], count: number, rules: LineRules): LineShape {
+  const { maxStringBytes, redaction, sampleRate, rateLimit } = rules
   // The last of each name, except the span context's: the indices of the values written.
   const kept: number[] = []
   const seen = new Set<string>(RESERVED)
@@ -91,17 +108,18 @@ export function registerLine(tracer: Tracer, head: ShapeNode, level: number, nam
   }
   kept.reverse()
   const fields = kept.map((i) => [fieldName(names[i]!), fieldOfCode(codes[i]!).type] as [string, FieldTypeName])
-  const valid = validateEvent(head.name, fields, { level: etwLevelOf(level), clock: 'coarse' }, 'text')
+  const valid = validateEvent(head.name, fields, { level: etwLevelOf(level), clock: 'coarse', sampleRate }, 'text')
   // outType travels in the SCHEMA as an extra field key, as EventBuilder's do.
   kept.forEach((i, at) => {
     const { outType } = fieldOfCode(codes[i]!)
     if (outType !== 0) valid.fields[at] = { ...valid.fields[at]!, outType } as (typeof valid.fields)[number]
   })
   const entry = tracer[registerEvent](valid, { log: level, ...(redaction === undefined ? {} : { redaction }) })
-  const shape: RegisteredShape = {
+  const shape: LineShape = {
     writer: tracer[writerOf](entry, { maxStringBytes }),
     invoke: kept.length === count ? invokerFor(count) : selectingInvoker(kept),
     start: 0,
+    limit: rateLimit === undefined ? undefined : new LineRateLimit(tracer, entry.id, rateLimit.perSecond, rateLimit.burst, tracer[coarseNow]()),
   }
   let node = head
   for (let i = 1; i < count; i++) node = node.childOrAdd(names[i]!, codes[i]!)

@@ -15,16 +15,17 @@
 // inside a span it carries the span's trace and span id.
 
 import type { Tracer } from '../tracer.js'
-import { levelOpen, maxStringChars, redactionOf } from '../internal-symbols.js'
+import { coarseNow, levelOpen, logFiltersOf, maxStringChars, redactionOf } from '../internal-symbols.js'
+import { checkLoggerLevel, componentLevel, type LogFilters } from './log-filters.js'
 import { mergeRedaction, parseRedaction, type Redaction, type RedactOption } from '../schema/redaction.js'
 import { TracerError, describeValue } from '../errors.js'
 import { MAX_FIELDS } from '../format/record-layout.js'
 import { SPAN_CONTEXT_FIELDS } from '../format/span-records.js'
-import type { RegisteredShape, ShapeNode } from '../dynamic/shape-cache.js'
+import type { ShapeNode } from '../dynamic/shape-cache.js'
 import { errorJson, jsonText } from './line-json.js'
 import { CORRELATION_FIELD, MESSAGE_FIELD } from '../format/log-lines.js'
 import { correlationStorage } from './correlation.js'
-import { lineHead, LineCode, registerLine } from './line-shapes.js'
+import { lineHead, LineCode, registerLine, type LineShape } from './line-shapes.js'
 import { DEFAULT_LEVEL, etwLevelOf, LEVEL_NAMES, LOG_LEVELS, SILENT, type LoggerLevel, type LogLevelName } from './log-levels.js'
 import { formatMessage } from './printf.js'
 import { checkKnownKeys } from '../option-keys.js'
@@ -61,11 +62,6 @@ const DEFAULT_NAME = 'log'
 const fitsI64 = (value: bigint): boolean => value >= -(2n ** 63n) && value < 2n ** 63n
 
 
-function checkLevelName(level: unknown, what: string): LoggerLevel {
-  if (level === 'silent' || (typeof level === 'string' && Object.hasOwn(LOG_LEVELS, level))) return level as LoggerLevel
-  throw new TracerError('INVALID_OPTION', `ringtrace: ${what} must be one of ${[...LEVEL_NAMES, 'silent'].map((l) => `'${l}'`).join(', ')}, got ${describeValue(level)}`)
-}
-
 /**
  * A line's string fields are cut at this many bytes, or the tracer's maxStringBytes if larger:
  * an Error's JSON with its stack and a cause's is often past the tracer's default 1 KiB, and a
@@ -81,6 +77,8 @@ interface LoggerRoot {
   readonly maxChars: number
   /** The tracer's redaction and the logger's: one object per set of paths, which keys the shapes. */
   readonly redaction: Redaction | undefined
+  /** The tracer's `log` option: levels by component, sampling, rate limit. */
+  readonly filters: LogFilters
 }
 
 export class Logger {
@@ -117,7 +115,7 @@ export class Logger {
   }
 
   set level(level: LoggerLevel) {
-    const name = checkLevelName(level, 'level')
+    const name = checkLoggerLevel(level, 'level')
     this.levelName = name
     this.threshold = name === 'silent' ? SILENT : LOG_LEVELS[name]
     LEVEL_NAMES.forEach((levelName, index) => {
@@ -127,7 +125,7 @@ export class Logger {
 
   /** Whether a line of `level` is written by this logger (the tracer may still filter it). */
   isLevelEnabled(level: LogLevelName): boolean {
-    const name = checkLevelName(level, 'level')
+    const name = checkLoggerLevel(level, 'level')
     return name !== 'silent' && LOG_LEVELS[name] >= this.threshold
   }
 
@@ -160,8 +158,11 @@ export class Logger {
     names.push(...own.names)
     codes.push(...own.codes)
     values.push(...own.values)
-    return new Logger(root, { ...this.given, ...bindings }, names, codes, values,
-      options.level === undefined ? this.levelName : checkLevelName(options.level, 'level'))
+    // A child of another component starts at that component's level (log.components.levels).
+    const component = (bindings as { component?: unknown }).component
+    const level = options.level !== undefined ? checkLoggerLevel(options.level, 'level')
+      : typeof component === 'string' ? componentLevel(root.filters, component, this.levelName) : this.levelName
+    return new Logger(root, { ...this.given, ...bindings }, names, codes, values, level)
   }
 
   /** The method of level `index`, bound to this logger (so `const { info } = log` works too). */
@@ -240,7 +241,7 @@ export class Logger {
     }
     values[0] = typeof message === 'string' && args === undefined ? message
       : messageText(message, args, typeof a === 'object' && a !== null ? 2 : 1, this.root.maxChars)
-    let shape = node?.shapes[0]
+    let shape = node?.shapes[0] as LineShape | undefined
     if (shape === undefined) {
       // A new shape: the walk recorded the names and kinds from where it left the known
       // shapes; before that, they are the path to where it left (each value was read once).
@@ -253,10 +254,11 @@ export class Logger {
       shape = this.register(scratch, prefix, index, level, n)
       if (shape === undefined) return
     }
+    if (shape.limit !== undefined && !shape.limit.take(this.root.tracer[coarseNow]())) return
     shape.invoke(shape.writer, values, 0)
   }
 
-  private register(scratch: LineScratch, prefix: LinePrefix, index: number, level: number, count: number): RegisteredShape | undefined {
+  private register(scratch: LineScratch, prefix: LinePrefix, index: number, level: number, count: number): LineShape | undefined {
     const { names, codes } = scratch
     names[0] = MESSAGE_FIELD
     codes[0] = LineCode.str
@@ -265,8 +267,10 @@ export class Logger {
       codes[i] = prefix.codes[i - 1]!
     }
     try {
-      const { tracer, eventName, maxChars, redaction } = this.root
-      return registerLine(tracer, lineHead(tracer, eventName, redaction, LOG_LEVELS[LEVEL_NAMES[index]!]), level, names, codes, count, maxChars, redaction)
+      const { tracer, eventName, maxChars, redaction, filters } = this.root
+      return registerLine(tracer, lineHead(tracer, eventName, redaction, LOG_LEVELS[LEVEL_NAMES[index]!]), level, names, codes, count, {
+        maxStringBytes: maxChars, redaction, sampleRate: filters.sample.get(level) ?? 1, rateLimit: filters.rateLimit,
+      })
     } catch {
       // The tracer holds no more events (TOO_MANY_EVENTS) or was closed meanwhile: this line is lost.
       return undefined
@@ -453,11 +457,15 @@ export function createLogger(tracer: Tracer, bindings: Record<string, unknown> =
     throw new TracerError('INVALID_OPTION', `ringtrace: logger() options must be an object, got ${describeValue(options)}`)
   }
   checkKnownKeys(options, LOGGER_OPTION_KEYS, '')
-  const level = options.level === undefined ? DEFAULT_LEVEL : checkLevelName(options.level, 'level')
   const eventName = options.name === undefined ? DEFAULT_NAME : checkName('event', options.name, 'text')
+  const filters = tracer[logFiltersOf]()
+  const component = (bindings as { component?: unknown }).component
+  const level = options.level !== undefined ? checkLoggerLevel(options.level, 'level')
+    : componentLevel(filters, typeof component === 'string' ? component : eventName, DEFAULT_LEVEL)
   const root: LoggerRoot = {
     tracer,
     eventName,
+    filters,
     maxChars: Math.max(tracer[maxStringChars](), LINE_STRING_BYTES),
     redaction: sharedRedaction(tracer, mergeRedaction(tracer[redactionOf](), parseRedaction(options.redact, 'redact'))),
   }
