@@ -9,6 +9,7 @@ import type { BackendRequest } from './backend/select-backend.js'
 import type { ExportOptions } from './export/export-options.js'
 import { parseRedaction, type Redaction, type RedactOption } from './schema/redaction.js'
 import { resolveLogFilters, type LogFilters, type LogOptions } from './log/log-filters.js'
+import type { ProfileName } from './config/profiles.js'
 
 export type OnFull = 'discard' | 'overwrite'
 
@@ -74,6 +75,12 @@ export interface TracerOptions {
    * include, exclude, levels }, sample, rateLimit }`.
    */
   log?: LogOptions
+  /**
+   * Defaults for where the app runs: 'development', 'staging', 'production' or 'test' (also
+   * RINGTRACE_PROFILE; docs/logging.md, "Profiles"). The config file, the environment and these
+   * options override them.
+   */
+  profile?: ProfileName
 }
 
 export interface EtwOptions {
@@ -116,6 +123,7 @@ const TRACER_OPTION_KEYS = Object.keys({
   correlate: true,
   redact: true,
   log: true,
+  profile: true,
 } satisfies Record<keyof TracerOptions, true>)
 
 const ETW_OPTION_KEYS = Object.keys({

@@ -25,6 +25,7 @@ import { EventBuilder } from './dynamic/event-builder.js'
 import { coarseNow, levelOpen, logFiltersOf, maxStringChars, redactionOf, registerEvent, writerOf } from './internal-symbols.js'
 import type { LogFilters } from './log/log-filters.js'
 import { reportHeld } from './log/rate-limit.js'
+import { resolveTracerOptions } from './config/resolve-options.js'
 import { redactsField, type Redaction } from './schema/redaction.js'
 import { createLogger, type Logger, type LoggerOptions } from './log/logger.js'
 import { checkCodegenAllowed } from './compile-function.js'
@@ -145,7 +146,8 @@ export class Tracer {
   private readonly streamChunk: Uint8Array
   private readonly schemaChunks: Uint8Array[] = []
 
-  constructor(options: TracerOptions) {
+  constructor(given: TracerOptions) {
+    const options = resolveTracerOptions(given)
     const { ringBytes, onFull, maxStringBytes, correlate, redaction, logFilters } = checkOptions(options)
     this.redaction = redaction
     this.logFilters = logFilters

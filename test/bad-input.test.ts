@@ -86,6 +86,7 @@ describe('createTracer() option keys', () => {
       correlate: true,
       redact: { paths: ['password'], censor: '***' },
       log: { level: 'warn', components: { exclude: ['noisy'] }, sample: { debug: 0.5 }, rateLimit: { perSecond: 100 } },
+      profile: 'test',
     }
     createTracer(options).closeSync()
   })
