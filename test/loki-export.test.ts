@@ -57,4 +57,22 @@ describe.each(BACKENDS)('live export to Loki (%s backend)', (backend) => {
     expect(eu.lines.slice(0, 2)).toEqual([{ msg: 'OrderPlaced', amount: 0, items: 0, 'thread.id': 0, 'thread.name': 'main' },
       { msg: 'OrderPlaced', amount: 3, items: 2, 'thread.id': 0, 'thread.name': 'main' }])
   })
+
+  it('pushes a logger\'s lines with their message, level and objects as JSON inside the line', async () => {
+    const r = await loki()
+    const tracer = createTracer({ provider: 'Test.Loki', backend, flushOnExit: false, export: {
+      serviceName: 'checkout', loki: { endpoint: r.url, protocol: 'json', structuredMetadata: false },
+    } })
+    const log = tracer.logger({ component: 'pay' })
+    tracer.span('Pay', () => log.warn({ card: { brand: 'visa', last4: '4242' }, attempt: 2 }, 'card declined'))
+    log.info({ blob: { text: 'x'.repeat(20_000) } }, 'too big to stay JSON')
+    await tracer.close()
+    expect(r.rejections).toEqual([])
+    const entries = r.pushes.flatMap((push) => push.streams.flatMap((stream) => stream.entries.map((e) => ({ labels: stream.labels, line: JSON.parse(e.line) as Record<string, unknown> }))))
+    const declined = entries.find((e) => e.line.msg === 'card declined')!
+    expect(declined.labels).toMatchObject({ event: 'log', level: 'warning', service_name: 'checkout' })
+    expect(declined.line).toMatchObject({ component: 'pay', card: { brand: 'visa', last4: '4242' }, attempt: 2, trace_id: expect.stringMatching(/^[0-9a-f]{32}$/) })
+    // Cut by the tracer, the JSON is no JSON: a string.
+    expect(typeof entries.find((e) => e.line.msg === 'too big to stay JSON')!.line.blob).toBe('string')
+  })
 })

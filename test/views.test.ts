@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium } from 'playwright-core'
 import { afterAll, describe, expect, it } from 'vitest'
-import { analyzeSpans } from '../src/analysis/index.js'
+import { analyzeSpans, analyzeTraceFile } from '../src/analysis/index.js'
+import { NOTES_PER_SPAN } from '../src/analysis/span-notes.js'
+import { createTracer, t } from '../src/index.js'
+import { BACKENDS } from './helpers/backends.js'
 import { runCli } from '../src/cli/run.js'
 import { ANSI_STYLE, htmlReport, summaryText, waterfallText, wantsColor } from '../src/views/index.js'
 import { SpanScript, requestScript, spanId, writeSpanTrace } from './fixtures/span-traces.js'
@@ -34,6 +37,41 @@ describe('terminal waterfall', () => {
     expect(lines[4]).toMatch(/^\* └─ render .*✗ TypeError: x is undefined$/)
     expect(text).toContain('1 of 1 root spans (the longest), 5 of 5 spans; * marks the critical path.')
     expect(text).not.toContain(ESC)
+  })
+
+  it('shows the log lines and correlated events traced in a span under it, the first few, then how many more', async () => {
+    for (const backend of BACKENDS) {
+      const file = join(dir, `notes-${backend}.rtrc`)
+      const tracer = createTracer({ provider: 'Test.ViewNotes', backend, file, flushOnExit: false, correlate: true })
+      const log = tracer.logger({ service: 'api' })
+      const cacheMiss = tracer.event('CacheMiss', [['key', t.str]], { level: 3 })
+      log.info('outside any span')
+      await tracer.span('GET /users', async () => {
+        log.info({ userId: 42 }, 'loading user')
+        await tracer.span('db.query', async () => {
+          cacheMiss('user:42')
+          for (let i = 0; i < NOTES_PER_SPAN + 3; i++) log.debug({ i }, 'row')
+          log.error('query failed')
+        })
+      })
+      await tracer.close()
+      const lines = waterfallText(await analyzeTraceFile(file).then((r) => r.analysis), { barWidth: 10 }).split('\n')
+      const spanAt = (name: string) => lines.findIndex((line) => line.includes(name))
+      expect(lines[spanAt('GET /users') + 1]).toMatch(/^ {2}· \+[\d.]+ [µm]?s INFO {2}loading user service="api" userId=42$/)
+      const db = spanAt('db.query')
+      expect(lines[db + 1]).toMatch(/^ {5}· \+[\d.]+ [µnm]?s WARN {2}CacheMiss key="user:42"$/)
+      // debug lines are below the logger's default level: the first shown after CacheMiss is the error.
+      expect(lines[db + 2]).toMatch(/^ {5}· \+[\d.]+ [µnm]?s ERROR query failed service="api"$/)
+      expect(lines.join('\n')).not.toContain('outside any span')
+    }
+    const file = join(dir, 'notes-many.rtrc')
+    const tracer = createTracer({ provider: 'Test.ViewNotes', backend: 'js', file, flushOnExit: false })
+    const log = tracer.logger()
+    tracer.span('busy', () => { for (let i = 0; i < NOTES_PER_SPAN + 3; i++) log.info({ i }, 'row') })
+    await tracer.close()
+    const text = waterfallText((await analyzeTraceFile(file)).analysis)
+    expect(text.match(/· \+.* INFO {2}row i=\d+/g)).toHaveLength(NOTES_PER_SPAN)
+    expect(text).toContain('· (+3 more lines and events)')
   })
 
   it('colours the critical path and errors only with the ANSI style', async () => {

@@ -10,6 +10,7 @@ import type { SpanEventRecord, SpanForest, SpanProblems } from './span-forest.js
 import { SpanNode } from './span-node.js'
 import { SpanIndex } from './span-index.js'
 import { SpanPairing, type SpanPairSink } from './span-pairing.js'
+import { SpanNotes, spanIdOfActivity } from './span-notes.js'
 
 function eventRecord(event: SpanEventInput): SpanEventRecord {
   return { name: event.name, activityId: event.fields.activityId as string, timestampNs: event.timestampNs, thread: event.thread }
@@ -28,6 +29,7 @@ export class SpanCollector implements SpanPairSink {
   /** lastNs from baseNs, set when finishing: where spans without a Stop end. */
   private traceEnd = 0
   private otherEvents = 0
+  private readonly notes = new SpanNotes()
   private lostEvents = 0
   private finished = false
 
@@ -46,6 +48,9 @@ export class SpanCollector implements SpanPairSink {
       this.pairing.stop(item)
     } else {
       this.otherEvents++
+      // A correlated event or log line knows its span: kept for the views, under the span.
+      const spanId = (item as { spanId?: string }).spanId
+      if (spanId !== undefined && at !== undefined) this.notes.add(spanId, item, Number(at - this.baseNs!))
     }
   }
 
@@ -70,6 +75,11 @@ export class SpanCollector implements SpanPairSink {
     for (const span of spans) {
       span.startNs -= first
       span.endNs -= first
+      const notes = this.notes.take(spanIdOfActivity(span.id), first)
+      if (notes !== undefined) {
+        span.notes = notes.notes
+        span.notesLeftOut = notes.leftOut
+      }
     }
     const roots = linkSpans(this.byId, this.problems)
     return {

@@ -4,12 +4,14 @@
 import type { FieldValue, TraceThread } from '../reader/trace-items.js'
 import { SpanStatus } from '../format/span-records.js'
 import { spanAttributes } from './span-events.js'
+import type { SpanNote } from './span-notes.js'
 
 /**
  * Not frozen: a frozen array has its own elements kind, and children reads would see a third one
  * beside this empty array's and the exactly sized arrays linkSpans makes.
  */
 const NO_CHILDREN: readonly SpanNode[] = []
+const NO_NOTES: readonly SpanNote[] = []
 
 export class SpanNode {
   /** Null for a root (a zero parentId, or a parent the trace does not hold). */
@@ -21,6 +23,10 @@ export class SpanNode {
   /** Duration less the time covered by children (their union, clipped to this span). */
   selfNs = 0
   onCriticalPath = false
+  /** Log lines and events traced in this span (span-notes.ts), the first few. */
+  notes: readonly SpanNote[] = NO_NOTES
+  /** Notes of this span not kept. */
+  notesLeftOut = 0
 
   constructor(
     readonly id: string,

@@ -15,6 +15,11 @@ export interface ExportAttribute {
   readonly key: string
   readonly type: FieldTypeName
   readonly value: FieldValue
+  /**
+   * The value is whole JSON text (a logger's object, array or Error field, not cut by the
+   * tracer): a Loki line embeds it as JSON; OTLP sends it as a string.
+   */
+  readonly json?: true
 }
 
 /** OTLP span kinds (trace.proto Span.SpanKind). */

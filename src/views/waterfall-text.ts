@@ -1,6 +1,8 @@
 // The terminal view: each shown span on a line with its tree position, duration and a bar placed
 // on a time axis scaled to its root. Critical-path spans are marked `*` (and coloured on a TTY),
-// failed spans end with their error, spans without a Stop with "(no stop)".
+// failed spans end with their error, spans without a Stop with "(no stop)". Under a span, the
+// log lines and correlated events traced in it (the first few, span-notes.ts), each with its
+// time from the span's start and its level.
 
 import type { TraceAnalysis } from '../analysis/analyze-spans.js'
 import { printable } from '../cli/text-table.js'
@@ -15,6 +17,8 @@ export interface WaterfallTextOptions extends SpanRowOptions {
 }
 
 const NAME_WIDTH = 40
+/** ETW level names, short, by level (0 LogAlways has none). */
+const LEVEL_LABELS = ['', 'CRIT', 'ERROR', 'WARN', 'INFO', 'DEBUG']
 
 function treePrefix(row: SpanRow): string {
   if (row.span === row.root) return ''
@@ -58,6 +62,14 @@ export function waterfallText(analysis: TraceAnalysis, options: WaterfallTextOpt
     const name = style.dim(label.slice(0, label.length - nameLength)) +
       (span.onCriticalPath ? style.bold(label.slice(label.length - nameLength)) : label.slice(label.length - nameLength))
     lines.push(`${mark} ${name}${' '.repeat(labelWidth - label.length)}  ${durations[i].padStart(durationWidth)}  ${axis}${note}`)
+    if (span.notes.length === 0) return
+    const indent = `  ${span === row.root ? '' : row.guides.map((more) => (more ? '│  ' : '   ')).join('') + (row.last ? '   ' : '│  ')}`
+    for (const line of span.notes) {
+      const level = (LEVEL_LABELS[line.level] ?? '').padEnd(5)
+      const text = `· +${durationText(Math.max(0, line.atNs - span.startNs))} ${level} ${printable(line.text)}`
+      lines.push(style.dim(indent) + (line.level === 1 || line.level === 2 ? style.error(text) : style.dim(text)))
+    }
+    if (span.notesLeftOut > 0) lines.push(style.dim(`${indent}· (+${span.notesLeftOut} more lines and events)`))
   })
   const shown = `${selection.rootsShown} of ${analysis.roots.length} root spans (the longest), ${selection.rows.length} of ${analysis.spans.length} spans`
   lines.push('', style.dim(`${shown}; * marks the critical path.`))

@@ -5,7 +5,8 @@
 // newlines or `=` need no ad hoc quoting), LogQL's `| json` extracts every key, and Grafana shows
 // the fields of a JSON line in its log details. Values are written as ringtrace's other JSON
 // exporters write them: 64-bit integers as decimal strings (exact in every JSON reader, and
-// `| unwrap` still reads them), binary as base64, NaN and infinities as strings.
+// `| unwrap` still reads them), binary as base64, NaN and infinities as strings. A logger's JSON
+// field (an object it logged) is embedded as the JSON it holds, so `| json` reaches inside it.
 //
 // Keys the line itself uses (msg, ts, trace_id, span_id) are reserved: a field of that name is
 // written as field_<name>, so that no key appears twice and `| json` never has to pick one.
@@ -49,7 +50,8 @@ export class LokiLineWriter {
     }
     for (const attribute of record.attributes) {
       if (this.promoted.has(attribute.key)) continue
-      text += `,${JSON.stringify(lineKey(attribute.key, record.attributes))}:${typedFieldJson(attribute.value, attribute.type === 'binary')}`
+      const value = attribute.json === true ? attribute.value as string : typedFieldJson(attribute.value, attribute.type === 'binary')
+      text += `,${JSON.stringify(lineKey(attribute.key, record.attributes))}:${value}`
     }
     return `${text}}`
   }

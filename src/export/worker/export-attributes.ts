@@ -4,6 +4,7 @@
 
 import type { EventSchema } from '../../reader/event-schema.js'
 import type { TraceEvent, TraceThread } from '../../reader/trace-items.js'
+import { OutType } from '../../dynamic/out-type.js'
 import { guidText } from '../../reader/guid-text.js'
 import type { ExportAttribute } from '../model.js'
 
@@ -28,6 +29,10 @@ export function eventAttributes(event: TraceEvent, schema: EventSchema, skip?: R
     const value = fields[field.name]
     // Absent: a reserved context field the reader lifted out of `fields`.
     if (value === undefined) continue
+    if (field.outType === OutType.Json && typeof value === 'string' && event.truncated?.includes(field.name) !== true) {
+      out.push({ key: field.name, type: field.type, value, json: true })
+      continue
+    }
     out.push({ key: field.name, type: field.type, value: value instanceof Uint8Array && field.type === 'guid' ? guidText(value, 0) : value })
   }
   const [id, name] = threadOf(event.thread)
