@@ -1,5 +1,5 @@
 export { createTracer, Tracer } from './tracer.js'
-export type { TracerOptions, EtwOptions, TraceFunction, TracerStats, OnFull, SpanFunction } from './tracer.js'
+export type { TracerOptions, EtwOptions, TraceFunction, TracerStats, OnFull, SpanFunction, TraceEventOptions } from './tracer.js'
 export type { EventOptions } from './schema/validate.js'
 export { t } from './schema/field-type-tokens.js'
 export type { FieldToken, FieldSpec, ArgsOf } from './schema/field-type-tokens.js'

@@ -24,7 +24,7 @@ import { START_ID_WORDS, STOP_ID_WORDS, type Span } from './spans/span-kind.js'
 import { EventBuilder } from './dynamic/event-builder.js'
 import { coarseNow, levelOpen, logFiltersOf, maxStringChars, redactionOf, registerEvent, writerOf } from './internal-symbols.js'
 import type { LogFilters } from './log/log-filters.js'
-import { reportHeld } from './log/rate-limit.js'
+import { checkRateLimit, rateLimitedWriter, reportHeld, type CheckedRateLimit, type RateLimit } from './log/rate-limit.js'
 import { resolveTracerOptions } from './config/resolve-options.js'
 import { redactsField, type Redaction } from './schema/redaction.js'
 import { createLogger, type Logger, type LoggerOptions } from './log/logger.js'
@@ -98,6 +98,15 @@ export interface EventEntry extends ValidEvent {
   /** Indices of the fields that store `censor` instead of their value (TracerOptions.redact). */
   redacted?: number[]
   censor?: string
+}
+
+/** tracer.event()'s options: the schema's (EventOptions), and a rate limit of its trace function. */
+export interface TraceEventOptions extends EventOptions {
+  /**
+   * Calls per second recorded, with bursts of `burst` (default perSecond): a call past it is not
+   * recorded but counted in-band (a `ringtrace.rateLimited` record; docs/logging.md, "Filters").
+   */
+  rateLimit?: RateLimit
 }
 
 /** What an event is registered as, beyond an event of its own: a span record, or a logger's line. */
@@ -242,15 +251,24 @@ export class Tracer {
    * Registers an event and returns its trace function, typed from `fields`:
    * `const tracePriming = tracer.event('Priming', [['kind', t.u8], ['strength', t.f32]])`.
    */
-  event<const Fields extends readonly FieldSpec[]>(name: string, fields: Fields, options?: EventOptions): TraceFunction<ArgsOf<Fields>> {
+  event<const Fields extends readonly FieldSpec[]>(name: string, fields: Fields, options?: TraceEventOptions): TraceFunction<ArgsOf<Fields>> {
     this.assertOpen()
-    const valid = validateEvent(name, fields, options)
+    // rateLimit is the trace function's, not the schema's: validateEvent refuses it elsewhere.
+    let eventOptions: unknown = options
+    let limit: CheckedRateLimit | undefined
+    if (typeof options === 'object' && options !== null && 'rateLimit' in options) {
+      const { rateLimit, ...rest } = options
+      eventOptions = rest
+      if (rateLimit !== undefined) limit = checkRateLimit(rateLimit, 'rateLimit')
+    }
+    const valid = validateEvent(name, fields, eventOptions as EventOptions | undefined)
     if (this.events.has(valid.name)) {
       throw new TracerError('DUPLICATE_EVENT', `ringtrace: event ${valid.name} is already registered on this tracer; keep the function tracer.event() returned`)
     }
     const entry = this[registerEvent](valid)
     this.events.set(entry.name, entry)
-    return this.decorate(this[writerOf](entry), entry) as TraceFunction<ArgsOf<Fields>>
+    const writer = this[writerOf](entry)
+    return this.decorate(limit === undefined ? writer : rateLimitedWriter(this, entry.id, writer, valid.fields.length, limit), entry) as TraceFunction<ArgsOf<Fields>>
   }
 
   /**

@@ -3,7 +3,7 @@
 // counted in the trace (ringtrace.rateLimited records). Run against both backends.
 
 import { afterEach, describe, expect, it } from 'vitest'
-import { createTracer, type Tracer, type TracerOptions } from '../src/index.js'
+import { createTracer, t, type Tracer, type TracerOptions } from '../src/index.js'
 import { TracerError } from '../src/errors.js'
 import type { TraceEvent } from '../src/reader/trace-items.js'
 import { BACKENDS } from './helpers/backends.js'
@@ -96,6 +96,24 @@ describe.each(BACKENDS)('log filters (%s backend)', (backend) => {
     expect(firstReport).toBeLessThan(resumed)
   })
 
+  it('rate-limits a tracer.event() trace function the same way, and keeps its properties', async () => {
+    const { tracer, file } = tracerFor(backend, undefined)
+    const tick = tracer.event('Tick', [['n', t.u32], ['label', t.str]], { rateLimit: { perSecond: 10, burst: 3 } })
+    for (let i = 0; i < 20; i++) tick(i, 'x')
+    expect([tick.eventName, tick.enabled]).toEqual(['Tick', true])
+    tick.disable()
+    expect(tick.enabled).toBe(false)
+    await tracer.close()
+    const events = await readEvents(file)
+    const ticks = events.filter((e) => e.name === 'Tick')
+    expect(ticks.map((e) => e.fields)).toEqual([0, 1, 2].map((n) => ({ n, label: 'x' })))
+    expect(events.filter((e) => e.name === 'ringtrace.rateLimited').map((e) => e.fields)).toEqual([{ eventId: ticks[0]!.eventId, dropped: 17 }])
+    const other = createTracer({ provider: 'Test.LogFilters', backend, flushOnExit: false })
+    open.push(other)
+    expect(() => other.event('Bad', [['n', t.u32]], { rateLimit: { perSecond: -1 } })).toThrow(/rateLimit\.perSecond must be a positive number/)
+    expect(() => other.defineSpan('Span', [], { rateLimit: { perSecond: 1 } } as never)).toThrow(/unknown option "rateLimit"/)
+  })
+
   it('refuses a bad log option with a TracerError naming the key', () => {
     const bad: [unknown, RegExp][] = [
       ['warn', /log must be an object/],
@@ -106,7 +124,7 @@ describe.each(BACKENDS)('log filters (%s backend)', (backend) => {
       [{ components: { only: [] } }, /unknown option "log\.components\.only"/],
       [{ sample: { debug: 2 } }, /log\.sample\.debug must be a number from 0 to 1/],
       [{ sample: { verbose: 0.5 } }, /unknown option "log\.sample\.verbose"/],
-      [{ rateLimit: { perSecond: 0 } }, /log\.rateLimit\.perSecond must be a number of at least/],
+      [{ rateLimit: { perSecond: 0 } }, /log\.rateLimit\.perSecond must be a positive number/],
       [{ rateLimit: { perSecond: 10, burst: 0.5 } }, /log\.rateLimit\.burst must be a number of at least 1/],
       [{ ratelimit: {} }, /unknown option "log\.ratelimit"; did you mean log\.rateLimit\?/],
     ]

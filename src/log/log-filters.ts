@@ -6,6 +6,7 @@
 import { describeValue, TracerError } from '../errors.js'
 import { checkKnownKeys } from '../option-keys.js'
 import { LOG_LEVELS, type LoggerLevel, type LogLevelName } from './log-levels.js'
+import { checkRateLimit, type CheckedRateLimit, type RateLimit } from './rate-limit.js'
 
 /** createTracer's `log` option (docs/logging.md, "Filters"). */
 export interface LogOptions {
@@ -25,7 +26,7 @@ export interface LogOptions {
    * Lines per second per line shape (level, fields: a call site, near enough), with bursts of
    * `burst` (default perSecond); what it holds back is counted in-band (rate-limit.ts).
    */
-  rateLimit?: { perSecond: number; burst?: number }
+  rateLimit?: RateLimit
 }
 
 interface Pattern {
@@ -40,7 +41,7 @@ export interface LogFilters {
   readonly levels: readonly (Pattern & { readonly level: LoggerLevel })[]
   /** Per level number, the sample rate (absent: 1). */
   readonly sample: ReadonlyMap<number, number>
-  readonly rateLimit: { readonly perSecond: number; readonly burst: number } | undefined
+  readonly rateLimit: CheckedRateLimit | undefined
 }
 
 const NO_FILTERS: LogFilters = { level: undefined, include: undefined, exclude: [], levels: [], sample: new Map(), rateLimit: undefined }
@@ -103,13 +104,7 @@ export function resolveLogFilters(option: unknown): LogFilters {
       rates.set(LOG_LEVELS[name as LogLevelName], r)
     }
   }
-  let limit: LogFilters['rateLimit']
-  if (rateLimit !== undefined) {
-    if (typeof rateLimit !== 'object' || rateLimit === null) throw invalid('log.rateLimit', 'an object { perSecond, burst? }', rateLimit)
-    checkKnownKeys(rateLimit as Record<string, unknown>, ['perSecond', 'burst'], 'log.rateLimit.')
-    const perSecond = rate(rateLimit.perSecond, 'log.rateLimit.perSecond', Number.MIN_VALUE)
-    limit = { perSecond, burst: rateLimit.burst === undefined ? Math.max(1, perSecond) : rate(rateLimit.burst, 'log.rateLimit.burst', 1) }
-  }
+  const limit = rateLimit === undefined ? undefined : checkRateLimit(rateLimit, 'log.rateLimit')
   return {
     level: level === undefined ? undefined : checkLoggerLevel(level, 'log.level'),
     include,

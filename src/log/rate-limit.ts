@@ -5,8 +5,36 @@
 // shape's event, `dropped` how many) before the next line of that shape that passes, or at close.
 
 import type { Tracer } from '../tracer.js'
-import { registerEvent, writerOf } from '../internal-symbols.js'
+import { compileFunction } from '../compile-function.js'
+import { describeValue, TracerError } from '../errors.js'
+import { coarseNow, registerEvent, writerOf } from '../internal-symbols.js'
+import { checkKnownKeys } from '../option-keys.js'
 import { validateEvent } from '../schema/validate.js'
+
+/** A rate limit as given: lines (or events) per second, and the burst it allows (default perSecond). */
+export interface RateLimit {
+  perSecond: number
+  burst?: number
+}
+
+export interface CheckedRateLimit {
+  readonly perSecond: number
+  readonly burst: number
+}
+
+const invalid = (key: string, expected: string, value: unknown): TracerError =>
+  new TracerError('INVALID_OPTION', `ringtrace: ${key} must be ${expected}, got ${describeValue(value)}`)
+
+/** `value` checked as a rate limit; errors name `key`. */
+export function checkRateLimit(value: unknown, key: string): CheckedRateLimit {
+  if (typeof value !== 'object' || value === null) throw invalid(key, 'an object { perSecond, burst? }', value)
+  checkKnownKeys(value as Record<string, unknown>, ['perSecond', 'burst'], `${key}.`)
+  const { perSecond, burst } = value as Record<string, unknown>
+  if (typeof perSecond !== 'number' || !Number.isFinite(perSecond) || perSecond <= 0) throw invalid(`${key}.perSecond`, 'a positive number', perSecond)
+  if (burst === undefined) return { perSecond, burst: Math.max(1, perSecond) }
+  if (typeof burst !== 'number' || !Number.isFinite(burst) || burst < 1) throw invalid(`${key}.burst`, 'a number of at least 1', burst)
+  return { perSecond, burst }
+}
 
 class TokenBucket {
   private tokens: number
@@ -76,6 +104,25 @@ export class LineRateLimit {
     }
     return true
   }
+}
+
+const limiters: ((...args: unknown[]) => unknown)[] = []
+
+/**
+ * `write` (a trace function of `arity` arguments, event `eventId`) behind a rate limit: a call
+ * the bucket holds back is counted in-band as a line's is. Generated per arity (from the number
+ * alone) so that no call builds an argument array.
+ */
+export function rateLimitedWriter(tracer: Tracer, eventId: number, write: (...args: unknown[]) => void, arity: number, limit: CheckedRateLimit): (...args: unknown[]) => void {
+  let make = limiters[arity]
+  if (make === undefined) {
+    const params = Array.from({ length: arity }, (_, i) => `a${i}`).join(', ')
+    // Generated from a number only.
+    make = compileFunction(['limit', 'now', 'write'], `'use strict'; return function trace(${params}) { if (limit.take(now())) write(${params}); };`)
+    limiters[arity] = make
+  }
+  const limiter = new LineRateLimit(tracer, eventId, limit.perSecond, limit.burst, tracer[coarseNow]())
+  return make(limiter, () => tracer[coarseNow](), write) as (...args: unknown[]) => void
 }
 
 /** Writes the counts not yet reported (the tracer is closing). */
