@@ -49,29 +49,22 @@ export function fieldName(key: string): string {
 /** Heads by level (10, 20, ... 60), per tracer, event name and redaction (its object: loggers of one set of paths share it). */
 const heads = new WeakMap<Tracer, Map<string, Map<Redaction | undefined, Map<number, ShapeNode>>>>()
 
+/** `map`'s value of `key`, made by `make` the first time. */
+function valueOf<K, V>(map: Map<K, V> | WeakMap<K & object, V>, key: K, make: () => V): V {
+  let value = (map as Map<K, V>).get(key)
+  if (value === undefined) {
+    value = make()
+    ;(map as Map<K, V>).set(key, value)
+  }
+  return value
+}
+
 /** The trie head of lines of `level` named `eventName` on `tracer`, redacted by `redaction`. */
 export function lineHead(tracer: Tracer, eventName: string, redaction: Redaction | undefined, level: number): ShapeNode {
-  let byName = heads.get(tracer)
-  if (byName === undefined) {
-    byName = new Map()
-    heads.set(tracer, byName)
-  }
-  let byRedaction = byName.get(eventName)
-  if (byRedaction === undefined) {
-    byRedaction = new Map()
-    byName.set(eventName, byRedaction)
-  }
-  let byLevel = byRedaction.get(redaction)
-  if (byLevel === undefined) {
-    byLevel = new Map()
-    byRedaction.set(redaction, byLevel)
-  }
-  let head = byLevel.get(level)
-  if (head === undefined) {
-    head = new ShapeNode(eventName, level, 0n)
-    byLevel.set(level, head)
-  }
-  return head
+  const byName = valueOf(heads, tracer, () => new Map<string, Map<Redaction | undefined, Map<number, ShapeNode>>>())
+  const byRedaction = valueOf(byName, eventName, () => new Map<Redaction | undefined, Map<number, ShapeNode>>())
+  const byLevel = valueOf(byRedaction, redaction, () => new Map<number, ShapeNode>())
+  return valueOf(byLevel, level, () => new ShapeNode(eventName, level, 0n))
 }
 
 /** A line shape's writer, and its rate limit (log.rateLimit) when there is one. */
