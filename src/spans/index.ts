@@ -8,6 +8,8 @@ export type { SerializedSpanContext } from './span-context.js'
 export { Span } from './span-kind.js'
 export { SpanStatus } from '../format/span-records.js'
 export type { AttributeValue, SpanOptions } from './span-registry.js'
+export { traced } from './traced.js'
+export type { TracedOptions, SpanRunner } from './traced.js'
 
 /** The W3C traceparent header of the current span, for outgoing requests; undefined outside spans. */
 export function currentTraceparent(): string | undefined {
