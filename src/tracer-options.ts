@@ -7,6 +7,7 @@ import { TracerError } from './errors.js'
 import { checkKnownKeys } from './option-keys.js'
 import type { BackendRequest } from './backend/select-backend.js'
 import type { ExportOptions } from './export/export-options.js'
+import { resolveConsole, type ConsoleOptions, type ResolvedConsole } from './export/console/console-options.js'
 import { parseRedaction, type Redaction, type RedactOption } from './schema/redaction.js'
 import { resolveLogFilters, type LogFilters, type LogOptions } from './log/log-filters.js'
 import type { ProfileName } from './config/profiles.js'
@@ -81,6 +82,12 @@ export interface TracerOptions {
    * options override them.
    */
   profile?: ProfileName
+  /**
+   * Coloured human lines of the loggers (and, with `events`, of plain events) on stdout or
+   * stderr, written by the export worker, never by this thread (docs/logging.md, "Console"):
+   * true, or `{ level, stream, colors, events, budgetBytes }`. On in the development profile.
+   */
+  console?: boolean | ConsoleOptions
 }
 
 export interface EtwOptions {
@@ -124,6 +131,7 @@ const TRACER_OPTION_KEYS = Object.keys({
   redact: true,
   log: true,
   profile: true,
+  console: true,
 } satisfies Record<keyof TracerOptions, true>)
 
 const ETW_OPTION_KEYS = Object.keys({
@@ -131,7 +139,7 @@ const ETW_OPTION_KEYS = Object.keys({
   forceWrites: true,
 } satisfies Record<keyof EtwOptions, true>)
 
-export function checkOptions(options: TracerOptions): Required<Pick<TracerOptions, 'ringBytes' | 'onFull' | 'maxStringBytes'>> & Pick<TracerOptions, 'correlate'> & { redaction: Redaction | undefined; logFilters: LogFilters } {
+export function checkOptions(options: TracerOptions): Required<Pick<TracerOptions, 'ringBytes' | 'onFull' | 'maxStringBytes'>> & Pick<TracerOptions, 'correlate'> & { redaction: Redaction | undefined; logFilters: LogFilters; console: ResolvedConsole | undefined } {
   if (typeof options !== 'object' || options === null) {
     throw new TracerError('INVALID_OPTION', 'ringtrace: createTracer() expects an options object with at least { provider }')
   }
@@ -183,6 +191,9 @@ export function checkOptions(options: TracerOptions): Required<Pick<TracerOption
   if (correlate !== undefined && typeof correlate !== 'boolean') {
     throw new TracerError('INVALID_OPTION', `ringtrace: correlate must be a boolean, got ${String(correlate)}`)
   }
-  return { ringBytes, onFull, maxStringBytes, correlate, redaction: parseRedaction(options.redact, 'redact'), logFilters: resolveLogFilters(options.log) }
+  return {
+    ringBytes, onFull, maxStringBytes, correlate, redaction: parseRedaction(options.redact, 'redact'), logFilters: resolveLogFilters(options.log),
+    console: resolveConsole(options.console),
+  }
 }
 

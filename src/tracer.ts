@@ -157,16 +157,19 @@ export class Tracer {
 
   constructor(given: TracerOptions) {
     const options = resolveTracerOptions(given)
-    const { ringBytes, onFull, maxStringBytes, correlate, redaction, logFilters } = checkOptions(options)
+    const { ringBytes, onFull, maxStringBytes, correlate, redaction, logFilters, console: consoleConfig } = checkOptions(options)
     this.redaction = redaction
     this.logFilters = logFilters
     this.provider = options.provider
     this.level = checkLevel(options.level ?? 5, 'level')
     this.keywords = checkKeyword(options.keywords ?? ALL_KEYWORDS, 'keywords')
     this.maxStringBytes = maxStringBytes
-    const exportConfig = resolveExport(options.export, options.provider)
+    const exporting = resolveExport(options.export, options.provider)
     // An exporting tracer correlates by default: its log records then carry their span's ids.
-    this.correlate = correlate ?? exportConfig !== undefined
+    this.correlate = correlate ?? exporting !== undefined
+    // The console is written by the export worker, with or without exporters.
+    const exportConfig = consoleConfig === undefined ? exporting
+      : { ...(exporting ?? resolveExport({ otlp: false }, options.provider)!), console: consoleConfig }
     const { name, binding } = selectBackend(options.backend)
     this.backend = name
     this.binding = binding

@@ -87,6 +87,7 @@ describe('createTracer() option keys', () => {
       redact: { paths: ['password'], censor: '***' },
       log: { level: 'warn', components: { exclude: ['noisy'] }, sample: { debug: 0.5 }, rateLimit: { perSecond: 100 } },
       profile: 'test',
+      console: { level: 'info', stream: 'stderr', colors: false, events: true, budgetBytes: 1 << 16 },
     }
     createTracer(options).closeSync()
   })

@@ -44,7 +44,10 @@ describe('profiles, the config file and the environment', () => {
 
   it('gives each profile its documented defaults', () => {
     expect(resolveWith({ profile: 'production' }, {})).toMatchObject({ level: 4, log: { level: 'info', sample: { trace: 0, debug: 0 } }, redact: PRODUCTION_REDACT })
-    expect(resolveWith({ profile: 'development' }, {})).toMatchObject({ level: 5, log: { level: 'debug' } })
+    expect(resolveWith({ profile: 'development' }, {})).toMatchObject({ level: 5, log: { level: 'debug' }, console: true })
+    expect(resolveWith({ profile: 'development' }, { RINGTRACE_CONSOLE: '0' })).toMatchObject({ console: false })
+    expect(resolveWith({ profile: 'production' }, { RINGTRACE_CONSOLE: 'true' })).toMatchObject({ console: true })
+    expect(resolveWith({ profile: 'production' }, {}).console).toBeUndefined()
     expect(resolveWith({ profile: 'staging' }, {})).toMatchObject({ log: { level: 'info', sample: { trace: 0, debug: 0.1 } } })
     expect(resolveWith({}, { RINGTRACE_PROFILE: 'test' })).toMatchObject({ level: 5, log: { level: 'warn' } })
   })
@@ -92,6 +95,8 @@ describe('profiles, the config file and the environment', () => {
     expect(errorOf(() => resolveWith({}, { RINGTRACE_PROFILE: 'prod' })).message).toMatch(/^ringtrace: RINGTRACE_PROFILE must be one of/)
     expect(errorOf(() => resolveWith({}, { RINGTRACE_LEVEL: 'high' })).message).toMatch(/^ringtrace: RINGTRACE_LEVEL must be a level from 0 to 5/)
     expect(errorOf(() => resolveWith({}, { RINGTRACE_LOG_LEVEL: 'loud' })).message).toMatch(/^ringtrace: RINGTRACE_LOG_LEVEL must be one of/)
+    expect(errorOf(() => resolveWith({}, { RINGTRACE_CONSOLE: 'on' })).message).toMatch(/^ringtrace: RINGTRACE_CONSOLE must be 1, true, 0 or false, got "on"/)
+    expect(bad({ console: { stream: 'tty' } }).message).toMatch(/\.json: console\.stream must be 'stdout' or 'stderr'/)
     expect(errorOf(() => resolveWith({ profile: 'prod' }, {})).message).toMatch(/^ringtrace: profile must be one of/)
   })
 

@@ -15,8 +15,8 @@ export const PRODUCTION_REDACT: readonly string[] = [
 ]
 
 export const PROFILES: Readonly<Record<ProfileName, Readonly<Partial<TracerOptions>>>> = {
-  /** Everything recorded, debug lines included. */
-  development: { level: 5, log: { level: 'debug' } },
+  /** Everything recorded, debug lines included and shown on the console. */
+  development: { level: 5, log: { level: 'debug' }, console: true },
   /** Informational and above; debug lines sampled one in ten, trace lines none. */
   staging: { level: 5, log: { level: 'info', sample: { trace: 0, debug: 0.1 } } },
   /** Verbose events off, info lines and above, the usual secrets redacted. */

@@ -1,6 +1,6 @@
 // createTracer's options as they take effect: the profile's defaults, then the config file (its
 // options, then its section for the profile), then the environment (RINGTRACE_LEVEL,
-// RINGTRACE_LOG_LEVEL), then the code. Each layer replaces the one before key by key, and `log`
+// RINGTRACE_LOG_LEVEL, RINGTRACE_CONSOLE), then the code. Each layer replaces the one before key by key, and `log`
 // one level deeper (a file's log.level and the code's log.rateLimit both apply). `redact` adds
 // up instead: a later layer adds paths (and may change the censor) but cannot remove what the
 // profile or the file protects. Without a profile, a config file or those variables, the
@@ -44,6 +44,12 @@ function envLayer(env: NodeJS.ProcessEnv): Layer {
     const value = Number(level)
     if (!/^[0-5]$/.test(level.trim())) throw new TracerError('INVALID_OPTION', `ringtrace: RINGTRACE_LEVEL must be a level from 0 to 5, got ${describeValue(level)}`)
     layer.level = value
+  }
+  const console = env.RINGTRACE_CONSOLE
+  if (console !== undefined && console !== '') {
+    const on = ['1', 'true'].includes(console.trim()) ? true : ['0', 'false'].includes(console.trim()) ? false : undefined
+    if (on === undefined) throw new TracerError('INVALID_OPTION', `ringtrace: RINGTRACE_CONSOLE must be 1, true, 0 or false, got ${describeValue(console)}`)
+    layer.console = on
   }
   const logLevel = env.RINGTRACE_LOG_LEVEL
   if (logLevel !== undefined && logLevel !== '') layer.log = { level: checkLoggerLevel(logLevel.trim(), 'RINGTRACE_LOG_LEVEL') }

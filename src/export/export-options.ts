@@ -5,6 +5,7 @@
 import { TracerError, describeValue } from '../errors.js'
 import { checkKnownKeys } from '../option-keys.js'
 import { isHeaderName, isHeaderValue, isReservedHeader } from './header-syntax.js'
+import type { ResolvedConsole } from './console/console-options.js'
 import { checkLokiOptions, type LokiOptions, type ResolvedLoki } from './loki/loki-options.js'
 import { parseHttpUrl, readOtelEnv, signalUrl, type OtelEnv, type OtelSignalEnv, type OtlpCompression,
   type OtlpProtocol, type OtlpSignal } from './otel-env.js'
@@ -77,6 +78,8 @@ export interface ResolvedExport {
   batchDelayMs: number
   maxBatchItems: number
   maxOpenSpans: number
+  /** Human lines on the tracer's stdout or stderr (createTracer's `console`). */
+  console?: ResolvedConsole
   /** The traced process when it is not this one (a trace file exported after the fact). */
   origin?: { pid: number; hostname: string }
 }

@@ -79,6 +79,7 @@ export function exporterNames(config: ResolvedExport): string[] {
   if (config.traces !== undefined) names.push('otlp-traces')
   if (config.logs !== undefined) names.push('otlp-logs')
   if (config.loki !== undefined) names.push('loki')
+  if (config.console !== undefined) names.push('console')
   return names
 }
 

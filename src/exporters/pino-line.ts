@@ -18,6 +18,11 @@ import { base64Text } from './field-json.js'
 /** pino's level of an event traced at an ETW level (index 0..5). */
 const PINO_OF_ETW: readonly number[] = [30, 60, 50, 40, 30, 20]
 
+/** pino's level of an event: a line's logger level, a plain event's ETW level mapped. */
+export function pinoLevelOf(schema: EventSchema): number {
+  return schema.log ?? PINO_OF_ETW[schema.level] ?? 10
+}
+
 /** The process the trace came from, as every pino line names it. */
 export interface PinoOrigin {
   readonly pid: number
@@ -43,9 +48,8 @@ function piecesOf(schema: EventSchema, origin: PinoOrigin): LinePieces {
   let p = pieces.get(schema)
   if (p === undefined) {
     const line = schema.log !== undefined
-    const level = line ? schema.log! : PINO_OF_ETW[schema.level] ?? 10
     p = {
-      head: `{"level":${level},"time":`,
+      head: `{"level":${pinoLevelOf(schema)},"time":`,
       origin: `,"pid":${origin.pid},"hostname":${JSON.stringify(origin.hostname)}`,
       keys: schema.fields.map((f) => `,${JSON.stringify(f.name)}:`),
       kinds: schema.fields.map((f) => line && f.name === MESSAGE_FIELD ? FieldKind.Skip

@@ -11,7 +11,7 @@ export interface TerminalStyle {
   bold(text: string): string
 }
 
-const sgr = (open: number, close: number) => (text: string): string => `\x1b[${open}m${text}\x1b[${close}m`
+export const sgr = (open: number, close: number) => (text: string): string => `\x1b[${open}m${text}\x1b[${close}m`
 const same = (text: string): string => text
 
 export const ANSI_STYLE: TerminalStyle = {

@@ -1,7 +1,7 @@
 // Decoded trace items to exporters: span records become spans (SpanAssembler), other events log
 // records for every log exporter (OTLP logs, Loki), each exporter batching, encoding and sending
-// its own. The export worker runs one on the live stream; `ringtrace export --format otlp` one on
-// a trace file.
+// its own, and human lines for the console (ConsoleSink). The export worker runs one on the live
+// stream; `ringtrace export --format otlp` one on a trace file.
 
 import { SPAN_START_OPCODE, SPAN_STOP_OPCODE } from '../../format/span-records.js'
 import type { ChunkDecoderOptions } from '../../reader/chunk-decoder.js'
@@ -24,6 +24,7 @@ import type { ResolvedLoki } from '../loki/loki-options.js'
 import { encodeLokiPushJson } from '../loki/loki-push-json.js'
 import { encodeLokiPush } from '../loki/loki-push-proto.js'
 import { LokiStreams } from '../loki/loki-streams.js'
+import { ConsoleSink } from '../console/console-sink.js'
 import { BatchingExporter, type FullBudget } from './batching-exporter.js'
 import { logRecordOf } from './log-records.js'
 import { SpanAssembler } from './span-assembler.js'
@@ -59,6 +60,7 @@ export class ExportRouter {
   private readonly exporters: Pick<BatchingExporter<unknown>, 'tick' | 'whenHandedOn' | 'shutdown'>[] = []
   private readonly logSinks: Sink<ExportLog>[] = []
   private readonly spans: SpanAssembler | undefined
+  private readonly console: ConsoleSink | undefined
   private eventCount = 0
   /** tracer.subscribe() subscriptions, by id. */
   readonly subscribers = new Map<number, SubscriberSink>()
@@ -81,6 +83,9 @@ export class ExportRouter {
       this.exporters.push(sink.exporter)
       this.logSinks.push(sink)
     }
+    this.console = config.console === undefined ? undefined
+      : new ConsoleSink(config.console, this.counters[this.names.indexOf('console')]!)
+    if (this.console !== undefined) this.exporters.push(this.console)
     this.spans = traces === undefined ? undefined
       : new SpanAssembler(traces.counters, config.maxOpenSpans, (span) => traces.exporter.add(span))
   }
@@ -121,7 +126,9 @@ export class ExportRouter {
         this.spans?.start(item, schema)
       } else if (role === SpanRole.Stop) {
         this.spans?.stop(item)
-      } else if (this.logSinks.length > 0) {
+      } else {
+        this.console?.offer(item, schema)
+        if (this.logSinks.length === 0) continue
         const record = logRecordOf(item, schema, observedNs)
         for (const sink of this.logSinks) {
           sink.counters.handOver(1)
