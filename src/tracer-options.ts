@@ -11,6 +11,7 @@ import { resolveConsole, type ConsoleOptions, type ResolvedConsole } from './exp
 import { parseRedaction, type Redaction, type RedactOption } from './schema/redaction.js'
 import { resolveLogFilters, type LogFilters, type LogOptions } from './log/log-filters.js'
 import type { ProfileName } from './config/profiles.js'
+import { checkAlerts, type AlertsOptions, type CheckedAlerts } from './alerts/alert-options.js'
 
 export type OnFull = 'discard' | 'overwrite'
 
@@ -88,6 +89,12 @@ export interface TracerOptions {
    * true, or `{ level, stream, colors, events, budgetBytes }`. On in the development profile.
    */
   console?: boolean | ConsoleOptions
+  /**
+   * Alert rules evaluated by the export worker on the live stream (docs/alerts.md): `{ rules:
+   * [{ name, when, count | percentile, severity, suppressMs, escalate, record, webhook, onAlert }],
+   * webhook: { url, headers } }`.
+   */
+  alerts?: AlertsOptions
 }
 
 export interface EtwOptions {
@@ -132,6 +139,7 @@ const TRACER_OPTION_KEYS = Object.keys({
   log: true,
   profile: true,
   console: true,
+  alerts: true,
 } satisfies Record<keyof TracerOptions, true>)
 
 const ETW_OPTION_KEYS = Object.keys({
@@ -139,7 +147,7 @@ const ETW_OPTION_KEYS = Object.keys({
   forceWrites: true,
 } satisfies Record<keyof EtwOptions, true>)
 
-export function checkOptions(options: TracerOptions): Required<Pick<TracerOptions, 'ringBytes' | 'onFull' | 'maxStringBytes'>> & Pick<TracerOptions, 'correlate'> & { redaction: Redaction | undefined; logFilters: LogFilters; console: ResolvedConsole | undefined } {
+export function checkOptions(options: TracerOptions): Required<Pick<TracerOptions, 'ringBytes' | 'onFull' | 'maxStringBytes'>> & Pick<TracerOptions, 'correlate'> & { redaction: Redaction | undefined; logFilters: LogFilters; console: ResolvedConsole | undefined; alerts: CheckedAlerts | undefined } {
   if (typeof options !== 'object' || options === null) {
     throw new TracerError('INVALID_OPTION', 'ringtrace: createTracer() expects an options object with at least { provider }')
   }
@@ -194,6 +202,7 @@ export function checkOptions(options: TracerOptions): Required<Pick<TracerOption
   return {
     ringBytes, onFull, maxStringBytes, correlate, redaction: parseRedaction(options.redact, 'redact'), logFilters: resolveLogFilters(options.log),
     console: resolveConsole(options.console),
+    alerts: checkAlerts(options.alerts),
   }
 }
 

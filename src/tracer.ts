@@ -11,7 +11,7 @@ import { ETW_MATCH_ALL_OFFSET, ETW_MATCH_ANY_OFFSET, ETW_SESSION_FOLLOWS, ETW_SE
   EVENT_GATE_OFFSET, GATE_ALWAYS, GATE_OFF, INVALID_OFFSET, MAX_EVENTS, RING_FULL_OFFSET,
   SEQ_STATE_OFFSET, COARSE_CLOCK_OFFSET } from './format/ring-layout.js'
 import { FIRST_EVENT_ID } from './format/record-layout.js'
-import { TracerError } from './errors.js'
+import { describeValue, TracerError } from './errors.js'
 import { checkOptions, DEFAULT_FILE_PERMISSIONS, DEFAULT_FLUSH_INTERVAL_MS, type TracerOptions } from './tracer-options.js'
 import { clockMapping, streamOriginNs } from './clock.js'
 import { selectBackend, type BackendName } from './backend/select-backend.js'
@@ -32,6 +32,9 @@ import { checkCodegenAllowed } from './compile-function.js'
 import { SpanRegistry, type AttributeValue, type SpanOptions } from './spans/span-registry.js'
 import { resolveExport } from './export/export-options.js'
 import { ExportPipeline } from './export/export-pipeline.js'
+import type { AlertMessage } from './export/worker-protocol.js'
+import type { Alert } from './alerts/alert.js'
+import { AlertRecorder } from './alerts/alert-record.js'
 import type { ExporterStats } from './export/http/exporter-counters.js'
 import type { Subscription, SubscribeFilter } from './export/subscription.js'
 import { alignUp } from './format/layout.js'
@@ -85,8 +88,10 @@ export interface TracerStats {
    * export.streamBytes). They are still in the trace file; they were never handed to an exporter.
    */
   liveDropped: number
-  /** Per exporter ('otlp-traces', 'otlp-logs'): handedOver = exported + failed + dropped + pending. Empty without export. */
+  /** Per exporter ('otlp-traces', 'otlp-logs', 'loki', 'console', 'alert-webhook'): handedOver = exported + failed + dropped + pending. Empty without export. */
   exporters: Record<string, ExporterStats>
+  /** Alert rules (TracerOptions.alerts): alerts fired, holds suppressed, callbacks that threw (the last error kept). */
+  alerts: { fired: number; suppressed: number; callbackErrors: number; lastCallbackError: unknown }
 }
 
 export interface EventEntry extends ValidEvent {
@@ -150,6 +155,12 @@ export class Tracer {
   private finalStats: TracerStats | null = null
   /** The live export, when the tracer exports (options.export, or the OpenTelemetry variables). */
   private exportPipeline: ExportPipeline | null = null
+  /** Alert rules' onAlert callbacks by rule name, and tracer.onAlert() listeners. */
+  private readonly alertCallbacks: Map<string, (alert: Alert) => void>
+  private readonly alertListeners = new Set<(alert: Alert) => void>()
+  private alertRecorder: AlertRecorder | null = null
+  private alertCallbackErrors = 0
+  private lastAlertCallbackError: unknown = undefined
   /** What a live stream attached after construction (subscribe()) starts with. */
   private readonly fileChunk: Uint8Array
   private readonly streamChunk: Uint8Array
@@ -157,7 +168,7 @@ export class Tracer {
 
   constructor(given: TracerOptions) {
     const options = resolveTracerOptions(given)
-    const { ringBytes, onFull, maxStringBytes, correlate, redaction, logFilters, console: consoleConfig } = checkOptions(options)
+    const { ringBytes, onFull, maxStringBytes, correlate, redaction, logFilters, console: consoleConfig, alerts } = checkOptions(options)
     this.redaction = redaction
     this.logFilters = logFilters
     this.provider = options.provider
@@ -167,9 +178,13 @@ export class Tracer {
     const exporting = resolveExport(options.export, options.provider)
     // An exporting tracer correlates by default: its log records then carry their span's ids.
     this.correlate = correlate ?? exporting !== undefined
-    // The console is written by the export worker, with or without exporters.
-    const exportConfig = consoleConfig === undefined ? exporting
-      : { ...(exporting ?? resolveExport({ otlp: false }, options.provider)!), console: consoleConfig }
+    // The console and the alert rules run on the export worker, with or without exporters.
+    const exportConfig = consoleConfig === undefined && alerts === undefined ? exporting : {
+      ...(exporting ?? resolveExport({ otlp: false }, options.provider)!),
+      ...(consoleConfig === undefined ? {} : { console: consoleConfig }),
+      ...(alerts === undefined ? {} : { alerts: alerts.resolved }),
+    }
+    this.alertCallbacks = alerts?.callbacks ?? new Map()
     const { name, binding } = selectBackend(options.backend)
     this.backend = name
     this.binding = binding
@@ -223,7 +238,7 @@ export class Tracer {
       binding.attachRing(this.stream, sinkId, originMonoNs, streamChunk)
       attached = true
       if (exportConfig !== undefined) {
-        pipeline = new ExportPipeline(binding, name, exportConfig, this.provider, fileChunk)
+        pipeline = new ExportPipeline(binding, name, exportConfig, this.provider, fileChunk, (message) => this.handleAlert(message))
         pipeline.attach(this.stream, streamChunk)
         this.exportPipeline = pipeline
       }
@@ -422,6 +437,38 @@ export class Tracer {
   })
 
   /**
+   * Calls `listener` on this thread with every alert the tracer's rules fire (TracerOptions.alerts),
+   * after the rule's own onAlert. Returns the function that removes it. A listener that throws
+   * is counted (stats().alerts.callbackErrors), never rethrown.
+   */
+  onAlert(listener: (alert: Alert) => void): () => void {
+    if (typeof listener !== 'function') throw new TracerError('INVALID_OPTION', `ringtrace: onAlert(listener): listener must be a function, got ${describeValue(listener)}`)
+    this.alertListeners.add(listener)
+    return () => { this.alertListeners.delete(listener) }
+  }
+
+  /** An alert the export worker posted: its line in the trace, then the callbacks. */
+  private handleAlert({ alert, record }: AlertMessage): void {
+    if (record && !this.closed) {
+      try {
+        this.alertRecorder ??= new AlertRecorder(this)
+        this.alertRecorder.write(alert)
+      } catch {
+        // No room for the alert's schema (TOO_MANY_EVENTS): the callbacks and the webhook still have it.
+      }
+    }
+    const own = this.alertCallbacks.get(alert.rule)
+    for (const callback of own === undefined ? this.alertListeners : [own, ...this.alertListeners]) {
+      try {
+        callback(alert)
+      } catch (error) {
+        this.alertCallbackErrors++
+        this.lastAlertCallbackError = error
+      }
+    }
+  }
+
+  /**
    * Delivers the events that pass `filter` to `callback`, decoded, in batches, on this thread,
    * from the export worker (started now if the tracer has none). A slow callback never slows
    * tracing: its backlog is bounded and what does not fit is dropped and counted (docs/export.md).
@@ -578,6 +625,7 @@ export class Tracer {
     const consumed = s.delivered + s.lostOverwritten + s.lostUnwritten + s.lostCorrupt
     const recorded = consumed + ((u32[SEQ_STATE_OFFSET >> 2]! - consumed) >>> 0)
     const ringFull = f64[RING_FULL_OFFSET >> 3]!
+    const pipelineStats = this.exportPipeline?.stats()
     const invalid = f64[INVALID_OFFSET >> 3]!
     const lost = ringFull + invalid + s.lostOverwritten + s.lostUnwritten + s.lostCorrupt
     return {
@@ -595,7 +643,13 @@ export class Tracer {
       etwDropped: s.etwDropped,
       etwWriteErrors: s.etwWriteErrors,
       liveDropped: s.liveDropped,
-      exporters: this.exportPipeline?.stats().exporters ?? {},
+      exporters: pipelineStats?.exporters ?? {},
+      alerts: {
+        fired: pipelineStats?.alertsFired ?? 0,
+        suppressed: pipelineStats?.alertsSuppressed ?? 0,
+        callbackErrors: this.alertCallbackErrors,
+        lastCallbackError: this.lastAlertCallbackError,
+      },
     }
   }
 

@@ -88,6 +88,7 @@ describe('createTracer() option keys', () => {
       log: { level: 'warn', components: { exclude: ['noisy'] }, sample: { debug: 0.5 }, rateLimit: { perSecond: 100 } },
       profile: 'test',
       console: { level: 'info', stream: 'stderr', colors: false, events: true, budgetBytes: 1 << 16 },
+      alerts: { rules: [{ name: 'errors', when: { level: 'error' }, count: { moreThan: 5, withinMs: 10_000 } }] },
     }
     createTracer(options).closeSync()
   })

@@ -96,6 +96,8 @@ describe('profiles, the config file and the environment', () => {
     expect(errorOf(() => resolveWith({}, { RINGTRACE_LEVEL: 'high' })).message).toMatch(/^ringtrace: RINGTRACE_LEVEL must be a level from 0 to 5/)
     expect(errorOf(() => resolveWith({}, { RINGTRACE_LOG_LEVEL: 'loud' })).message).toMatch(/^ringtrace: RINGTRACE_LOG_LEVEL must be one of/)
     expect(errorOf(() => resolveWith({}, { RINGTRACE_CONSOLE: 'on' })).message).toMatch(/^ringtrace: RINGTRACE_CONSOLE must be 1, true, 0 or false, got "on"/)
+    expect(bad({ alerts: { rules: [{ name: 'x', when: { event: 'log' }, count: { moreThan: 1, withinMs: 0 } }] } }).message)
+      .toMatch(/\.json: alerts\.rules\[0\]\.count\.withinMs must be a number from 1/)
     expect(bad({ console: { stream: 'tty' } }).message).toMatch(/\.json: console\.stream must be 'stdout' or 'stderr'/)
     expect(errorOf(() => resolveWith({ profile: 'prod' }, {})).message).toMatch(/^ringtrace: profile must be one of/)
   })

@@ -5,6 +5,7 @@
 import { TracerError, describeValue } from '../errors.js'
 import { checkKnownKeys } from '../option-keys.js'
 import { isHeaderName, isHeaderValue, isReservedHeader } from './header-syntax.js'
+import type { ResolvedAlerts } from '../alerts/alert-options.js'
 import type { ResolvedConsole } from './console/console-options.js'
 import { checkLokiOptions, type LokiOptions, type ResolvedLoki } from './loki/loki-options.js'
 import { parseHttpUrl, readOtelEnv, signalUrl, type OtelEnv, type OtelSignalEnv, type OtlpCompression,
@@ -78,6 +79,8 @@ export interface ResolvedExport {
   batchDelayMs: number
   maxBatchItems: number
   maxOpenSpans: number
+  /** Alert rules and their webhook (createTracer's `alerts`). */
+  alerts?: ResolvedAlerts
   /** Human lines on the tracer's stdout or stderr (createTracer's `console`). */
   console?: ResolvedConsole
   /** The traced process when it is not this one (a trace file exported after the fact). */

@@ -6,7 +6,7 @@
 
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { MessageChannel, Worker } from 'node:worker_threads'
+import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads'
 import type { NativeBinding } from '../../binding.js'
 import type { BackendName } from '../backend/select-backend.js'
 import { EXPORTER_COUNTER_SLOTS, ExporterCounters, type ExporterStats } from './http/exporter-counters.js'
@@ -16,7 +16,7 @@ import { errorSlotsBytes, SharedErrorSlots } from './shared-error-slots.js'
 import { checkFilter, Subscription, SUBSCRIPTION_SHARED_BYTES, type SubscribeFilter } from './subscription.js'
 import type { TraceEvent } from '../reader/trace-items.js'
 import { CONTROL_IN_FLIGHT, CONTROL_STATE, CONTROL_WORDS, counterSlots, exporterNames, PipelineSlot,
-  STATE_RUNNING, type ChunkMessage, type CloseMessage, type ExportWorkerData, type SubscribeMessage,
+  STATE_RUNNING, type AlertMessage, type ChunkMessage, type CloseMessage, type ExportWorkerData, type SubscribeMessage,
   type UnsubscribeMessage } from './worker-protocol.js'
 
 /** How often the TS backend's queue is handed to the worker. */
@@ -29,7 +29,14 @@ export interface ExportStats {
   exporters: Record<string, ExporterStats>
   /** Span ends whose start the worker never saw (dropped from the stream, or traced before export began). */
   unmatchedStops: number
+  /** Alerts the rules fired. */
+  alertsFired: number
+  /** Times a rule's condition held while the rule was suppressed. */
+  alertsSuppressed: number
 }
+
+/** What the tracer's thread does with an alert the worker posts. */
+export type AlertHandler = (message: AlertMessage) => void
 
 /**
  * The worker's script. Compiled, it sits beside this file; run from the TypeScript sources (this
@@ -47,6 +54,7 @@ export class ExportPipeline {
   private readonly errors: SharedErrorSlots
   private readonly worker: Worker
   private readonly commands: MessageChannel
+  private readonly alerts: MessageChannel
   private readonly poster: NodeJS.Timeout | null
   private finished = false
   private released = false
@@ -62,6 +70,7 @@ export class ExportPipeline {
     private readonly config: ResolvedExport,
     provider: string,
     fileChunk: Uint8Array,
+    private readonly onAlert: AlertHandler = () => {},
   ) {
     this.names = exporterNames(config)
     const counters = new SharedArrayBuffer(counterSlots(this.names.length) * 8)
@@ -72,6 +81,10 @@ export class ExportPipeline {
     this.errors = new SharedErrorSlots(errors)
     this.liveId = binding.openLiveStream(fileChunk, config.streamBytes)
     this.commands = new MessageChannel()
+    this.alerts = new MessageChannel()
+    this.alerts.port1.on('message', (message: AlertMessage) => this.onAlert(message))
+    // Alert rules must not keep the process alive; at close the last alerts are taken by hand.
+    this.alerts.port1.unref()
     const data: ExportWorkerData = {
       config,
       provider,
@@ -80,9 +93,10 @@ export class ExportPipeline {
       control,
       errors,
       commands: this.commands.port2,
+      alerts: this.alerts.port2,
     }
     try {
-      this.worker = new Worker(workerScript(), { workerData: data, transferList: [this.commands.port2] })
+      this.worker = new Worker(workerScript(), { workerData: data, transferList: [this.commands.port2, this.alerts.port2] })
     } catch (error) {
       binding.closeLiveStream(this.liveId)
       throw error
@@ -140,6 +154,8 @@ export class ExportPipeline {
     return {
       exporters,
       unmatchedStops: this.slots[base + PipelineSlot.UnmatchedStops]!,
+      alertsFired: this.slots[base + PipelineSlot.AlertsFired]!,
+      alertsSuppressed: this.slots[base + PipelineSlot.AlertsSuppressed]!,
     }
   }
 
@@ -163,9 +179,12 @@ export class ExportPipeline {
     this.drainSubscriptions()
   }
 
-  /** The worker's last batches, handed over before close returns. */
+  /** The worker's last batches and alerts, handed over before close returns. */
   private drainSubscriptions(): void {
     for (const subscription of [...this.subscriptions]) subscription.unsubscribe()
+    for (let m = receiveMessageOnPort(this.alerts.port1); m !== undefined; m = receiveMessageOnPort(this.alerts.port1)) {
+      this.onAlert(m.message as AlertMessage)
+    }
   }
 
   /** Stops the worker and frees the live stream. After finish(), or instead of it. */
@@ -177,6 +196,7 @@ export class ExportPipeline {
     if (this.poster !== null) clearInterval(this.poster)
     void this.worker.terminate()
     this.commands.port1.close()
+    this.alerts.port1.close()
     this.binding.closeLiveStream(this.liveId)
   }
 

@@ -7,6 +7,7 @@ import type { MessagePort } from 'node:worker_threads'
 import type { ResolvedFilter } from './subscription.js'
 import { EXPORTER_COUNTER_SLOTS } from './http/exporter-counters.js'
 import type { ResolvedExport } from './export-options.js'
+import type { Alert } from '../alerts/alert.js'
 
 /** Where the worker takes chunks from. */
 export type ChunkFeed =
@@ -27,6 +28,15 @@ export interface ExportWorkerData {
   errors: SharedArrayBuffer
   /** The tracer's thread posts CloseMessage here, and ChunkMessages for the 'port' feed. */
   commands: MessagePort
+  /** The worker posts AlertMessages here (alert rules). */
+  alerts: MessagePort
+}
+
+export interface AlertMessage {
+  type: 'alert'
+  alert: Alert
+  /** The rule asks for the alert as a line in the trace. */
+  record: boolean
 }
 
 export interface ChunkMessage {
@@ -70,8 +80,12 @@ export const STATE_DONE = 1
 export const PipelineSlot = {
   /** Span Stops whose Start the worker never saw. */
   UnmatchedStops: 0,
+  /** Alerts fired by the rules. */
+  AlertsFired: 1,
+  /** Times a rule's condition held while it was suppressed. */
+  AlertsSuppressed: 2,
 } as const
-export const PIPELINE_SLOTS = 1
+export const PIPELINE_SLOTS = 3
 
 /** The exporters a configuration runs, in counter order. */
 export function exporterNames(config: ResolvedExport): string[] {
@@ -80,6 +94,7 @@ export function exporterNames(config: ResolvedExport): string[] {
   if (config.logs !== undefined) names.push('otlp-logs')
   if (config.loki !== undefined) names.push('loki')
   if (config.console !== undefined) names.push('console')
+  if (config.alerts?.webhook !== undefined) names.push('alert-webhook')
   return names
 }
 

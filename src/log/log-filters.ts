@@ -54,10 +54,14 @@ export function checkLoggerLevel(level: unknown, key: string): LoggerLevel {
   throw invalid(key, `one of ${[...Object.keys(LOG_LEVELS), 'silent'].map((l) => `'${l}'`).join(', ')}`, level)
 }
 
+/** A wildcard pattern (`*` any characters, everything else itself) as a whole-string RegExp source. */
+export function wildcardSource(text: string): string {
+  return `^${text.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`
+}
+
 function pattern(text: unknown, key: string): Pattern {
   if (typeof text !== 'string' || text === '') throw invalid(key, 'a non-empty pattern string', text)
-  const source = text.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')
-  return { text, test: new RegExp(`^${source}$`, 's') }
+  return { text, test: new RegExp(wildcardSource(text), 's') }
 }
 
 function patterns(list: unknown, key: string): Pattern[] {

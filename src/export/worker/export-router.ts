@@ -3,6 +3,7 @@
 // its own, and human lines for the console (ConsoleSink). The export worker runs one on the live
 // stream; `ringtrace export --format otlp` one on a trace file.
 
+import { hostname } from 'node:os'
 import { SPAN_START_OPCODE, SPAN_STOP_OPCODE } from '../../format/span-records.js'
 import type { ChunkDecoderOptions } from '../../reader/chunk-decoder.js'
 import type { EventSchema } from '../../reader/event-schema.js'
@@ -25,6 +26,10 @@ import { encodeLokiPushJson } from '../loki/loki-push-json.js'
 import { encodeLokiPush } from '../loki/loki-push-proto.js'
 import { LokiStreams } from '../loki/loki-streams.js'
 import { ConsoleSink } from '../console/console-sink.js'
+import type { Alert } from '../../alerts/alert.js'
+import { AlertEngine, SpanRecordRole as SpanRole } from '../../alerts/alert-engine.js'
+import type { ResolvedAlertRule, ResolvedWebhook } from '../../alerts/alert-options.js'
+import { alertJson } from '../../alerts/alert-json.js'
 import { BatchingExporter, type FullBudget } from './batching-exporter.js'
 import { logRecordOf } from './log-records.js'
 import { SpanAssembler } from './span-assembler.js'
@@ -34,14 +39,16 @@ import type { SubscriberSink } from './subscriber-sink.js'
 export const EXPORT_DECODING: Readonly<Pick<ChunkDecoderOptions, 'guids'>> = { guids: 'bytes' }
 
 /** Span Starts and Stops by their schema (docs/FORMAT.md section 4): opcode 1 or 2, the activity id first. */
-const enum SpanRole { None, Start, Stop }
-
-function spanRole(schema: EventSchema): SpanRole {
+export function spanRole(schema: EventSchema): SpanRole {
   const first = schema.fields[0]
   if (first === undefined || first.name !== 'activityId' || first.type !== 'guid' || schema.context !== undefined) return SpanRole.None
   return schema.opcode === SPAN_START_OPCODE ? SpanRole.Start : schema.opcode === SPAN_STOP_OPCODE ? SpanRole.Stop : SpanRole.None
 }
 
+/** Where the router hands a fired alert (the export worker posts it to the tracer's thread). */
+export type AlertPost = (alert: Alert, rule: ResolvedAlertRule) => void
+
+const WEBHOOK_BUDGET_BYTES = 1 << 20
 const LOKI_TIMEOUT_MS = 10_000
 const LOKI_BUDGET_BYTES = 32 << 20
 
@@ -61,13 +68,17 @@ export class ExportRouter {
   private readonly logSinks: Sink<ExportLog>[] = []
   private readonly spans: SpanAssembler | undefined
   private readonly console: ConsoleSink | undefined
+  private readonly alerts: AlertEngine | undefined
+  private readonly webhook: { counters: ExporterCounters; http: HttpExporter } | undefined
+  private fired = 0
+  private suppressedHolds = 0
   private eventCount = 0
   /** tracer.subscribe() subscriptions, by id. */
   readonly subscribers = new Map<number, SubscriberSink>()
 
   /** `whenFull`: what the exporters do with a batch their budget cannot take now (FullBudget). */
   constructor(private readonly config: ResolvedExport, provider: string, slots?: Float64Array,
-    private readonly whenFull: FullBudget = 'drop') {
+    private readonly whenFull: FullBudget = 'drop', post?: AlertPost) {
     this.names = exporterNames(config)
     this.counters = this.names.map((_, i) => new ExporterCounters(slots?.subarray(i * EXPORTER_COUNTER_SLOTS, (i + 1) * EXPORTER_COUNTER_SLOTS)))
     this.resource = exportResource(config)
@@ -86,6 +97,12 @@ export class ExportRouter {
     this.console = config.console === undefined ? undefined
       : new ConsoleSink(config.console, this.counters[this.names.indexOf('console')]!)
     if (this.console !== undefined) this.exporters.push(this.console)
+    this.webhook = config.alerts?.webhook === undefined ? undefined : this.webhookExporter(config.alerts.webhook)
+    this.alerts = config.alerts === undefined ? undefined : new AlertEngine(config.alerts.rules, (alert, rule) => {
+      this.fired++
+      post?.(alert, rule)
+      if (rule.webhook) this.sendWebhook(alert, provider)
+    }, () => { this.suppressedHolds++ }, config.maxOpenSpans)
     this.spans = traces === undefined ? undefined
       : new SpanAssembler(traces.counters, config.maxOpenSpans, (span) => traces.exporter.add(span))
   }
@@ -93,6 +110,11 @@ export class ExportRouter {
   /** Events routed so far. */
   get events(): number {
     return this.eventCount
+  }
+
+  /** Alerts the rules fired, and holds of a suppressed rule. */
+  get alertCounts(): { fired: number; suppressed: number } {
+    return { fired: this.fired, suppressed: this.suppressedHolds }
   }
 
   /** Span ends whose start never came. */
@@ -128,18 +150,21 @@ export class ExportRouter {
         this.spans?.stop(item)
       } else {
         this.console?.offer(item, schema)
-        if (this.logSinks.length === 0) continue
-        const record = logRecordOf(item, schema, observedNs)
-        for (const sink of this.logSinks) {
-          sink.counters.handOver(1)
-          sink.exporter.add(record)
+        if (this.logSinks.length > 0) {
+          const record = logRecordOf(item, schema, observedNs)
+          for (const sink of this.logSinks) {
+            sink.counters.handOver(1)
+            sink.exporter.add(record)
+          }
         }
       }
+      this.alerts?.offer(item, schema, role)
     }
   }
 
   /** Sends batches that have waited long enough (`now`: performance.now()). */
   tick(now: number): void {
+    this.alerts?.tick(Date.now())
     for (const exporter of this.exporters) exporter.tick(now)
     for (const subscriber of this.subscribers.values()) subscriber.flush()
   }
@@ -161,7 +186,11 @@ export class ExportRouter {
     for (const subscriber of this.subscribers.values()) subscriber.close()
     this.subscribers.clear()
     this.spans?.finish(endNs)
-    await Promise.all(this.exporters.map((exporter) => exporter.shutdown(deadlineMs)))
+    this.alerts?.finish()
+    await Promise.all([
+      ...this.exporters.map((exporter) => exporter.shutdown(deadlineMs)),
+      this.webhook?.http.shutdown(Math.max(0, deadlineMs - Date.now())),
+    ])
   }
 
   /** One writer per exporter, reused batch after batch: its buffer grows once to the batch size. */
@@ -191,6 +220,29 @@ export class ExportRouter {
     }, counters)
     const exporter = new BatchingExporter<T>(name, counters, config.maxBatchItems, config.batchDelayMs, encode, http, this.whenFull)
     return { counters, exporter }
+  }
+
+  /** One POST per alert, retried and bounded as every exporter's batches. */
+  private webhookExporter(hook: ResolvedWebhook): { counters: ExporterCounters; http: HttpExporter } {
+    const counters = this.counters[this.names.indexOf('alert-webhook')]!
+    const http = new HttpExporter({
+      name: 'alert-webhook',
+      url: new URL(hook.url),
+      headers: hook.headers,
+      contentType: 'application/json',
+      compression: 'none',
+      timeoutMs: hook.timeoutMs,
+      concurrency: 1,
+      budgetBytes: WEBHOOK_BUDGET_BYTES,
+    }, counters)
+    return { counters, http }
+  }
+
+  private sendWebhook(alert: Alert, provider: string): void {
+    const { webhook, config } = this
+    if (webhook === undefined) return
+    webhook.counters.handOver(1)
+    webhook.http.send(alertJson(alert, { provider, serviceName: config.serviceName, pid: config.origin?.pid ?? process.pid, hostname: config.origin?.hostname ?? hostname() }), 1)
   }
 
   /**

@@ -10,7 +10,7 @@ import { ChunkDecoder } from '../../reader/chunk-decoder.js'
 import type { TraceItem } from '../../reader/trace-items.js'
 import { EXPORTER_COUNTER_SLOTS, type ExporterError } from '../http/exporter-counters.js'
 import { SharedErrorSlots } from '../shared-error-slots.js'
-import { CONTROL_IN_FLIGHT, CONTROL_STATE, PipelineSlot, STATE_DONE, type CommandMessage,
+import { CONTROL_IN_FLIGHT, CONTROL_STATE, PipelineSlot, STATE_DONE, type AlertMessage, type CommandMessage,
   type ExportWorkerData } from '../worker-protocol.js'
 import { EXPORT_DECODING, ExportRouter } from './export-router.js'
 import { SubscriberSink } from './subscriber-sink.js'
@@ -24,7 +24,10 @@ const TAKES_PER_TURN = 4
 const data = workerData as ExportWorkerData
 const control = new Int32Array(data.control)
 const slots = new Float64Array(data.counters)
-const router = new ExportRouter(data.config, data.provider, slots)
+const router = new ExportRouter(data.config, data.provider, slots, 'drop', (alert, rule) => {
+  const message: AlertMessage = { type: 'alert', alert, record: rule.record }
+  data.alerts.postMessage(message)
+})
 const pipeline = slots.subarray(router.names.length * EXPORTER_COUNTER_SLOTS)
 
 const errorSlots = new SharedErrorSlots(data.errors)
@@ -76,6 +79,18 @@ function decode(bytes: Uint8Array): void {
 function tick(): void {
   router.tick(performance.now())
   showErrors()
+  showAlertCounts()
+}
+
+/**
+ * Plain stores, read by stats() on the tracer's thread without ordering: each is one aligned
+ * 8-byte store (x64, arm64), so a read sees the count of this tick or the one before; close()
+ * orders the last ones before the done flag (below).
+ */
+function showAlertCounts(): void {
+  const { fired, suppressed } = router.alertCounts
+  pipeline[PipelineSlot.AlertsFired] = fired
+  pipeline[PipelineSlot.AlertsSuppressed] = suppressed
 }
 
 /** Native: takes what the collector queued, a few buffers a turn; true when more may be waiting. */
@@ -131,10 +146,12 @@ async function close(deadlineMs: number): Promise<void> {
   } finally {
     pipeline[PipelineSlot.UnmatchedStops] = router.unmatchedStops
     showErrors()
+    showAlertCounts()
     // Seq-cst store then notify, paired with the tracer thread's Atomics.wait/waitAsync on the
     // same word (export-pipeline.ts): the counters written before are visible when it wakes.
     Atomics.store(control, CONTROL_STATE, STATE_DONE)
     Atomics.notify(control, CONTROL_STATE)
     data.commands.close()
+    data.alerts.close()
   }
 }
