@@ -176,19 +176,17 @@ export class Logger {
       // has printf arguments (an object first: after the message; else after the first).
       const printf = arguments.length > (typeof a === 'object' && a !== null ? 2 : 1)
       // eslint-disable-next-line prefer-rest-params
-      logger.write(index, level, a, b, printf ? Array.prototype.slice.call(arguments) : undefined)
+      const args = printf ? Array.prototype.slice.call(arguments) : undefined
+      // A getter of a logged object may log too: that line gets scratch slots of its own. Here,
+      // not in a method of its own: one call less per line.
+      const scratch = shared.busy ? new LineScratch() : shared
+      scratch.busy = true
+      try {
+        logger.writeWith(scratch, index, level, a, b, args)
+      } finally {
+        scratch.busy = false
+      }
     } as LogFn
-  }
-
-  private write(index: number, level: number, a: unknown, b: unknown, args: unknown[] | undefined): void {
-    // A getter of a logged object may log too: that line gets scratch slots of its own.
-    const scratch = shared.busy ? new LineScratch() : shared
-    scratch.busy = true
-    try {
-      this.writeWith(scratch, index, level, a, b, args)
-    } finally {
-      scratch.busy = false
-    }
   }
 
   /** The prefix of lines without (`correlated` false) or with a correlation id: its fields and trie nodes. */
@@ -220,8 +218,9 @@ export class Logger {
     let node: ShapeNode | null = prefix.nodes[index]!
     let n = fixed
     let message: unknown = a
-    walkLast = node
-    walkRecordFrom = fixed
+    // Module variables are stored only by walk(): a store to them per line cost more than locals.
+    let last: ShapeNode | null = node
+    let recordFrom = fixed
     if (typeof a === 'object' && a !== null) {
       message = b
       scratch.message = undefined
@@ -229,13 +228,13 @@ export class Logger {
         scratch.names[n] = 'err'
         scratch.codes[n] = LineCode.json
         values[n++] = jsonValue(a, 'err', this.root)
-        walkLast = node
-        walkRecordFrom = fixed
         node = node.child('err', LineCode.json)
         if (message === undefined) message = errorMessage(a)
       } else {
         n = walk(a, scratch, n, this.root, node)
         node = walkEnd
+        last = walkLast
+        recordFrom = walkRecordFrom
         if (message === undefined) message = scratch.message
       }
     }
@@ -246,8 +245,8 @@ export class Logger {
       // A new shape: the walk recorded the names and kinds from where it left the known
       // shapes; before that, they are the path to where it left (each value was read once).
       const { names, codes } = scratch
-      let known: ShapeNode | null = walkLast
-      for (let i = walkRecordFrom - 1; i >= fixed && known !== null; i--, known = known.parent) {
+      let known: ShapeNode | null = last
+      for (let i = recordFrom - 1; i >= fixed && known !== null; i--, known = known.parent) {
         names[i] = known.name
         codes[i] = known.code
       }
@@ -301,16 +300,18 @@ class LineScratch {
 
 const shared = new LineScratch()
 
-/** The value kind of `value` as a field code; SKIP for what JSON leaves out (undefined, functions, symbols). */
+/**
+ * The value kind of `value` as a field code; SKIP for what JSON leaves out (undefined, functions,
+ * symbols). Tests, not `switch (typeof value)`: V8 compiles `typeof v === 'number'` to a type
+ * check, a switch to a call making the type's name and string compares against it.
+ */
 function codeOf(value: unknown): number {
-  switch (typeof value) {
-    case 'string': return LineCode.str
-    case 'number': return LineCode.number
-    case 'boolean': return LineCode.bool
-    case 'bigint': return fitsI64(value) ? LineCode.bigint : LineCode.json
-    case 'object': return LineCode.json
-    default: return SKIP
-  }
+  if (typeof value === 'number') return LineCode.number
+  if (typeof value === 'string') return LineCode.str
+  if (typeof value === 'boolean') return LineCode.bool
+  if (typeof value === 'object') return LineCode.json
+  if (typeof value === 'bigint') return fitsI64(value) ? LineCode.bigint : LineCode.json
+  return SKIP
 }
 
 const SKIP = -1
