@@ -63,6 +63,11 @@ describe('terminal waterfall', () => {
       // debug lines are below the logger's default level: the first shown after CacheMiss is the error.
       expect(lines[db + 2]).toMatch(/^ {5}· \+[\d.]+ [µnm]?s ERROR query failed service="api"$/)
       expect(lines.join('\n')).not.toContain('outside any span')
+      // The HTML report shows them under their span's row too, escaped, one level deeper.
+      const html = htmlReport((await analyzeTraceFile(file)).analysis)
+      expect(html).toMatch(/<div class="note-row" data-depth="1" [^>]*>· \+[\d.]+ [µm]?s INFO loading user service=&quot;api&quot; userId=42<\/div>/)
+      expect(html).toMatch(/<div class="note-row error-note" data-depth="2" [^>]*>· \+[\d.]+ [µnm]?s ERROR query failed/)
+      expect(html).not.toContain('outside any span')
     }
     const file = join(dir, 'notes-many.rtrc')
     const tracer = createTracer({ provider: 'Test.ViewNotes', backend: 'js', file, flushOnExit: false })

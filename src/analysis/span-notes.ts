@@ -21,6 +21,9 @@ export interface SpanNote {
   readonly text: string
 }
 
+/** How the views name a note's ETW level (index; LogAlways has none). */
+export const NOTE_LEVEL_LABELS: readonly string[] = ['', 'CRIT', 'ERROR', 'WARN', 'INFO', 'DEBUG']
+
 /** What the views get per span: its notes, and how many more there were. */
 export interface SpanNotesOf {
   readonly notes: readonly SpanNote[]

@@ -6,6 +6,7 @@
 
 import type { TraceAnalysis } from '../analysis/analyze-spans.js'
 import type { SpanNode } from '../analysis/span-node.js'
+import { NOTE_LEVEL_LABELS } from '../analysis/span-notes.js'
 import { durationText, percentText } from './duration-text.js'
 import { problemLines } from './problem-lines.js'
 import { selectSpanRows, type SpanRow, type SpanRowOptions } from './span-rows.js'
@@ -48,6 +49,8 @@ table { border-collapse: collapse; font-size: .85rem; }
 th, td { padding: .2rem .6rem; border-bottom: 1px solid #e5e5e5; text-align: right; font-variant-numeric: tabular-nums; }
 th:first-child, td:first-child { text-align: left; }
 tr.critical td:first-child { color: var(--critical); font-weight: 600; }
+.note-row { font-size: .78rem; line-height: 1.15rem; color: var(--muted); white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.note-row.error-note { color: var(--error); }
 .hidden { display: none; }
 svg { background: #fafafa; }
 `
@@ -92,7 +95,25 @@ function spanRow(row: SpanRow): string {
   return `<div class="${classes.join(' ')}" data-depth="${span.depth}" data-span-id="${escapeHtml(span.id)}" title="${escapeHtml(spanTitle(span))}">` +
     `<div class="label" style="padding-left:${span.depth * 1.1}rem">${escapeHtml(span.name)}${error}${hidden}</div>` +
     `<div class="duration">${durationText(span.durationNs)}</div>` +
-    `<div class="track"><div class="bar" style="left:${left.toFixed(3)}%;width:${width.toFixed(3)}%"></div></div></div>`
+    `<div class="track"><div class="bar" style="left:${left.toFixed(3)}%;width:${width.toFixed(3)}%"></div></div></div>` +
+    spanNotes(span)
+}
+
+/**
+ * The log lines and events traced in the span, one row each under its row, one level deeper
+ * (so folding the span folds them too), as the terminal view shows them.
+ */
+function spanNotes(span: SpanNode): string {
+  if (span.notes.length === 0) return ''
+  const depth = span.depth + 1
+  const indent = `padding-left:${depth * 1.1}rem`
+  const rows = span.notes.map((note) => {
+    const error = note.level === 1 || note.level === 2 ? ' error-note' : ''
+    const level = NOTE_LEVEL_LABELS[note.level] ?? ''
+    return `<div class="note-row${error}" data-depth="${depth}" style="${indent}">· +${durationText(Math.max(0, note.atNs - span.startNs))} ${level} ${escapeHtml(note.text)}</div>`
+  })
+  if (span.notesLeftOut > 0) rows.push(`<div class="note-row" data-depth="${depth}" style="${indent}">· (+${span.notesLeftOut} more lines and events)</div>`)
+  return rows.join('')
 }
 
 function timeline(analysis: TraceAnalysis, options: HtmlReportOptions): string {

@@ -5,6 +5,7 @@
 // time from the span's start and its level.
 
 import type { TraceAnalysis } from '../analysis/analyze-spans.js'
+import { NOTE_LEVEL_LABELS } from '../analysis/span-notes.js'
 import { printable } from '../cli/text-table.js'
 import { durationText } from './duration-text.js'
 import { selectSpanRows, type SpanRow, type SpanRowOptions } from './span-rows.js'
@@ -18,7 +19,6 @@ export interface WaterfallTextOptions extends SpanRowOptions {
 
 const NAME_WIDTH = 40
 /** ETW level names, short, by level (0 LogAlways has none). */
-const LEVEL_LABELS = ['', 'CRIT', 'ERROR', 'WARN', 'INFO', 'DEBUG']
 
 function treePrefix(row: SpanRow): string {
   if (row.span === row.root) return ''
@@ -65,7 +65,7 @@ export function waterfallText(analysis: TraceAnalysis, options: WaterfallTextOpt
     if (span.notes.length === 0) return
     const indent = `  ${span === row.root ? '' : row.guides.map((more) => (more ? '│  ' : '   ')).join('') + (row.last ? '   ' : '│  ')}`
     for (const line of span.notes) {
-      const level = (LEVEL_LABELS[line.level] ?? '').padEnd(5)
+      const level = (NOTE_LEVEL_LABELS[line.level] ?? '').padEnd(5)
       const text = `· +${durationText(Math.max(0, line.atNs - span.startNs))} ${level} ${printable(line.text)}`
       lines.push(style.dim(indent) + (line.level === 1 || line.level === 2 ? style.error(text) : style.dim(text)))
     }
