@@ -16,6 +16,8 @@ export type TracerErrorCode =
   | 'SINK_ERROR'
   | 'NO_MEMORY'
   | 'CODEGEN_DISALLOWED'
+  | 'STORE_UNAVAILABLE'
+  | 'STORE_ERROR'
 
 export class TracerError extends Error {
   readonly code: TracerErrorCode

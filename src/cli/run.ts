@@ -7,6 +7,7 @@ import { doctorCommand } from './doctor-command.js'
 import { exportCommand } from './export-command.js'
 import { guidCommand } from './guid-command.js'
 import { statsCommand } from './stats-command.js'
+import { ingestCommand, queryCommand } from './store-commands.js'
 import { tailCommand } from './tail-command.js'
 import type { CliIo } from './text-output.js'
 import { UsageError } from './usage-error.js'
@@ -14,7 +15,7 @@ import { viewCommand } from './view-command.js'
 
 export type { CliIo } from './text-output.js'
 
-const COMMANDS: readonly Command[] = [exportCommand, statsCommand, viewCommand, tailCommand, doctorCommand, guidCommand]
+const COMMANDS: readonly Command[] = [exportCommand, statsCommand, viewCommand, tailCommand, ingestCommand, queryCommand, doctorCommand, guidCommand]
 
 const HELP = `Usage: ringtrace <command> [options]
 
