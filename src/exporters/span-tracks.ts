@@ -130,10 +130,11 @@ export class SpanTracks {
     list.pop()
     const elsewhere = stop.thread !== start.thread
     // What was written inside a span that moves away stays on this track, inside the stopping
-    // span, or (when that one leaves too) inside what is below it.
+    // span, or (when that one leaves too) inside what is below it; bottom first, as what was
+    // written inside a lower span came earlier.
     const successor = elsewhere ? list.at(-1)?.start : start
-    for (const moved of above) this.sink.leftTrack?.(moved.start, successor)
     if (elsewhere) this.sink.leftTrack?.(start, successor)
+    for (const moved of above) this.sink.leftTrack?.(moved.start, successor)
     if (above.length !== 0) this.pushLane(tracks, `${above[0].trace}@${tracks.thread.id}/${above[0].id}`, above)
     if (elsewhere) this.single(start, stop, `${span.trace}/${span.id}`)
     else if (span.lane === undefined) this.sink.complete(start, stop, list.at(-1)?.start)

@@ -15,7 +15,11 @@
 // running spans. A reader sorts events by time, equal times in file order, so a slice must not
 // be written before a slice enclosing it on its track that begins at the same nanosecond (a
 // child started within the clock's resolution of its parent, which stops later): such a slice
-// waits on the encloser and is written just after the encloser's begin.
+// waits on the encloser and is written just after the encloser's begin. While anything waits on
+// a track, every later slice there waits too, on its own encloser, so that the order of the
+// track's packets stays the order of its events: the cost is memory, the slices of that track
+// until the encloser stops (with a coarse clock, a long span tied with its first child holds
+// its track's slices until it ends).
 
 import { isSpanStart, isSpanStop, textField, type AnalysisItem, type SpanEventInput } from '../../analysis/span-events.js'
 import { SpanStatus } from '../../format/span-records.js'
@@ -114,7 +118,10 @@ export class PerfettoTraceEncoder implements SpanPlacementSink {
     const nested = this.waiting.get(span)
     if (nested === undefined) return
     this.waiting.delete(span)
-    for (const slice of nested) this.place(slice, successor)
+    for (const slice of nested) {
+      slice.track.waiting--
+      this.place(slice, successor)
+    }
   }
 
   unmatchedStop(stop: SpanEventInput): void {
@@ -141,10 +148,12 @@ export class PerfettoTraceEncoder implements SpanPlacementSink {
 
   /** Writes `slice` now, or after the begin of `enclosing` when that begins at the same time. */
   private place(slice: Slice, enclosing: SpanEventInput | undefined): void {
-    if (enclosing === undefined || enclosing.timestampNs !== slice.start.timestampNs) {
+    // Something open on the track holds what waits there, so `enclosing` is defined then.
+    if (enclosing === undefined || (enclosing.timestampNs !== slice.start.timestampNs && slice.track.waiting === 0)) {
       this.write(slice)
       return
     }
+    slice.track.waiting++
     const list = this.waiting.get(enclosing)
     if (list === undefined) this.waiting.set(enclosing, [slice])
     else list.push(slice)
@@ -165,7 +174,12 @@ export class PerfettoTraceEncoder implements SpanPlacementSink {
       if (stop.thread !== start.thread) annotations.add('stopThread', stop.thread.id)
     }
     sequence.endEvent()
-    if (slice.nested !== undefined) for (const inner of slice.nested) this.write(inner)
+    if (slice.nested !== undefined) {
+      for (const inner of slice.nested) {
+        track.waiting--
+        this.write(inner)
+      }
+    }
     if (stop === undefined) return
     // A Stop earlier than its Start (another thread's clock read) ends the slice where it begins.
     const endNs = stop.timestampNs < start.timestampNs ? start.timestampNs : stop.timestampNs

@@ -9,9 +9,9 @@
 // A lane holds spans only for a while, and concurrent requests open lanes all the time, so a
 // track per lane would grow without bound (memory, and rows in the viewer). A closed lane's
 // track goes back to its thread's free list and serves the next lane whose earliest span starts
-// at or after the latest end written on it: what the track then holds is one nested run after
-// the other. Ends written on a track before a begin at the same time come first in the file,
-// and a reader sorts equal times in file order.
+// after the latest end written on it: what the track then holds is one nested run after the
+// other. (Strictly after: at an equal time a zero-length slice of the old lane and a span of
+// the new one would sit side by side where the viewer could as well have nested them.)
 
 import type { SpanEventInput } from '../../analysis/span-events.js'
 import type { TraceThread } from '../../reader/trace-items.js'
@@ -31,6 +31,8 @@ export interface Track {
   readonly uuid: number
   /** The latest end written on the track. */
   lastEndNs: bigint
+  /** Slices placed on the track that wait to be written (perfetto-trace-encoder.ts). */
+  waiting: number
 }
 
 export interface LostCounter {
@@ -72,10 +74,10 @@ export class TimelineTracks {
   /** Gives lane `lane` of `first.thread` a track free since `first` started. */
   openLane(lane: string, first: SpanEventInput): void {
     const tracks = this.of(first.thread)
-    const at = tracks.free.findIndex((track) => track.lastEndNs <= first.timestampNs)
+    const at = tracks.free.findIndex((track) => track.lastEndNs < first.timestampNs)
     let track: Track
     if (at === -1) {
-      track = { uuid: ++this.lastUuid, lastEndNs: 0n }
+      track = { uuid: ++this.lastUuid, lastEndNs: 0n, waiting: 0 }
       this.sequence.beginDescriptor(track.uuid)
       this.sequence.writer.uint(TRACK_PARENT_UUID, PROCESS_UUID)
       this.sequence.writer.string(TRACK_NAME, `${tracks.name} async ${++tracks.asyncTracks}`)
@@ -125,7 +127,7 @@ export class TimelineTracks {
     let tracks = this.threads.get(thread)
     if (tracks !== undefined) return tracks
     const name = thread.name === '' ? `thread ${thread.id}` : thread.name
-    tracks = new ThreadTracks({ uuid: ++this.lastUuid, lastEndNs: 0n }, name)
+    tracks = new ThreadTracks({ uuid: ++this.lastUuid, lastEndNs: 0n, waiting: 0 }, name)
     this.threads.set(thread, tracks)
     const w = this.sequence.writer
     this.sequence.beginDescriptor(tracks.track.uuid)
