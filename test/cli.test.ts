@@ -141,7 +141,7 @@ describe('ringtrace export', () => {
   it('rejects an unknown format with exit code 2', async () => {
     const { code, err } = await run(['export', 'x.rtrc', '--format', 'csv'])
     expect(code).toBe(2)
-    expect(err).toBe("ringtrace: export: unknown format 'csv' (formats: ndjson, chrome, pino, otlp)\nRun 'ringtrace export --help' for its usage.\n")
+    expect(err).toBe("ringtrace: export: unknown format 'csv' (formats: ndjson, chrome, perfetto, pino, otlp)\nRun 'ringtrace export --help' for its usage.\n")
   })
 })
 

@@ -10,7 +10,7 @@ message Inner { string text = 1; repeated Inner children = 2; bytes data = 3; }
 message Outer {
   uint64 count = 1; int64 signed = 2; bool flag = 3; fixed64 time = 4; fixed32 small = 5;
   double ratio = 6; string name = 7; bytes blob = 8; repeated Inner inner = 9;
-  repeated int64 many = 10; repeated bytes blobs = 11;
+  repeated int64 many = 10; repeated bytes blobs = 11; repeated uint64 wide = 12;
 }`).root
 const Outer = root.lookupType('Outer')
 
@@ -77,6 +77,13 @@ describe('ProtoWriter', () => {
     for (const n of numbers) w.int(10, n)
     for (const b of bigints) w.int64(10, b)
     expect(decoded(w.finish()).many).toEqual([...numbers.map(String), ...bigints.map(String)])
+  })
+
+  it('writes uint64 fields from bigints over the whole range, as its 32-bit halves', () => {
+    const values = [0n, 1n, 127n, 128n, 2n ** 32n - 1n, 2n ** 32n, 2n ** 35n + 5n, 1_700_000_000_123_456_789n, 2n ** 63n, 2n ** 64n - 1n]
+    const w = new ProtoWriter(8)
+    for (const v of values) w.uint64(12, v)
+    expect(decoded(w.finish()).wide).toEqual(values.map(String))
   })
 
   it('writes strings as TextEncoder does on both sides of the short-string copy, a lone surrogate as U+FFFD', () => {

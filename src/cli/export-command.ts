@@ -1,4 +1,5 @@
-// `ringtrace export <file> --format ndjson|chrome|pino [--output <path>]`, `--format otlp [--endpoint <url>] ...`
+// `ringtrace export <file> --format ndjson|chrome|pino [--output <path>]`, `--format perfetto --output <path>`,
+// `--format otlp [--endpoint <url>] ...`
 
 import { createWriteStream } from 'node:fs'
 import { pinoLine } from '../exporters/pino-line.js'
@@ -6,6 +7,7 @@ import { TraceReader } from '../reader/trace-reader.js'
 import type { TraceItem } from '../reader/trace-items.js'
 import { TraceFileError } from '../reader/trace-file-error.js'
 import { writeChromeTrace } from './chrome-export.js'
+import { writePerfettoTrace } from './perfetto-export.js'
 import { traceFileArgument, type Command } from './command.js'
 import { ndjsonLine } from './ndjson-line.js'
 import { exportOtlp } from './otlp-export.js'
@@ -13,12 +15,13 @@ import { DEFAULT_FLUSH_TIMEOUT_MS, OTLP_OPTIONS, otlpOptionsGiven } from './otlp
 import { TextOutput } from './text-output.js'
 import { UsageError } from './usage-error.js'
 
-const FORMATS = ['ndjson', 'chrome', 'pino', 'otlp']
+const FORMATS = ['ndjson', 'chrome', 'perfetto', 'pino', 'otlp']
 
 export const exportCommand: Command = {
   name: 'export',
-  synopsis: 'export <file> [--format ndjson|chrome|pino|otlp]   write events as JSON lines, Chrome JSON, pino lines, or send OTLP',
+  synopsis: 'export <file> [--format ndjson|chrome|perfetto|pino|otlp]   write events as JSON lines, Chrome JSON, a Perfetto trace, pino lines, or send OTLP',
   help: `Usage: ringtrace export <file> [--format ndjson|chrome|pino] [--output <path>]
+       ringtrace export <file> --format perfetto --output <path>
        ringtrace export <file> --format otlp [--endpoint <url>] [OTLP options]
 
 Writes every event and loss report of a trace file, in file order, or sends its spans and
@@ -27,9 +30,12 @@ events to an OTLP/HTTP receiver (an OpenTelemetry Collector, ...).
 Options:
   -f, --format <name>   output format: ndjson (one JSON object per line; the default),
                         chrome (Trace Event Format JSON for Perfetto and chrome://tracing),
+                        perfetto (Perfetto's native protobuf trace, for ui.perfetto.dev
+                        and trace_processor; binary, so --output is required),
                         pino (pino's NDJSON log lines, for pino-pretty and pino tooling) or
                         otlp (sent over OTLP/HTTP, see below)
-  -o, --output <path>   write to this file instead of stdout (ndjson, chrome, pino)
+  -o, --output <path>   write to this file instead of stdout (ndjson, chrome, pino; the
+                        file to write for perfetto)
   -h, --help            show this help
 
 OTLP options (--format otlp; each defaults to its OpenTelemetry variable, OTEL_EXPORTER_OTLP_*):
@@ -58,6 +64,12 @@ chrome: {"displayTimeUnit","otherData","traceEvents"}: spans as complete events 
 dur in µs from otherData.originNs, args = attributes, ids, status), plain events as instants
 (ph i), thread and process names as metadata (ph M), spans without a Stop as begin events (ph B)
 that never end. See docs/analysis.md.
+
+perfetto: a Trace of TracePackets: a process track, a track per thread, async tracks for spans
+that do not nest on their thread; spans as slice begin/end pairs with their attributes, ids and
+status as debug annotations, plain events as instants, losses on an "events lost" counter; names
+interned; timestamps in ns since the Unix epoch. Spans without a Stop begin and never end
+(annotation unterminated). See docs/analysis.md.
 
 pino: a logger's lines as pino writes them ({"level","time","pid","hostname",...fields,
 "trace_id"?,"span_id"?,"msg"}), objects logged as the JSON they were; plain events too (the ETW
@@ -90,9 +102,11 @@ A damaged file: what precedes the damage is written (sent), then the error goes 
     }
     const stray = otlpOptionsGiven(args)
     if (stray.length > 0) throw new UsageError(`${stray.join(', ')} applies to --format otlp only`)
+    if (format === 'perfetto' && path === undefined) throw new UsageError('--format perfetto writes a binary file: give it with --output <path>')
     const out = new TextOutput(path === undefined ? io.stdout : createWriteStream(path))
     let damage: TraceFileError | undefined
     if (format === 'chrome') damage = await writeChromeTrace(file, out)
+    else if (format === 'perfetto') damage = await writePerfettoTrace(file, out)
     else if (format === 'pino') damage = await writePino(file, out)
     else damage = await writeNdjson(file, out)
     if (path === undefined) await out.flush()

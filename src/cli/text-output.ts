@@ -1,4 +1,4 @@
-// Text to a stream (stdout, a file) in large writes, waiting for 'drain' when the stream asks,
+// Text (or bytes: the Perfetto export) to a stream (stdout, a file) in large writes, waiting for 'drain' when the stream asks,
 // and stopping quietly when the reading end has gone away (`ringtrace export x | head`).
 
 import type { Writable } from 'node:stream'
@@ -8,11 +8,11 @@ export interface CliIo {
   stderr: Writable
 }
 
-/** One write per this many characters: fewer syscalls, bounded memory. */
+/** One write per this many characters (or bytes): fewer syscalls, bounded memory. */
 const FLUSH_CHARS = 64 * 1024
 
 export class TextOutput {
-  private pending: string[] = []
+  private pending: Array<string | Uint8Array> = []
   private pendingChars = 0
   private failure: Error | undefined = undefined
   private readerGone = false
@@ -32,7 +32,7 @@ export class TextOutput {
     return this.readerGone
   }
 
-  add(text: string): void {
+  add(text: string | Uint8Array): void {
     this.pending.push(text)
     this.pendingChars += text.length
   }
@@ -42,7 +42,8 @@ export class TextOutput {
   }
 
   async flush(): Promise<void> {
-    const text = this.pending.join('')
+    const pending = this.pending
+    const text = pending.every((part) => typeof part === 'string') ? pending.join('') : Buffer.concat(pending.map(bytesOf))
     this.pending = []
     this.pendingChars = 0
     this.throwIfFailed()
@@ -78,4 +79,8 @@ export class TextOutput {
   private throwIfFailed(): void {
     if (this.failure !== undefined) throw this.failure
   }
+}
+
+function bytesOf(part: string | Uint8Array): Uint8Array {
+  return typeof part === 'string' ? Buffer.from(part) : part
 }

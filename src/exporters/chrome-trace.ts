@@ -19,11 +19,11 @@
 // digits before the point and a double would keep only a quarter-µs after it.
 
 import type { FieldValue, TraceThread } from '../reader/trace-items.js'
-import { isSpanStart, isSpanStop, START_ID_FIELDS, textField, type AnalysisItem, type SpanEventInput } from '../analysis/span-events.js'
-import { SpanPairing, type SpanPairSink } from '../analysis/span-pairing.js'
+import { isSpanStart, isSpanStop, textField, type AnalysisItem, type SpanEventInput } from '../analysis/span-events.js'
 import { SpanStatus } from '../format/span-records.js'
 import { fieldJson, fieldsJson } from './field-json.js'
-import { SpanTracks, type SpanTrackSink } from './span-tracks.js'
+import { SPAN_ARGS, statusName } from './span-args.js'
+import { SpanPlacement, type SpanPlacementSink } from './span-placement.js'
 
 export interface ChromeTraceProcess {
   readonly pid: number
@@ -33,17 +33,8 @@ export interface ChromeTraceProcess {
   readonly originNs: bigint
 }
 
-/** Names the exporter sets in a span's args; attributes of these names are left out. */
-const SPAN_ARGS: ReadonlySet<string> = new Set([...START_ID_FIELDS, 'status', 'errorType', 'errorMessage', 'stopThread', 'unterminated'])
-
-const STATUS_NAMES = ['unset', 'ok', 'error']
-
-export class ChromeTraceEncoder implements SpanPairSink, SpanTrackSink {
-  private readonly pairing = new SpanPairing(this)
-  private readonly tracks = new SpanTracks(this)
-  /** The Start being handed to the pairing, and whether the pairing settled it at once. */
-  private starting: SpanEventInput | undefined
-  private startSettled = false
+export class ChromeTraceEncoder implements SpanPlacementSink {
+  private readonly spans = new SpanPlacement(this)
   private readonly threadsNamed = new Set<TraceThread>()
   private pending: string[] = []
   private eventsWritten = 0
@@ -64,14 +55,9 @@ export class ChromeTraceEncoder implements SpanPairSink, SpanTrackSink {
       const scope = thread === undefined ? '"s":"p"' : `"s":"t","tid":${thread.id}`
       this.event(`{"name":"events lost","cat":"ringtrace.lost","ph":"i",${scope},"ts":${this.lastTs},"pid":${this.process.pid},"args":{"count":${item.count}}}`)
     } else if (isSpanStart(item)) {
-      // The pairing settles a Start at once when its Stop came first or its id is running.
-      this.starting = item
-      this.startSettled = false
-      this.pairing.start(item)
-      this.starting = undefined
-      if (!this.startSettled) this.tracks.start(item)
+      this.spans.start(item)
     } else if (isSpanStop(item)) {
-      this.pairing.stop(item)
+      this.spans.stop(item)
     } else {
       this.instant(item, 'event', fieldsJson(item.fields, undefined))
     }
@@ -88,19 +74,10 @@ export class ChromeTraceEncoder implements SpanPairSink, SpanTrackSink {
   finish(): string {
     if (!this.finished) {
       this.finished = true
-      this.pairing.finish()
+      this.spans.finish()
       this.pending.push('\n]}\n')
     }
     return this.take()
-  }
-
-  paired(start: SpanEventInput, stop: SpanEventInput | undefined): void {
-    if (start === this.starting && stop !== undefined) {
-      this.startSettled = true
-      this.tracks.stoppedBeforeStart(start, stop)
-    } else {
-      this.tracks.stop(start, stop)
-    }
   }
 
   complete(start: SpanEventInput, stop: SpanEventInput): void {
@@ -133,7 +110,6 @@ export class ChromeTraceEncoder implements SpanPairSink, SpanTrackSink {
   }
 
   duplicateStart(start: SpanEventInput): void {
-    if (start === this.starting) this.startSettled = true
     this.instant(start, 'span.duplicateStart', idArgs(start.fields))
   }
 
@@ -172,7 +148,7 @@ function stopArgs(start: SpanEventInput, stop: SpanEventInput): string {
 
 function statusArgs(fields: Record<string, FieldValue>): string {
   const status = typeof fields.status === 'number' ? fields.status : 0
-  let text = `"status":${JSON.stringify(STATUS_NAMES[status] ?? String(status))}`
+  let text = `"status":${JSON.stringify(statusName(status))}`
   if (status === SpanStatus.Error) {
     text += `,"errorType":${JSON.stringify(textField(fields, 'errorType'))},"errorMessage":${JSON.stringify(textField(fields, 'errorMessage'))}`
   }

@@ -22,6 +22,13 @@
 // never-used key, so what a lane holds nests. Memory is the open spans: a stack entry or lane
 // lives while its span runs.
 //
+// The Perfetto export turns lanes into tracks of its own and writes a slice's begin and end
+// together at its Stop, so it needs two more facts (the optional sink hooks): when a lane starts
+// and stops holding spans, so a track can serve another lane once the first has ended; and,
+// for each slice, the open span it nests in on its track (`enclosing`, and `leftTrack` when
+// that span moves away), so that a slice starting at the same nanosecond as its encloser can be
+// written after the encloser's begin.
+//
 // Lane ids (`id2.local`, process-scoped): `<trace>@<tid>` for the trace's lane on thread tid,
 // `<trace>@<tid>/<activityId>` for a lane opened by that span, `<trace>/<activityId>` for a span
 // stopped on another thread. <trace> is the traceId, or the root's activityId without one.
@@ -30,12 +37,23 @@ import type { TraceThread } from '../reader/trace-items.js'
 import { textField, ZERO_ID, type SpanEventInput } from '../analysis/span-events.js'
 
 export interface SpanTrackSink {
-  /** A span that nests on its start thread's track: a complete event. */
-  complete(start: SpanEventInput, stop: SpanEventInput): void
-  /** A span on async lane `lane`; `stop` undefined when it never stopped. */
-  async(start: SpanEventInput, stop: SpanEventInput | undefined, lane: string): void
+  /**
+   * A span that nests on its start thread's track: a complete event. `enclosing`: the open span
+   * it nests in on that track (the entry below it), if any.
+   */
+  complete(start: SpanEventInput, stop: SpanEventInput, enclosing: SpanEventInput | undefined): void
+  /** A span on async lane `lane`; `stop` undefined when it never stopped; `enclosing` as for complete(). */
+  async(start: SpanEventInput, stop: SpanEventInput | undefined, lane: string, enclosing: SpanEventInput | undefined): void
   /** A span still open at the end, nested on its thread's track: a begin without end. */
   unterminated(start: SpanEventInput): void
+  // For writers that give each lane a track of their own and order what shares a timestamp
+  // (Perfetto): what the Chrome export leaves to ids and the viewer's sort.
+  /** Lane `lane` of `first.thread` starts to hold spans; `first` is its earliest. Every async() of a lane comes between laneOpened and laneClosed. */
+  laneOpened?(lane: string, first: SpanEventInput): void
+  /** Lane `lane` of `thread` holds nothing any more: a later laneOpened may reuse its key. */
+  laneClosed?(lane: string, thread: TraceThread): void
+  /** `span`, still open, leaves its track; what was written there inside it nests in `successor` (undefined: in nothing open). */
+  leftTrack?(span: SpanEventInput, successor: SpanEventInput | undefined): void
 }
 
 interface OpenSpan {
@@ -91,7 +109,7 @@ export class SpanTracks {
   stoppedBeforeStart(start: SpanEventInput, stop: SpanEventInput): void {
     const id = textField(start.fields, 'activityId')
     const trace = this.traceOf(start, this.open.get(textField(start.fields, 'parentId')))
-    this.sink.async(start, stop, `${trace}/${id}`)
+    this.single(start, stop, `${trace}/${id}`)
   }
 
   /** The Stop of a span passed to start(); `stop` undefined at the end for one still open. */
@@ -103,23 +121,43 @@ export class SpanTracks {
     if (stop === undefined) {
       // Everything still open runs to the end, so what is left on a stack or lane nests as is.
       if (span.lane === undefined) this.sink.unterminated(start)
-      else this.sink.async(start, undefined, span.lane)
+      else this.sink.async(start, undefined, span.lane, undefined)
       return
     }
     const list = span.lane === undefined ? tracks.stack : tracks.lanes.get(span.lane)!
     const at = list.lastIndexOf(span)
     const above = list.splice(at + 1)
     list.pop()
+    const elsewhere = stop.thread !== start.thread
+    // What was written inside a span that moves away stays on this track, inside the stopping
+    // span, or (when that one leaves too) inside what is below it; bottom first, as what was
+    // written inside a lower span came earlier.
+    const successor = elsewhere ? list.at(-1)?.start : start
+    if (elsewhere) this.sink.leftTrack?.(start, successor)
+    for (const moved of above) this.sink.leftTrack?.(moved.start, successor)
     if (above.length !== 0) this.pushLane(tracks, `${above[0].trace}@${tracks.thread.id}/${above[0].id}`, above)
-    if (span.lane !== undefined && list.length === 0) tracks.lanes.delete(span.lane)
-    if (stop.thread !== start.thread) this.sink.async(start, stop, `${span.trace}/${span.id}`)
-    else if (span.lane === undefined) this.sink.complete(start, stop)
-    else this.sink.async(start, stop, span.lane)
+    if (elsewhere) this.single(start, stop, `${span.trace}/${span.id}`)
+    else if (span.lane === undefined) this.sink.complete(start, stop, list.at(-1)?.start)
+    else this.sink.async(start, stop, span.lane, list.at(-1)?.start)
+    if (span.lane !== undefined && list.length === 0) {
+      tracks.lanes.delete(span.lane)
+      this.sink.laneClosed?.(span.lane, tracks.thread)
+    }
+  }
+
+  /** A span alone on a lane opened for it. */
+  private single(start: SpanEventInput, stop: SpanEventInput, lane: string): void {
+    this.sink.laneOpened?.(lane, start)
+    this.sink.async(start, stop, lane, undefined)
+    this.sink.laneClosed?.(lane, start.thread)
   }
 
   private pushLane(tracks: ThreadTracks, lane: string, spans: OpenSpan[]): void {
     let list = tracks.lanes.get(lane)
-    if (list === undefined) tracks.lanes.set(lane, list = [])
+    if (list === undefined) {
+      tracks.lanes.set(lane, list = [])
+      this.sink.laneOpened?.(lane, spans[0].start)
+    }
     for (const span of spans) {
       span.lane = lane
       list.push(span)
