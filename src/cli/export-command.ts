@@ -6,8 +6,9 @@ import { pinoLine } from '../exporters/pino-line.js'
 import { TraceReader } from '../reader/trace-reader.js'
 import type { TraceItem } from '../reader/trace-items.js'
 import { TraceFileError } from '../reader/trace-file-error.js'
-import { writeChromeTrace } from './chrome-export.js'
-import { writePerfettoTrace } from './perfetto-export.js'
+import { ChromeTraceEncoder } from '../exporters/chrome-trace.js'
+import { PerfettoTraceEncoder } from '../exporters/perfetto/perfetto-trace-encoder.js'
+import { writeEncodedTrace } from './encoded-export.js'
 import { traceFileArgument, type Command } from './command.js'
 import { ndjsonLine } from './ndjson-line.js'
 import { exportOtlp } from './otlp-export.js'
@@ -105,10 +106,15 @@ A damaged file: what precedes the damage is written (sent), then the error goes 
     if (format === 'perfetto' && path === undefined) throw new UsageError('--format perfetto writes a binary file: give it with --output <path>')
     const out = new TextOutput(path === undefined ? io.stdout : createWriteStream(path))
     let damage: TraceFileError | undefined
-    if (format === 'chrome') damage = await writeChromeTrace(file, out)
-    else if (format === 'perfetto') damage = await writePerfettoTrace(file, out)
-    else if (format === 'pino') damage = await writePino(file, out)
-    else damage = await writeNdjson(file, out)
+    if (format === 'chrome') {
+      damage = await writeEncodedTrace(file, out, (info) => new ChromeTraceEncoder({ pid: info?.pid ?? 0, name: info?.provider ?? file, originNs: info?.wallNs ?? 0n }))
+    } else if (format === 'perfetto') {
+      damage = await writeEncodedTrace(file, out, (info) => new PerfettoTraceEncoder({ pid: info?.pid ?? 0, name: info?.provider ?? file }))
+    } else if (format === 'pino') {
+      damage = await writePino(file, out)
+    } else {
+      damage = await writeNdjson(file, out)
+    }
     if (path === undefined) await out.flush()
     else await out.end()
     if (damage === undefined) return 0
