@@ -10,7 +10,6 @@
 import { rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Bench, type Task } from 'tinybench'
 import { createTracer, type Tracer, type TracerOptions } from '../src/index.js'
 import { AlertEngine } from '../src/alerts/alert-engine.js'
 import { checkAlerts, type AlertRule } from '../src/alerts/alert-options.js'
@@ -19,7 +18,7 @@ import { EXPORT_DECODING, spanRole } from '../src/export/worker/export-router.js
 import type { EventSchema } from '../src/reader/event-schema.js'
 import { TraceReader } from '../src/reader/trace-reader.js'
 import type { TraceEvent } from '../src/reader/trace-items.js'
-import { check, compileLoop, emitResult, median, medianNsPerCall, MiB, notRun, probeBackends, round, roundOrder, spreadText,
+import { check, compileLoop, emitResult, median, runRounds, type RoundCase, MiB, notRun, probeBackends, round, spreadText,
   type Cell, type TargetResult } from './bench-harness.js'
 
 const CALLS = 1000
@@ -40,25 +39,6 @@ const WORKER_NO_RULES = 'export worker, no rules'
 const ENGINE_TARGET_PER_S = 1_000_000
 const CONSOLE_TARGET_PER_S = 250_000
 
-interface Case {
-  name: string
-  iteration: () => unknown
-  afterEach?: () => void
-  medians: number[]
-}
-
-function runRounds(cases: Case[]): void {
-  for (let r = 0; r < ROUNDS; r++) {
-    const order = roundOrder(cases, r)
-    const bench = new Bench({ name: `alerts round ${r + 1}`, time: ROUND_TIME_MS, warmupTime: ROUND_WARMUP_MS })
-    for (const c of order) bench.add(c.name, c.iteration, { async: false, afterEach: c.afterEach })
-    bench.runSync()
-    for (const c of order) {
-      const ns = medianNsPerCall(bench.getTask(c.name) as Task | undefined, CALLS)
-      if (ns !== null) c.medians.push(ns)
-    }
-  }
-}
 
 interface Decoded {
   event: TraceEvent
@@ -103,7 +83,7 @@ function nsPerItem(items: number, pass: () => void): { ns: number; rounds: numbe
 
 async function main(): Promise<void> {
   const probes = probeBackends()
-  const cases: Case[] = []
+  const cases: RoundCase[] = []
   const tracers: Tracer[] = []
   for (const probe of probes.filter((p) => p.available)) {
     const base: TracerOptions = { provider: 'Ringtrace.Bench.Alerts', backend: probe.name, ringBytes: RING_BYTES, flushOnExit: false }
@@ -121,7 +101,7 @@ async function main(): Promise<void> {
       cases.push({ name: `${probe.name}: info, 4 fields, ${label}`, iteration: compileLoop(CALLS, LINE, { log }), afterEach: () => tracer.flush(), medians: [] })
     }
   }
-  runRounds(cases)
+  runRounds(cases, { label: 'alerts', calls: CALLS, rounds: ROUNDS, timeMs: ROUND_TIME_MS, warmupMs: ROUND_WARMUP_MS })
   for (const tracer of tracers) tracer.closeSync()
   const alertStats = tracers.map((t) => t.stats().alerts)
 

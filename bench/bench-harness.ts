@@ -2,7 +2,7 @@
 // with its load error, only while it cannot load), per-task call sites, and the one JSON line a
 // scenario prints for bench/run.js to collect.
 
-import type { Task } from 'tinybench'
+import { Bench, type Task } from 'tinybench'
 import { createTracer, t } from '../src/index.js'
 
 export type BackendName = 'native' | 'js'
@@ -151,4 +151,32 @@ export interface ScenarioPart {
   targets: TargetResult[]
   notes: string[]
   raw: unknown
+}
+
+/** A task of a rounds-based scenario: one iteration makes `calls` calls; each round adds its median. */
+export interface RoundCase {
+  name: string
+  iteration: () => unknown
+  afterEach?: () => void
+  /** The median ns per call of each round. */
+  medians: number[]
+}
+
+/**
+ * Runs `cases` in `rounds` short tinybench rounds, each in another order (roundOrder), so that
+ * a noisy machine's drift falls on every task alike; each round's median ns per call is added to
+ * its case.
+ */
+export function runRounds(cases: RoundCase[], options: { label: string; calls: number; rounds: number; timeMs: number; warmupMs: number }): void {
+  for (let r = 0; r < options.rounds; r++) {
+    const order = roundOrder(cases, r)
+    const bench = new Bench({ name: `${options.label} round ${r + 1}`, time: options.timeMs, warmupTime: options.warmupMs })
+    // Without `async: false` tinybench calls each task once at add() to detect a promise.
+    for (const c of order) bench.add(c.name, c.iteration, { async: false, afterEach: c.afterEach })
+    bench.runSync()
+    for (const c of order) {
+      const ns = medianNsPerCall(bench.getTask(c.name) as Task | undefined, options.calls)
+      if (ns !== null) c.medians.push(ns)
+    }
+  }
 }

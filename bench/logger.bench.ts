@@ -7,9 +7,8 @@
 
 import { PerformanceObserver } from 'node:perf_hooks'
 import pino from 'pino'
-import { Bench, type Task } from 'tinybench'
 import { createTracer, type Tracer } from '../src/index.js'
-import { check, compileLoop, emitResult, median, medianNsPerCall, MiB, notRun, probeBackends, round, roundOrder, spreadText,
+import { check, compileLoop, emitResult, median, runRounds, type RoundCase, MiB, notRun, probeBackends, round, spreadText,
   type BackendName, type Cell, type TargetResult } from './bench-harness.js'
 
 /** Calls per task iteration: tinybench's own per-iteration cost is spread over these. */
@@ -34,29 +33,9 @@ const PASSWORD_LINE = "log.info({ a: i, b: 2, c: 3.5, password: 'hunter2' }, 'ms
 const LINE = "log.info({ a: i, b: 2, c: 3.5, d: true }, 'msg');"
 const DISABLED = "log.debug({ a: i }, 'msg');"
 
-interface Case {
-  name: string
-  iteration: () => unknown
-  afterEach?: () => void
-  medians: number[]
-}
 
-const caseOf = (name: string, body: string, log: unknown, afterEach?: () => void): Case =>
+const caseOf = (name: string, body: string, log: unknown, afterEach?: () => void): RoundCase =>
   ({ name, iteration: compileLoop(CALLS, body, { log }), afterEach, medians: [] })
-
-function runRounds(cases: Case[]): void {
-  for (let r = 0; r < ROUNDS; r++) {
-    const order = roundOrder(cases, r)
-    const bench = new Bench({ name: `logger round ${r + 1}`, time: ROUND_TIME_MS, warmupTime: ROUND_WARMUP_MS })
-    // Without `async: false` tinybench calls each task once at add() to detect a promise.
-    for (const c of order) bench.add(c.name, c.iteration, { async: false, afterEach: c.afterEach })
-    bench.runSync()
-    for (const c of order) {
-      const ns = medianNsPerCall(bench.getTask(c.name) as Task | undefined, CALLS)
-      if (ns !== null) c.medians.push(ns)
-    }
-  }
-}
 
 /** The heap runs' objects: numbers V8 keeps as small integers, and the same with one double. */
 const HEAP_FIELDS = {
@@ -112,7 +91,7 @@ function main(): void {
   const probes = probeBackends()
   const destination = pino.destination({ dest: '/dev/null', sync: true })
   const pinoLog = pino(destination).child({ service: 'api' })
-  const cases: Case[] = [
+  const cases: RoundCase[] = [
     caseOf('pino: info, 4 fields', LINE, pinoLog),
     caseOf('pino: debug (disabled)', DISABLED, pinoLog),
     { name: 'empty call', iteration: compileLoop(CALLS, 'result = noop(i);', { noop: (i: number) => i }), medians: [] },
@@ -132,7 +111,7 @@ function main(): void {
     cases.push(caseOf(`${probe.name}: info with a password, no redaction`, PASSWORD_LINE, tracer.logger({ service: 'api' }), flush))
     cases.push(caseOf(`${probe.name}: info with a password, ${REDACT.length} paths redacted`, PASSWORD_LINE, tracer.logger({ service: 'api' }, { redact: REDACT }), flush))
   }
-  runRounds(cases)
+  runRounds(cases, { label: 'logger', calls: CALLS, rounds: ROUNDS, timeMs: ROUND_TIME_MS, warmupMs: ROUND_WARMUP_MS })
   for (const tracer of tracers) tracer.closeSync()
   const heaps = probes.filter((p) => p.available).flatMap((p) => (Object.keys(HEAP_FIELDS) as HeapFields[]).map((kind) => measureHeap(p.name, kind)))
 

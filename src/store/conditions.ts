@@ -12,7 +12,8 @@ export type TimeRange = { since: string | number } | { from?: Date | number | bi
 
 const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
 
-function invalid(key: string, expected: string, value: unknown): TracerError {
+/** The error of a query argument that is not what the method takes. */
+export function invalid(key: string, expected: string, value: unknown): TracerError {
   return new TracerError('INVALID_OPTION', `ringtrace: ${key} must be ${expected}, got ${describeValue(value)}`)
 }
 

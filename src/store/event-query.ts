@@ -1,8 +1,7 @@
 // store.query(): events and log lines, filtered by what the events table indexes, by fields
 // (json_extract) and text; every value a bound parameter.
 
-import { TracerError, describeValue } from '../errors.js'
-import { fieldPath, type CompareOp, type TimeRange } from './conditions.js'
+import { fieldPath, type CompareOp, type TimeRange, invalid } from './conditions.js'
 import { RowQuery, type RowTable } from './row-query.js'
 import type { DatabaseSync, SqlValue } from './sqlite.js'
 import { spanIdOf, traceIdOf } from './trace-ids.js'
@@ -41,10 +40,6 @@ const EVENTS: RowTable<StoredEvent> = {
   },
   valueSql: (field) => ({ sql: 'CAST(json_extract(e.fields, ?) AS REAL)', param: fieldPath(field, 'aggregate() field') }),
   map: storedEvent,
-}
-
-function invalid(key: string, expected: string, value: unknown): TracerError {
-  return new TracerError('INVALID_OPTION', `ringtrace: ${key} must be ${expected}, got ${describeValue(value)}`)
 }
 
 export class EventQuery extends RowQuery<StoredEvent, 'time' | 'name' | 'level', 'name' | 'level' | 'thread' | 'file' | 'minute' | 'hour'> {

@@ -1,9 +1,8 @@
 // What the event and span queries share: the WHERE clause, order, limit, the row readers and
 // grouping. A subclass names its table (every name here a constant of this code) and its filters.
 
-import { TracerError, describeValue } from '../errors.js'
 import { checkAggregates, reduce, type AggregateSpec } from './aggregate.js'
-import { Conditions } from './conditions.js'
+import { Conditions, invalid } from './conditions.js'
 import type { DatabaseSync, SqlValue } from './sqlite.js'
 
 export interface RowTable<Row> {
@@ -18,10 +17,6 @@ export interface RowTable<Row> {
   /** SQL of an aggregated value: a JSON field (`?`: its path) or a column of its own. */
   valueSql(value: string): { sql: string; param: SqlValue | undefined }
   map(row: Record<string, SqlValue>): Row
-}
-
-function invalid(key: string, expected: string, value: unknown): TracerError {
-  return new TracerError('INVALID_OPTION', `ringtrace: ${key} must be ${expected}, got ${describeValue(value)}`)
 }
 
 export abstract class RowQuery<Row, Order extends string, Group extends string> {

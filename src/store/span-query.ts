@@ -1,8 +1,7 @@
 // store.spans(): spans (a Start and its Stop) by name, duration, trace, status and time; their
 // attributes are JSON queried like event fields.
 
-import { TracerError, describeValue } from '../errors.js'
-import { durationMs, fieldPath, type CompareOp, type TimeRange } from './conditions.js'
+import { durationMs, fieldPath, type CompareOp, type TimeRange, invalid } from './conditions.js'
 import { RowQuery, type RowTable } from './row-query.js'
 import type { DatabaseSync, SqlValue } from './sqlite.js'
 import { traceIdOf } from './trace-ids.js'
@@ -41,10 +40,6 @@ const SPANS: RowTable<StoredSpan> = {
   map: storedSpan,
 }
 const STATUS: Readonly<Record<string, number>> = { unset: 0, ok: 1, error: 2 }
-
-function invalid(key: string, expected: string, value: unknown): TracerError {
-  return new TracerError('INVALID_OPTION', `ringtrace: ${key} must be ${expected}, got ${describeValue(value)}`)
-}
 
 export class SpanQuery extends RowQuery<StoredSpan, 'start' | 'duration' | 'name', 'name' | 'thread' | 'status' | 'file' | 'minute' | 'hour'> {
   /** @internal store.spans() makes queries. */
