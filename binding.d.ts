@@ -9,6 +9,8 @@ export interface NativeRing {
   readonly id: number
   /** Control block + data area (docs/FORMAT.md section 1). Native owns the memory. */
   readonly buffer: ArrayBuffer
+  /** The ring file the memory is mapped from, for a ring made in a ring directory. */
+  readonly path?: string
 }
 
 export interface NativeRingStats {
@@ -80,9 +82,12 @@ export interface NativeBinding {
   /**
    * Allocates a ring of `capacity` data bytes (power of two, 4 KiB .. 1 GiB), control block
    * zeroed; ERR_RINGTRACE_NO_MEMORY when it cannot. A ring never attached is released by
-   * closeRing() (its memory then lives until the ArrayBuffer is collected).
+   * closeRing() (its memory then lives until the ArrayBuffer is collected). With `ringDir`, the
+   * memory is a new ring file there (docs/FORMAT.md section 6), created with `permissions`
+   * (default 0o600, POSIX), its blocks reserved: ERR_RINGTRACE_IO naming the file when it cannot
+   * be made. The TS backend has no ring files: ERR_RINGTRACE_UNSUPPORTED.
    */
-  createRing(capacity: number, overwrite: boolean): NativeRing
+  createRing(capacity: number, overwrite: boolean, ringDir?: string, permissions?: number): NativeRing
   /**
    * Opens (or joins, when this process already has it open) a trace file sink and returns its id.
    * A new sink opens the path truncated when `truncate`, else for append; it writes `fileChunk`

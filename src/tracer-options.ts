@@ -3,7 +3,7 @@
 
 import { DEFAULT_RING_BYTES, MAX_RING_BYTES, MIN_RING_BYTES } from './format/ring-layout.js'
 import { DEFAULT_MAX_STRING_BYTES, MAX_STRING_BYTES } from './format/record-layout.js'
-import { TracerError } from './errors.js'
+import { describeValue, TracerError } from './errors.js'
 import { checkKnownKeys } from './option-keys.js'
 import type { BackendRequest } from './backend/select-backend.js'
 import type { ExportOptions } from './export/export-options.js'
@@ -30,6 +30,13 @@ export interface TracerOptions {
   onFull?: OnFull
   /** Trace file (.rtrc) to write. Without it events are drained and counted only. */
   file?: string
+  /**
+   * Flight recorder: keep every ring of the process (this thread's and each worker's that names
+   * it) in a file mapped shared in this directory, made 0o700 when missing, so that
+   * `ringtrace recover <dir>` rebuilds the trace after the process dies in any way (SIGKILL,
+   * abort, an OOM kill). Native backend only (docs/flight-recorder.md).
+   */
+  ringDir?: string
   /** 'truncate' starts a new file, 'append' joins one (default: truncate on the main thread, append in workers). */
   fileMode?: 'truncate' | 'append'
   /** Permission bits of a trace or capture file this creates, 0 to 0o777 (default 0o600; POSIX, before the umask). */
@@ -123,6 +130,7 @@ const TRACER_OPTION_KEYS = Object.keys({
   ringBytes: true,
   onFull: true,
   file: true,
+  ringDir: true,
   fileMode: true,
   level: true,
   keywords: true,
@@ -170,6 +178,9 @@ export function checkOptions(options: TracerOptions): Required<Pick<TracerOption
   }
   if (options.file !== undefined && (typeof options.file !== 'string' || options.file.length === 0)) {
     throw new TracerError('INVALID_OPTION', `ringtrace: file must be a path string, got ${String(options.file)}`)
+  }
+  if (options.ringDir !== undefined && (typeof options.ringDir !== 'string' || options.ringDir.length === 0 || options.ringDir.includes('\0'))) {
+    throw new TracerError('INVALID_OPTION', `ringtrace: ringDir must be a directory path string, got ${describeValue(options.ringDir)}`)
   }
   if (options.fileMode !== undefined && options.fileMode !== 'truncate' && options.fileMode !== 'append') {
     throw new TracerError('INVALID_OPTION', `ringtrace: fileMode must be 'truncate' or 'append', got ${String(options.fileMode)}`)

@@ -1,6 +1,7 @@
 // The user-facing tracer: one ring on the calling thread, typed trace functions, configuration
 // that reaches the hot path through the ring's eventGate words, and flush/close/stats.
 
+import { mkdirSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { isMainThread, threadId } from 'node:worker_threads'
 import type { NativeBinding, NativeRing } from '../binding.js'
@@ -35,6 +36,7 @@ import { ExportPipeline } from './export/export-pipeline.js'
 import type { AlertMessage } from './export/worker-protocol.js'
 import type { Alert } from './alerts/alert.js'
 import { AlertRecorder } from './alerts/alert-record.js'
+import { RingMetaFile } from './recorder/ring-meta-file.js'
 import type { ExporterStats } from './export/http/exporter-counters.js'
 import type { Subscription, SubscribeFilter } from './export/subscription.js'
 import { alignUp } from './format/layout.js'
@@ -165,6 +167,8 @@ export class Tracer {
   private readonly fileChunk: Uint8Array
   private readonly streamChunk: Uint8Array
   private readonly schemaChunks: Uint8Array[] = []
+  /** The ring file's metadata (options.ringDir), its schemas appended as they are registered. */
+  private ringMeta: RingMetaFile | null = null
 
   constructor(given: TracerOptions) {
     const options = resolveTracerOptions(given)
@@ -204,7 +208,8 @@ export class Tracer {
       // First: the likeliest refusals (live ETW off Windows, a provider open with another capture
       // file) then leave nothing else to release.
       if (etw !== null) etwSinkId = openEtwSink(etw, this.provider, options.etw!, options)
-      ring = createRing(binding, ringBytes, onFull === 'overwrite')
+      const permissions = options.filePermissions ?? DEFAULT_FILE_PERMISSIONS
+      ring = createRing(binding, ringBytes, onFull === 'overwrite', options.ringDir, permissions)
       this.stream = ring.id
       this.ring = new RingProducer(ring.buffer, ringBytes, onFull === 'overwrite')
       const steady = () => binding.monotonicNs()
@@ -235,6 +240,8 @@ export class Tracer {
         onFull,
         backend: name,
       })
+      // Before the ring can hold a record: recover needs the stream and each schema beside it.
+      if (ring.path !== undefined) this.ringMeta = RingMetaFile.create(ring.path, permissions, [fileChunk, streamChunk])
       binding.attachRing(this.stream, sinkId, originMonoNs, streamChunk)
       attached = true
       if (exportConfig !== undefined) {
@@ -260,6 +267,7 @@ export class Tracer {
       if (sinkId !== 0 && !attached) quietly(() => binding.releaseFileSink(sinkId))
       const ringId = ring?.id
       if (ringId !== undefined) quietly(() => binding.closeRing(ringId))
+      if (this.ringMeta !== null) quietly(() => this.ringMeta!.close())
       if (etwSinkId !== 0 && !etwAttached) quietly(() => etw!.releaseEtwSink(etwSinkId))
       throw error
     }
@@ -334,6 +342,7 @@ export class Tracer {
     }
     // The schema reaches the file before any record of this id can be published.
     const schemaChunk = encodeJsonChunk(ChunkType.Schema, schema)
+    this.ringMeta?.append(schemaChunk)
     this.binding.writeChunk(this.stream, schemaChunk)
     this.schemaChunks.push(schemaChunk)
     this.byId.push(entry)
@@ -577,6 +586,7 @@ export class Tracer {
     this.closed = true
     untrackTracer(this)
     attempt(() => this.binding.closeRing(this.stream))
+    if (this.ringMeta !== null) attempt(() => this.ringMeta!.close())
     if (pipeline !== null) attempt(() => pipeline.release())
     if (failure !== undefined) throw failure.error
   }
@@ -712,13 +722,23 @@ function concatChunks(chunks: readonly Uint8Array[]): Uint8Array {
   return out
 }
 
-/** binding.createRing(), a ring that cannot be allocated being NO_MEMORY on both backends. */
-function createRing(binding: NativeBinding, ringBytes: number, overwrite: boolean): NativeRing {
+/**
+ * binding.createRing(), a ring that cannot be allocated being NO_MEMORY on both backends; in a
+ * ring directory (made here, 0o700, when missing), a ring file that cannot be made SINK_ERROR and
+ * the TS backend NATIVE_UNAVAILABLE.
+ */
+function createRing(binding: NativeBinding, ringBytes: number, overwrite: boolean, ringDir: string | undefined, permissions: number): NativeRing {
   try {
-    return binding.createRing(ringBytes, overwrite)
+    if (ringDir === undefined) return binding.createRing(ringBytes, overwrite)
+    mkdirSync(ringDir, { recursive: true, mode: 0o700 })
+    return binding.createRing(ringBytes, overwrite, ringDir, permissions)
   } catch (error) {
-    if ((error as { code?: unknown } | null)?.code !== 'ERR_RINGTRACE_NO_MEMORY') throw error
-    throw new TracerError('NO_MEMORY', `ringtrace: ringBytes: ${(error as Error).message}; choose a smaller ring`, { cause: error })
+    const code = (error as { code?: unknown } | null)?.code
+    const message = (error as Error).message
+    if (code === 'ERR_RINGTRACE_NO_MEMORY') throw new TracerError('NO_MEMORY', `ringtrace: ringBytes: ${message}; choose a smaller ring`, { cause: error })
+    if (code === 'ERR_RINGTRACE_UNSUPPORTED') throw new TracerError('NATIVE_UNAVAILABLE', `ringtrace: ringDir: ${message}`, { cause: error })
+    if (ringDir !== undefined) throw new TracerError('SINK_ERROR', `ringtrace: ringDir: ${message}`, { cause: error })
+    throw error
   }
 }
 

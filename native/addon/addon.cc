@@ -173,9 +173,29 @@ class RingtraceAddon : public Napi::Addon<RingtraceAddon> {
     bool overwrite = false;
     if (!read_bool(info, 1, "overwrite", overwrite)) return env.Undefined();
 
+    // Optional: a ring directory (createTracer's ringDir) and the ring file's permission bits.
+    std::string ring_dir;
+    FileOpenOptions file_options;
+    if (!info[2].IsUndefined()) {
+      if (!info[2].IsString()) return throw_type_error(env, 2, "a ring directory (string)");
+      ring_dir = info[2].As<Napi::String>().Utf8Value();
+      if (ring_dir.empty() || ring_dir.find('\0') != std::string::npos) {
+        return throw_range_error(env, "Expected third argument to be a non-empty directory path");
+      }
+      if (!read_file_options(info, 3, file_options)) return env.Undefined();
+    }
+
     std::uint32_t id = 0;
-    std::shared_ptr<RingMemory> memory =
-        Collector::instance().create_ring(static_cast<std::uint32_t>(capacity), overwrite, id);
+    std::shared_ptr<RingMemory> memory;
+    std::string path;
+    if (!ring_dir.empty()) {
+      const Status status = Collector::instance().create_file_ring(
+          static_cast<std::uint32_t>(capacity), overwrite, ring_dir, file_options.permissions, id,
+          memory, path);
+      if (!status.ok()) return throw_status(env, status);
+    } else {
+      memory = Collector::instance().create_ring(static_cast<std::uint32_t>(capacity), overwrite, id);
+    }
     if (!memory) {
       return throw_error(Napi::Error::New(env, "Cannot allocate " +
                                                    std::to_string(static_cast<std::uint64_t>(capacity) + kControlBlockBytes) +
@@ -195,6 +215,7 @@ class RingtraceAddon : public Napi::Addon<RingtraceAddon> {
     Napi::Object ring = Napi::Object::New(env);
     ring.Set("id", Napi::Number::New(env, id));
     ring.Set("buffer", buffer);
+    if (!path.empty()) ring.Set("path", Napi::String::New(env, path));
     return ring;
   }
 

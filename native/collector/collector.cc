@@ -10,6 +10,7 @@
 #include "../etw/capture_output.h"
 #include "../etw/etw_provider.h"
 #include "../etw/tee_output.h"
+#include "../recorder/ring_file.h"
 #include "../sinks/chunk_format.h"
 #include "../sinks/chunk_frame.h"
 
@@ -147,6 +148,44 @@ std::shared_ptr<RingMemory> Collector::create_ring(std::uint32_t capacity, bool 
   std::lock_guard lock(mutex_);
   rings_.emplace(id, std::move(entry));
   return memory;
+}
+
+Status Collector::create_file_ring(std::uint32_t capacity, bool overwrite, const std::string& dir,
+                                   std::uint32_t permissions, std::uint32_t& id,
+                                   std::shared_ptr<RingMemory>& memory, std::string& path) {
+  // Milliseconds since the epoch at the first ring file: with the pid, it names this process's
+  // run in the directory. Initialised once, thread-safely, by the static's guard.
+  static const std::uint64_t run = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count());
+  const std::uint32_t ring_id = g_next_ring_id.fetch_add(1, std::memory_order_relaxed);
+  const std::uint32_t pid = RingFile::process_id();
+  std::string name = std::to_string(pid) + "-" + std::to_string(run) + "-" +
+                     std::to_string(ring_id) + ".ring";
+  path = dir.empty() || dir.back() == '/' || dir.back() == '\\' ? dir + name : dir + "/" + name;
+  std::string error;
+  std::shared_ptr<RingFile> file =
+      RingFile::create(path, kRingFileHeaderBytes + kControlBlockBytes + capacity, permissions, error);
+  if (!file) return Status::error(StatusCode::kIoError, error);
+  std::uint8_t* header = file->bytes();
+  std::memcpy(header, kRingFileMagic, sizeof kRingFileMagic);
+  store_plain<std::uint32_t>(header, kRingFileVersionOffset, kRingFileVersion);
+  store_plain<std::uint32_t>(header, kRingFileHeaderSizeOffset, kRingFileHeaderBytes);
+  store_plain<std::uint32_t>(header, kRingFileCapacityOffset, capacity);
+  store_plain<std::uint32_t>(header, kRingFileFlagsOffset, overwrite ? kRingFileFlagOverwrite : 0);
+  store_plain<std::uint32_t>(header, kRingFileRingIdOffset, ring_id);
+  store_plain<std::uint32_t>(header, kRingFilePidOffset, pid);
+  store_plain<std::uint32_t>(header, kRingFileStateOffset, kRingFileStateOpen);
+  std::uint8_t* block = header + kRingFileHeaderBytes;
+  memory = std::make_shared<RingMemory>(capacity, overwrite, std::move(file), block);
+  id = ring_id;
+  auto entry = std::make_unique<RingEntry>();
+  entry->id = id;
+  entry->memory = memory;
+  std::lock_guard lock(mutex_);
+  rings_.emplace(id, std::move(entry));
+  return {};
 }
 
 Status Collector::open_file_sink(const std::string& path, const FileOpenOptions& options,
@@ -605,12 +644,18 @@ void Collector::write_gate(RingEntry& ring, std::uint32_t event_id) {
       .store(gate, std::memory_order_relaxed);
 }
 
+bool Collector::keeps_records(const RingEntry& ring) {
+  return ring.memory->file() != nullptr && ring.sink == nullptr && ring.etw == nullptr &&
+         ring.live == nullptr;
+}
+
 void Collector::drain(RingEntry& ring, std::uint64_t end) {
   // coarseClock is consumer owned; JS reads it with a plain load, so relaxed is all it needs:
   // a clock a moment old is the point of a coarse clock. The bits go in whole (one 8-byte store).
   const double clock_ms = static_cast<double>(monotonic_ns() - ring.origin_mono_ns) / 1e6;
   atomic_u64(ring.memory->block(), kCoarseClockOffset)
       .store(std::bit_cast<std::uint64_t>(clock_ms), std::memory_order_relaxed);
+  if (keeps_records(ring)) return;
   DrainSlice slice;
   while (ring.consumer->next_slice(end, ring.scratch, slice)) {
     deliver(ring, slice);
@@ -729,7 +774,12 @@ void Collector::deliver_unreported_lost(RingEntry& ring, const ProducerTotals& t
 Status Collector::detach(RingEntry& ring) {
   if (ring.state == RingState::kClosed) return {};
   Status status;
-  if (ring.state == RingState::kAttached) {
+  if (ring.state == RingState::kAttached && keeps_records(ring)) {
+    // Nothing was taken out, so there is nothing to account: the file holds it all.
+    attached_.erase(std::find(attached_.begin(), attached_.end(), &ring));
+    ring.consumer.reset();
+    ring.scratch = {};
+  } else if (ring.state == RingState::kAttached) {
     drain(ring, ring.consumer->cursor_end_at_teardown());
     const ProducerTotals totals = ring.consumer->totals_at_teardown();
     deliver_unreported_lost(ring, totals);
@@ -763,6 +813,11 @@ Status Collector::detach(RingEntry& ring) {
     ring.scratch = {};
   }
   ring.state = RingState::kClosed;
+  // After the last drain: `ringtrace recover` then knows the producer had stopped. A plain store
+  // (see recorder/ring_file.h: the header is only read once the process has gone).
+  if (RingFile* file = ring.memory->file(); file != nullptr) {
+    store_plain<std::uint32_t>(file->bytes(), kRingFileStateOffset, kRingFileStateClosed);
+  }
   ring.memory.reset();
   return status;
 }

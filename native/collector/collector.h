@@ -27,6 +27,9 @@
 //   attached to them: a FileSink (by resolved path) and an etw::EtwSink (by provider name,
 //   native/etw/etw_sink.h). Every drained slice goes to both (and to a live stream, below);
 //   SCHEMA chunks from write_chunk() also build the ETW sink's encoders for that ring.
+// - Ring files (ringDir, recorder/ring_file.h): a ring's memory may be a mapped file. The
+//   collector drains it as any other, except that one with no file, ETW or live stream is not
+//   drained at all (keeps_records()), and marks the file closed once its last drain is done.
 // - Gates: JS computes each event's configuration gate (level, keywords, enable, sampling). A
 //   ring whose only sink is a live ETW provider that follows sessions (no file, no live
 //   stream: "session-gated") hands it to set_event_gate(), and the collector writes
@@ -116,6 +119,13 @@ class Collector {
   // or null when the memory cannot be allocated.
   std::shared_ptr<RingMemory> create_ring(std::uint32_t capacity, bool overwrite,
                                           std::uint32_t& id);
+  // As create_ring(), in a new ring file of directory `dir` (createTracer's ringDir):
+  // <dir>/<pid>-<run>-<id>.ring, <run> this process's start time (so a pid the OS reuses never
+  // meets an old file), header written (recorder/ring_file.h). Sets `path`; kIoError naming the
+  // file when it cannot be made, mapped or reserved.
+  Status create_file_ring(std::uint32_t capacity, bool overwrite, const std::string& dir,
+                          std::uint32_t permissions, std::uint32_t& id,
+                          std::shared_ptr<RingMemory>& memory, std::string& path);
   // Opens (or joins) the file sink of `path`. Joining keeps the open file; its flush interval
   // becomes the shorter of the two.
   Status open_file_sink(const std::string& path, const FileOpenOptions& options,
@@ -241,6 +251,9 @@ class Collector {
   static bool session_gated(const RingEntry& ring);
   void write_gate(RingEntry& ring, std::uint32_t event_id);
   void publish_session(RingEntry& ring);
+  // A ring file with no other destination keeps its records: the file is the trace, and draining
+  // it to nowhere would only make room to overwrite them (docs/flight-recorder.md).
+  static bool keeps_records(const RingEntry& ring);
   void drain(RingEntry& ring, std::uint64_t end);
   void deliver(RingEntry& ring, const DrainSlice& slice);
   // Hands a chunk made for the ring to its file sink and live stream.

@@ -1,4 +1,6 @@
-// Owner of one ring's memory: control block + data area, 64-byte aligned and zeroed.
+// Owner of one ring's memory: control block + data area, 64-byte aligned and zeroed. Either
+// heap memory or, for createTracer's ringDir, a mapped ring file (native/recorder/ring_file.h):
+// the block then starts after the file's header, on a page boundary.
 //
 // Shared by the JS side (the external ArrayBuffer's finalizer holds one reference) and the
 // collector (its registry holds one until the ring is detached): the memory lives until both
@@ -7,11 +9,14 @@
 
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <new>
 
 #include "ring_layout.h"
 
 namespace ringtrace {
+
+class RingFile;
 
 class RingMemory {
  public:
@@ -25,7 +30,15 @@ class RingMemory {
     // are, so they must never carry stale process memory.
     if (bytes_ != nullptr) std::memset(bytes_, 0, size());
   }
-  ~RingMemory() { ::operator delete(bytes_, std::align_val_t{kRingAlignment}); }
+  // `block` lies inside the mapping `file` owns (a new ring file is all zeroes already). A
+  // shared_ptr, whose deleter is bound where it is made: this header needs no RingFile, so the
+  // ring stays header-only for the tests that build it alone (native/test/ring_replay.cc).
+  RingMemory(std::uint32_t capacity, bool overwrite, std::shared_ptr<RingFile> file,
+             std::uint8_t* block)
+      : capacity_(capacity), overwrite_(overwrite), bytes_(block), file_(std::move(file)) {}
+  ~RingMemory() {
+    if (!file_) ::operator delete(bytes_, std::align_val_t{kRingAlignment});
+  }
 
   // False when the allocation failed; nothing else may be called then.
   bool allocated() const { return bytes_ != nullptr; }
@@ -36,14 +49,18 @@ class RingMemory {
   std::size_t size() const { return kControlBlockBytes + capacity_; }
   std::uint32_t capacity() const { return capacity_; }
   bool overwrite() const { return overwrite_; }
+  // The ring file behind the memory, or null for heap memory.
+  RingFile* file() const { return file_.get(); }
 
  private:
   std::uint32_t capacity_;
   bool overwrite_;
   std::uint8_t* bytes_;
+  std::shared_ptr<RingFile> file_;
 };
 
 static_assert(kControlBlockBytes % kRingAlignment == 0 && kMinRingBytes % kRingAlignment == 0,
               "the allocation size is a multiple of the alignment, as aligned new wants");
+
 
 }  // namespace ringtrace

@@ -60,7 +60,11 @@ export class JsBackend implements NativeBinding, BindingTestHooks {
   /** performance.now() of the timer's last drain, in ms. */
   private lastDrainMs = 0
 
-  createRing(capacity: number, overwrite: boolean): NativeRing {
+  createRing(capacity: number, overwrite: boolean, ringDir?: string): NativeRing {
+    if (ringDir !== undefined) {
+      // A SharedArrayBuffer cannot be mapped from a file: ring files need the addon's mmap.
+      throw bindingError('ERR_RINGTRACE_UNSUPPORTED', 'ring files (ringDir) need the native backend: the TS backend cannot map a file')
+    }
     // Stream ids must be unique in a file that several threads share: the thread id in the high
     // bits, a per-thread counter in the low 16.
     const id = ((threadId & 0xffff) * 0x10000 + this.nextRing++) >>> 0

@@ -6,6 +6,7 @@ import type { Command } from './command.js'
 import { doctorCommand } from './doctor-command.js'
 import { exportCommand } from './export-command.js'
 import { guidCommand } from './guid-command.js'
+import { recoverCommand } from './recover-command.js'
 import { statsCommand } from './stats-command.js'
 import { ingestCommand, queryCommand } from './store-commands.js'
 import { tailCommand } from './tail-command.js'
@@ -15,7 +16,7 @@ import { viewCommand } from './view-command.js'
 
 export type { CliIo } from './text-output.js'
 
-const COMMANDS: readonly Command[] = [exportCommand, statsCommand, viewCommand, tailCommand, ingestCommand, queryCommand, doctorCommand, guidCommand]
+const COMMANDS: readonly Command[] = [exportCommand, statsCommand, viewCommand, tailCommand, ingestCommand, queryCommand, recoverCommand, doctorCommand, guidCommand]
 
 const HELP = `Usage: ringtrace <command> [options]
 

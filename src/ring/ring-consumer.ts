@@ -97,6 +97,15 @@ export class RingConsumer {
     Atomics.store(i32, READ_POS_OFFSET >> 2, this.read | 0)
   }
 
+  /**
+   * Starts the consumer at `position` (a record boundary) instead of the ring's beginning:
+   * `ringtrace recover` reads a ring file from its oldest intact record (src/recorder). Events
+   * before it show as a seq gap at the first record, as overwritten ones do.
+   */
+  startAt(position: number): void {
+    this.read = position
+  }
+
   /** Whether attachLive() was called (a ring gets one live stream, even if that one closed). */
   get hasLive(): boolean {
     return this.live !== null

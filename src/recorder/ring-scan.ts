@@ -1,0 +1,149 @@
+// Finds what a ring file still holds once its process has gone: the oldest record that is intact,
+// the last one that is complete, and every record in between checked (docs/flight-recorder.md,
+// "How recover reads a ring").
+//
+// Design:
+// - The producer's control-block fields are plain stores made in program order, and the mapping
+//   keeps every store made before the process died. The cursor is stored after a record's bytes,
+//   its header and its seq: every record before the cursor is complete, including those after
+//   the last published writePos. A record being written when the process died lies at the
+//   cursor: it is cut, and reported when its header already shows (seq == seqState - 1).
+// - Positions [cursor - capacity, cursor) are intact in either full-ring policy: a position is
+//   only written again a capacity later. The oldest intact record is the first record boundary
+//   at or after cursor - capacity. Only the current lap's start (offset 0) is known to be a
+//   boundary, so the previous lap's rest is searched: the first 8-aligned position from which
+//   valid records run exactly to the lap's start, their seqs consecutive and continuing into the
+//   current lap, is the start. (The bytes nearest cursor - capacity may be the fields of the
+//   record being written at the kill; they fail the checks.) tailPos (overwrite) and readPos
+//   (discard) are known boundaries too, and bound the search.
+// - A record is valid when its size fits the ring, its id is padding (running exactly to the
+//   end of the data area), LOST, or an event the metadata file declares with at least its fixed
+//   size, and its seq is the one after the previous event's. Nothing else is ever decoded: a
+//   record that fails ends the walk, and the rest is reported, never read as events.
+
+import { CURSOR_OFFSET, DATA_OFFSET, READ_POS_OFFSET, SEQ_STATE_OFFSET, TAIL_POS_OFFSET, WRITE_POS_OFFSET } from '../format/ring-layout.js'
+import { HEADER_BYTES, LOST_ID, LOST_PAIRS_OFFSET, MAX_RECORD_BYTES, PADDING_ID } from '../format/record-layout.js'
+
+/** The control block and data area of a ring, as typed arrays over one copy of its bytes. */
+export interface RingImage {
+  readonly u32: Uint32Array
+  readonly capacity: number
+  readonly overwrite: boolean
+  /** Smallest record size of each declared event id (its header and fixed fields). */
+  readonly fixedEnd: ReadonlyMap<number, number>
+}
+
+export interface RingScan {
+  /** Position of the oldest intact record. */
+  readonly start: number
+  /** Position after the last complete, valid record. */
+  readonly end: number
+  /** Event records in [start, end). */
+  readonly events: number
+  /** Seq of the first event record (the events before it are no longer in the ring), or the next seq when there is none. */
+  readonly firstSeq: number
+  /** Event records after the last published writePos, recovered all the same. */
+  readonly unpublished: number
+  /** The record that was being written when the process died, cut: its position, or undefined. */
+  readonly torn: number | undefined
+  /** Why the walk stopped before the cursor, and where (data-area offset), when it did. */
+  readonly damage: { readonly offset: number; readonly reason: string } | undefined
+}
+
+interface Walk {
+  end: number
+  events: number
+  firstSeq: number | undefined
+  nextSeq: number | undefined
+  reason: string | undefined
+}
+
+export function scanRing(ring: RingImage): RingScan {
+  const { u32, capacity, overwrite } = ring
+  const mask = capacity - 1
+  const cursor = u32[CURSOR_OFFSET >> 2]!
+  const seqState = u32[SEQ_STATE_OFFSET >> 2]!
+  const lapStart = cursor - (cursor & mask)
+  // The current lap, from its start (always a boundary) to the cursor: what the previous lap's
+  // search must continue into.
+  const lap = walk(ring, lapStart, cursor & mask)
+  const link = lap.firstSeq ?? seqState
+  let start = lapStart
+  // first seq 0 in this lap: no event came before it, there is no earlier lap to search.
+  if (lap.firstSeq !== 0) {
+    const known = overwrite ? u32[TAIL_POS_OFFSET >> 2]! : u32[READ_POS_OFFSET >> 2]!
+    // How far back from the lap's start the search may go, and the known boundary within it.
+    const back = capacity - (cursor & mask)
+    const knownBack = (lapStart - known) >>> 0
+    const limit = knownBack > 0 && knownBack <= back ? knownBack : 0
+    for (let k = back & ~7; k >= 8 && start === lapStart; k -= 8) {
+      const from = lapStart - k
+      const chain = walk(ring, from, k)
+      if (chain.reason === undefined && chain.end === lapStart && (chain.nextSeq === undefined || chain.nextSeq === link)) start = from
+      if (k === limit) break
+    }
+  }
+  const all = walk(ring, start, (cursor - start) >>> 0)
+  const end = all.end
+  const nextSeq = all.nextSeq ?? link
+  // The record at the cursor whose header and seq were stored, but not the cursor.
+  let torn: number | undefined
+  if (all.reason === undefined && ((seqState - nextSeq) >>> 0) === 1) {
+    const o = DATA_OFFSET + (cursor & mask)
+    if (u32[(o >> 2) + 1] === ((seqState - 1) >>> 0) && (u32[o >> 2]! >>> 16) !== PADDING_ID) torn = cursor >>> 0
+  }
+  const published = u32[WRITE_POS_OFFSET >> 2]!
+  const unpublishedFrom = ((published - start) >>> 0) <= ((end - start) >>> 0) ? published : end
+  return {
+    start: start >>> 0,
+    end: end >>> 0,
+    events: all.events,
+    firstSeq: all.firstSeq ?? nextSeq,
+    unpublished: walk(ring, unpublishedFrom, (end - unpublishedFrom) >>> 0).events,
+    torn,
+    damage: all.reason === undefined ? undefined : { offset: end & mask, reason: all.reason },
+  }
+}
+
+/**
+ * Checks records from position `from` over `length` bytes; stops before the first that fails or
+ * would run past `from + length`.
+ */
+function walk(ring: RingImage, from: number, length: number): Walk {
+  const { u32, capacity, fixedEnd } = ring
+  const mask = capacity - 1
+  const maxRecord = Math.min(MAX_RECORD_BYTES, capacity / 2)
+  let events = 0
+  let nextSeq: number | undefined
+  let first: number | undefined
+  let d = 0
+  while (d < length) {
+    const offset = (from + d) & mask
+    const o = DATA_OFFSET + offset
+    const word0 = u32[o >> 2]!
+    const size = (word0 & 0xffff) << 3
+    const id = word0 >>> 16
+    let reason: string | undefined
+    if (size === 0) reason = 'a record of size 0'
+    else if (size > length - d) reason = `a record of ${size} bytes that runs past the cursor`
+    else if (id === PADDING_ID) {
+      if (offset + size !== capacity) reason = `padding of ${size} bytes that does not end the data area`
+    } else if (id === LOST_ID) {
+      if (size < LOST_PAIRS_OFFSET || offset + size > capacity) reason = `a LOST record of ${size} bytes`
+    } else {
+      const min = fixedEnd.get(id)
+      const seq = u32[(o >> 2) + 1]!
+      if (min === undefined) reason = `a record of event id ${id}, which the metadata does not declare`
+      else if (size < Math.max(min, HEADER_BYTES) || size > maxRecord || offset + size > capacity) reason = `a record of event id ${id} with an impossible size ${size}`
+      else if (nextSeq !== undefined && seq !== nextSeq) reason = `seq ${seq} where ${nextSeq} was next`
+      else {
+        first ??= seq
+        nextSeq = (seq + 1) >>> 0
+        events++
+      }
+    }
+    if (reason !== undefined) return { end: from + d, events, firstSeq: first, nextSeq, reason }
+    d += size
+  }
+  return { end: from + d, events, firstSeq: first, nextSeq, reason: undefined }
+}
