@@ -1,5 +1,5 @@
 // docs/FORMAT.md has one source of truth in each language: src/format/*.ts and
-// native/ring/ring_layout.h + native/sinks/chunk_format.h. This test reads the C++ headers and checks that every TS constant has
+// native/ring/ring_layout.h + native/sinks/chunk_format.h + native/recorder/ring_file.h. This test reads the C++ headers and checks that every TS constant has
 // a C++ twin with the same value, so the two can never drift apart.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest'
 import * as ringLayout from '../src/format/ring-layout.js'
 import * as recordLayout from '../src/format/record-layout.js'
 import * as fileLayout from '../src/format/file-layout.js'
+import * as ringFileLayout from '../src/recorder/ring-file-layout.js'
 
 /** `kWritePosOffset` -> `WRITE_POS_OFFSET` */
 function tsName(cppName: string): string {
@@ -14,7 +15,7 @@ function tsName(cppName: string): string {
 }
 
 function nativeConstants(): Map<string, number> {
-  const header = ['ring/ring_layout.h', 'sinks/chunk_format.h']
+  const header = ['ring/ring_layout.h', 'sinks/chunk_format.h', 'recorder/ring_file.h']
     .map((file) => readFileSync(join(__dirname, '..', 'native', file), 'utf8')).join('\n')
   const values = new Map<string, number>()
   const pattern = /inline constexpr [\w:]+ (k\w+) = ([^;]+);/g
@@ -36,7 +37,7 @@ function nativeConstants(): Map<string, number> {
 describe('format constants', () => {
   const native = nativeConstants()
   const byTsName = new Map([...native].map(([name, value]) => [tsName(name), value]))
-  const tsConstants = Object.entries({ ...ringLayout, ...recordLayout, ...fileLayout }).filter(([, v]) => typeof v === 'number')
+  const tsConstants = Object.entries({ ...ringLayout, ...recordLayout, ...fileLayout, ...ringFileLayout }).filter(([, v]) => typeof v === 'number')
 
   it('reads the C++ header', () => {
     expect(native.get('kDataOffset')).toBe(16640)
@@ -53,6 +54,12 @@ describe('format constants', () => {
     expect(types).toEqual(fileLayout.ChunkType)
     const magic = /kFileMagic\[8\] = \{([^}]+)\}/.exec(header)![1]!.split(',').map((v) => Number(v.trim()))
     expect(magic).toEqual([...fileLayout.FILE_MAGIC])
+  })
+
+  it('agrees on the ring-file magic', () => {
+    const header = readFileSync(join(__dirname, '..', 'native', 'recorder', 'ring_file.h'), 'utf8')
+    const magic = /kRingFileMagic\[8\] = \{([^}]+)\}/.exec(header)![1]!.split(',').map((v) => v.trim().replace(/'/g, '')).join('')
+    expect(magic).toBe(ringFileLayout.RING_FILE_MAGIC)
   })
 
   it('agrees on the record header word', () => {

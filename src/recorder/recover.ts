@@ -38,6 +38,8 @@ export interface RecoveredRing {
   readonly closed: boolean
   /** Event records recovered. */
   readonly events: number
+  /** Ring bytes they span (padding and LOST records included). */
+  readonly bytes: number
   /** Events recorded before the oldest intact record, no longer in the ring. */
   readonly before: number
   /** Events recovered from after the last published position. */
@@ -181,6 +183,7 @@ function recoverRing(header: RingFileHeader, meta: RingMeta, sink: FileSink): Re
     onFull: header.overwrite ? 'overwrite' : 'discard',
     closed: header.closed,
     events: scan.events,
+    bytes: (scan.end - scan.start) >>> 0,
     before: scan.firstSeq,
     unpublished: scan.unpublished,
     torn: scan.torn !== undefined,

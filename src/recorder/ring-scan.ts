@@ -21,7 +21,7 @@
 //   size, and its seq is the one after the previous event's. Nothing else is ever decoded: a
 //   record that fails ends the walk, and the rest is reported, never read as events.
 
-import { CURSOR_OFFSET, DATA_OFFSET, READ_POS_OFFSET, SEQ_STATE_OFFSET, TAIL_POS_OFFSET, WRITE_POS_OFFSET } from '../format/ring-layout.js'
+import { CURSOR_OFFSET, DATA_OFFSET, MAX_EVENTS, READ_POS_OFFSET, SEQ_STATE_OFFSET, TAIL_POS_OFFSET, WRITE_POS_OFFSET } from '../format/ring-layout.js'
 import { HEADER_BYTES, LOST_ID, LOST_PAIRS_OFFSET, MAX_RECORD_BYTES, PADDING_ID } from '../format/record-layout.js'
 
 /** The control block and data area of a ring, as typed arrays over one copy of its bytes. */
@@ -50,6 +50,13 @@ export interface RingScan {
   readonly damage: { readonly offset: number; readonly reason: string } | undefined
 }
 
+/** What the walk reads: the ring, and each event id's smallest record size (0: undeclared). */
+interface WalkedRing {
+  readonly u32: Uint32Array
+  readonly capacity: number
+  readonly minSize: Uint32Array
+}
+
 interface Walk {
   end: number
   events: number
@@ -58,8 +65,13 @@ interface Walk {
   reason: string | undefined
 }
 
-export function scanRing(ring: RingImage): RingScan {
-  const { u32, capacity, overwrite } = ring
+export function scanRing(image: RingImage): RingScan {
+  // Per record, a typed-array load instead of a Map lookup: the walk is most of a big ring's scan.
+  const minSize = new Uint32Array(MAX_EVENTS)
+  for (const [id, fixedEnd] of image.fixedEnd) minSize[id] = Math.max(fixedEnd, HEADER_BYTES)
+  const ring: WalkedRing = { u32: image.u32, capacity: image.capacity, minSize }
+  const { u32, capacity } = ring
+  const overwrite = image.overwrite
   const mask = capacity - 1
   const cursor = u32[CURSOR_OFFSET >> 2]!
   const seqState = u32[SEQ_STATE_OFFSET >> 2]!
@@ -69,6 +81,7 @@ export function scanRing(ring: RingImage): RingScan {
   const lap = walk(ring, lapStart, cursor & mask)
   const link = lap.firstSeq ?? seqState
   let start = lapStart
+  let all = lap
   // first seq 0 in this lap: no event came before it, there is no earlier lap to search.
   if (lap.firstSeq !== 0) {
     const known = overwrite ? u32[TAIL_POS_OFFSET >> 2]! : u32[READ_POS_OFFSET >> 2]!
@@ -79,11 +92,14 @@ export function scanRing(ring: RingImage): RingScan {
     for (let k = back & ~7; k >= 8 && start === lapStart; k -= 8) {
       const from = lapStart - k
       const chain = walk(ring, from, k)
-      if (chain.reason === undefined && chain.end === lapStart && (chain.nextSeq === undefined || chain.nextSeq === link)) start = from
+      if (chain.reason === undefined && chain.end === lapStart && (chain.nextSeq === undefined || chain.nextSeq === link)) {
+        start = from
+        // The chain and the current lap, one walk from start to the cursor.
+        all = { ...lap, events: chain.events + lap.events, firstSeq: chain.firstSeq ?? lap.firstSeq, nextSeq: lap.nextSeq ?? chain.nextSeq }
+      }
       if (k === limit) break
     }
   }
-  const all = walk(ring, start, (cursor - start) >>> 0)
   const end = all.end
   const nextSeq = all.nextSeq ?? link
   // The record at the cursor whose header and seq were stored, but not the cursor.
@@ -109,8 +125,8 @@ export function scanRing(ring: RingImage): RingScan {
  * Checks records from position `from` over `length` bytes; stops before the first that fails or
  * would run past `from + length`.
  */
-function walk(ring: RingImage, from: number, length: number): Walk {
-  const { u32, capacity, fixedEnd } = ring
+function walk(ring: WalkedRing, from: number, length: number): Walk {
+  const { u32, capacity, minSize } = ring
   const mask = capacity - 1
   const maxRecord = Math.min(MAX_RECORD_BYTES, capacity / 2)
   let events = 0
@@ -131,10 +147,10 @@ function walk(ring: RingImage, from: number, length: number): Walk {
     } else if (id === LOST_ID) {
       if (size < LOST_PAIRS_OFFSET || offset + size > capacity) reason = `a LOST record of ${size} bytes`
     } else {
-      const min = fixedEnd.get(id)
+      const min = minSize[id] ?? 0
       const seq = u32[(o >> 2) + 1]!
-      if (min === undefined) reason = `a record of event id ${id}, which the metadata does not declare`
-      else if (size < Math.max(min, HEADER_BYTES) || size > maxRecord || offset + size > capacity) reason = `a record of event id ${id} with an impossible size ${size}`
+      if (min === 0) reason = `a record of event id ${id}, which the metadata does not declare`
+      else if (size < min || size > maxRecord || offset + size > capacity) reason = `a record of event id ${id} with an impossible size ${size}`
       else if (nextSeq !== undefined && seq !== nextSeq) reason = `seq ${seq} where ${nextSeq} was next`
       else {
         first ??= seq
