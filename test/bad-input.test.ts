@@ -48,7 +48,7 @@ describe('createTracer() options', () => {
 
 describe('createTracer() option keys', () => {
   const typos: [string, Record<string, unknown>, string][] = [
-    ['a misspelt key', { ringDri: 1 << 16 }, 'ringtrace: unknown option "ringDri"; did you mean ringBytes?'],
+    ['a misspelt key', { ringBites: 1 << 16 }, 'ringtrace: unknown option "ringBites"; did you mean ringBytes?'],
     ['a transposition', { flie: 'x.rtrc' }, 'ringtrace: unknown option "flie"; did you mean file?'],
     ['a key in the wrong case', { filemode: 'append' }, 'ringtrace: unknown option "filemode"; did you mean fileMode?'],
     ['an unknown key set to undefined', { keyword: undefined }, 'ringtrace: unknown option "keyword"; did you mean keywords?'],

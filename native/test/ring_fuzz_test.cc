@@ -1,19 +1,23 @@
 // Two-thread sequence fuzz: a producer thread writes records of random sizes (payload derived
 // from the seq) while a consumer thread drains concurrently, sometimes slowly so the ring fills
 // (discard) or laps (overwrite). Every delivered record must be intact, seqs must increase, and
-// at the end written == delivered + lost, exactly.
+// at the end written == delivered + lost, exactly. Each policy also runs once on a ring file
+// (recorder/ring_file.h, as createTracer's ringDir maps it), so the sanitizers see that memory too.
 //
 // Usage: ring_fuzz_test [records per run]   (default 5,000,000)
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <random>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "check.h"
 #include "record_pattern.h"
+#include "recorder/ring_file.h"
 #include "ring/ring_consumer.h"
 #include "ring/ring_memory.h"
 #include "ring/ring_producer.h"
@@ -23,9 +27,27 @@ using namespace ringtrace::test;
 
 namespace {
 
+// Heap memory, or a mapped ring file whose name is gone at once (the mapping keeps it).
+std::unique_ptr<RingMemory> make_memory(std::uint32_t capacity, bool overwrite, bool file_backed) {
+  if (!file_backed) return std::make_unique<RingMemory>(capacity, overwrite);
+  const char* tmp = std::getenv("TMPDIR");
+  const std::string path = std::string(tmp != nullptr ? tmp : "/tmp") + "/ring_fuzz_test-" +
+                           std::to_string(capacity) + (overwrite ? "-o" : "-d") + ".ring";
+  std::remove(path.c_str());
+  std::string error;
+  std::shared_ptr<RingFile> file =
+      RingFile::create(path, kRingFileHeaderBytes + kControlBlockBytes + capacity, 0600, error);
+  if (!file) std::fprintf(stderr, "%s\n", error.c_str());
+  CHECK(file != nullptr);
+  std::remove(path.c_str());
+  std::uint8_t* block = file->bytes() + kRingFileHeaderBytes;
+  return std::make_unique<RingMemory>(capacity, overwrite, std::move(file), block);
+}
+
 void fuzz(std::uint32_t capacity, bool overwrite, std::uint64_t attempts,
-               std::size_t scratch_bytes, std::uint32_t seed) {
-  RingMemory memory(capacity, overwrite);
+               std::size_t scratch_bytes, std::uint32_t seed, bool file_backed = false) {
+  const std::unique_ptr<RingMemory> owned = make_memory(capacity, overwrite, file_backed);
+  RingMemory& memory = *owned;
   const std::uint32_t max_size = max_record_bytes(capacity);
   std::atomic<bool> done{false};
 
@@ -94,9 +116,10 @@ void fuzz(std::uint32_t capacity, bool overwrite, std::uint64_t attempts,
   const double lost =
       totals.ring_full + totals.invalid + static_cast<double>(tally.overwritten + tail_loss);
   CHECK_EQ(static_cast<double>(tally.events) + lost, static_cast<double>(attempts));
-  std::printf("  %-9s cap %8u scratch %8zu: delivered %9llu, ring full %9.0f, invalid %6.0f, "
+  std::printf("  %-9s %s cap %8u scratch %8zu: delivered %9llu, ring full %9.0f, invalid %6.0f, "
               "overwritten %9llu\n",
-              overwrite ? "overwrite" : "discard", capacity, scratch_bytes,
+              overwrite ? "overwrite" : "discard", file_backed ? "file" : "heap", capacity,
+              scratch_bytes,
               static_cast<unsigned long long>(tally.events), totals.ring_full, totals.invalid,
               static_cast<unsigned long long>(tally.overwritten + tail_loss));
 }
@@ -113,6 +136,7 @@ int main(int argc, char** argv) {
     fuzz(64 * 1024, overwrite, records / 4, 40 * 1024, 2);
     fuzz(4096, overwrite, records / 4, 4096, 3);
     fuzz(1 << 20, overwrite, records / 4, RingConsumer::slice_bytes(1 << 20), 4);
+    fuzz(64 * 1024, overwrite, records / 4, 64 * 1024, 5, true);
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
