@@ -13,15 +13,16 @@
 //   at or after cursor - capacity. Only the current lap's start (offset 0) is known to be a
 //   boundary, so the previous lap's rest is searched: the first 8-aligned position from which
 //   valid records run exactly to the lap's start, their seqs consecutive and continuing into the
-//   current lap, is the start. (The bytes nearest cursor - capacity may be the fields of the
-//   record being written at the kill; they fail the checks.) tailPos (overwrite) and readPos
-//   (discard) are known boundaries too, and bound the search.
+//   current lap, is the start. The search leaves out the bytes the producer may have written
+//   past the cursor, [cursor, limit) a lap earlier: the record being written at the kill may
+//   have stored its fields there under an old header that still reads as valid. tailPos
+//   (overwrite) and readPos (discard) are known boundaries too, and bound the search.
 // - A record is valid when its size fits the ring, its id is padding (running exactly to the
 //   end of the data area), LOST, or an event the metadata file declares with at least its fixed
 //   size, and its seq is the one after the previous event's. Nothing else is ever decoded: a
 //   record that fails ends the walk, and the rest is reported, never read as events.
 
-import { CURSOR_OFFSET, DATA_OFFSET, MAX_EVENTS, READ_POS_OFFSET, SEQ_STATE_OFFSET, TAIL_POS_OFFSET, WRITE_POS_OFFSET } from '../format/ring-layout.js'
+import { CURSOR_OFFSET, DATA_OFFSET, LIMIT_OFFSET, MAX_EVENTS, READ_POS_OFFSET, SEQ_STATE_OFFSET, TAIL_POS_OFFSET, WRITE_POS_OFFSET } from '../format/ring-layout.js'
 import { HEADER_BYTES, LOST_ID, LOST_PAIRS_OFFSET, MAX_RECORD_BYTES, PADDING_ID } from '../format/record-layout.js'
 
 /** The control block and data area of a ring, as typed arrays over one copy of its bytes. */
@@ -85,10 +86,14 @@ export function scanRing(image: RingImage): RingScan {
   // first seq 0 in this lap: no event came before it, there is no earlier lap to search.
   if (lap.firstSeq !== 0) {
     const known = overwrite ? u32[TAIL_POS_OFFSET >> 2]! : u32[READ_POS_OFFSET >> 2]!
-    // How far back from the lap's start the search may go, and the known boundary within it.
-    const back = capacity - (cursor & mask)
+    // How far back from the lap's start the search may go, and the known boundary within it. The
+    // producer writes past the cursor only within [cursor, limit) (a padding header: 8 bytes),
+    // so the previous lap's bytes there may hold a torn record's fields under an old header.
+    const ahead = (u32[LIMIT_OFFSET >> 2]! - cursor) >>> 0
+    const clobbered = Math.max(8, ahead <= capacity ? ahead : 8)
+    const back = capacity - (cursor & mask) - clobbered
     const knownBack = (lapStart - known) >>> 0
-    const limit = knownBack > 0 && knownBack <= back ? knownBack : 0
+    const knownAt = knownBack > 0 && knownBack <= back ? knownBack : 0
     for (let k = back & ~7; k >= 8 && start === lapStart; k -= 8) {
       const from = lapStart - k
       const chain = walk(ring, from, k)
@@ -97,7 +102,7 @@ export function scanRing(image: RingImage): RingScan {
         // The chain and the current lap, one walk from start to the cursor.
         all = { ...lap, events: chain.events + lap.events, firstSeq: chain.firstSeq ?? lap.firstSeq, nextSeq: lap.nextSeq ?? chain.nextSeq }
       }
-      if (k === limit) break
+      if (k === knownAt) break
     }
   }
   const end = all.end
