@@ -72,6 +72,7 @@ describe('createTracer() option keys', () => {
       ringBytes: 1 << 16,
       onFull: 'discard',
       file: tracePath('all-options'),
+      ringDir: tracePath('all-options-rings'),
       fileMode: 'truncate',
       level: 4,
       keywords: 1n,
